@@ -1,0 +1,42 @@
+# frontdoor: `make run` builds and runs the demo; `make test` installs what
+# the tests need (Debian packages via apt-get when root, a Loki built from
+# its Go module) and runs them.
+GO        ?= go
+BIN       := bin/frontdoor
+GOFLAGS_BUILD := -trimpath -ldflags "-s -w"
+TEST_TIMEOUT ?= 40m
+
+.PHONY: all build run test test-deps vet unit bench geoip-update fmt clean
+
+all: build
+
+build:
+	$(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/frontdoor
+
+## run: build frontdoor and run it on Caddyfile.example (demo sites on loopback)
+run: build
+	./$(BIN) run --config Caddyfile.example --adapter caddyfile
+
+## test-deps: install what the tests need (idempotent)
+test-deps:
+	bash test/tools/install-deps.sh
+
+vet:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## test: install test dependencies, vet, and run every test
+test: test-deps vet build
+	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+
+## bench: microbenchmarks and the load benchmark (test/bench)
+bench: test-deps build
+	bash test/bench/run.sh
+
+## geoip-update: refresh the embedded country database from npm
+geoip-update:
+	bash geoip/update.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,34 @@
+package geoip
+
+import (
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// EmbeddedName names the embedded database in errors and metrics.
+const EmbeddedName = "embedded"
+
+// embeddedGzip is the ip-location-db geo-whois-asn-country database
+// (CC BY 4.0, data by the Number Resource Organization), gzip-compressed.
+// `make geoip-update` refreshes it.
+//
+//go:embed data/geo-whois-asn-country.mmdb.gz
+var embeddedGzip []byte
+
+// Embedded returns the embedded country database, decompressed and verified
+// on first use and shared afterwards.
+var Embedded = sync.OnceValues(func() (*Database, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(embeddedGzip))
+	if err != nil {
+		return nil, fmt.Errorf("geoip: embedded database: %w", err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("geoip: embedded database: %w", err)
+	}
+	return OpenBytes(EmbeddedName, data)
+})

@@ -1,0 +1,9 @@
+// Package modules registers every frontdoor Caddy module. Import it for its
+// side effects, next to Caddy's standard modules:
+//
+//	import _ "github.com/frontdoor-gateway/frontdoor/modules"
+package modules
+
+import (
+	_ "github.com/frontdoor-gateway/frontdoor/modules/geoipapp"
+)
