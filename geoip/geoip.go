@@ -141,13 +141,15 @@ func (d *Database) Type() string { return d.meta.DatabaseType }
 func (d *Database) BuildTime() time.Time { return d.meta.BuildTime() }
 
 // Lookup returns the record for ip; the zero Record when the address is not
-// in the database (private, loopback, unassigned) or invalid. IPv4-mapped
-// IPv6 addresses are looked up as IPv4.
+// in the database or is not a public address (private, loopback, link-local,
+// shared CGNAT space, multicast: these are never looked up, whatever a
+// database says of them). IPv4-mapped IPv6 addresses are looked up as IPv4.
 func (d *Database) Lookup(ip netip.Addr) Record {
-	if !ip.IsValid() {
+	ip = ip.Unmap()
+	if !IsPublic(ip) {
 		return Record{}
 	}
-	res := d.reader.Lookup(ip.Unmap())
+	res := d.reader.Lookup(ip)
 	if !res.Found() {
 		return Record{}
 	}
@@ -169,6 +171,16 @@ func (d *Database) Lookup(ip netip.Addr) Record {
 	}
 	d.mu.Unlock()
 	return rec
+}
+
+// cgnat is the shared address space of RFC 6598.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// IsPublic reports whether ip is a valid global unicast address outside the
+// private and shared ranges: the only addresses that have a country.
+func IsPublic(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return ip.IsValid() && ip.IsGlobalUnicast() && !ip.IsPrivate() && !cgnat.Contains(ip)
 }
 
 type isoCode struct {
