@@ -1,0 +1,95 @@
+package test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+
+	"github.com/frontdoor-gateway/frontdoor/test/harness"
+)
+
+// examplePorts moves Caddyfile.example's loopback ports into this package's
+// range, so the test does not clash with a `make run` on the same machine.
+var examplePorts = map[string]string{
+	"localhost:2019": fmt.Sprintf("localhost:%d", adminPort),
+	":8080":          ":19080",
+	":8081":          ":19081",
+	":9001":          ":19001",
+	":9002":          ":19002",
+	":9180":          ":19018",
+	"http_port 8080": "http_port 19080",
+}
+
+func loadExample(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(harness.RepoRoot(t), "Caddyfile.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := string(data)
+	for from, to := range examplePorts {
+		cfg = strings.ReplaceAll(cfg, from, to)
+	}
+	return cfg
+}
+
+// TestExampleCaddyfile serves Caddyfile.example and gets 200 from each demo
+// site through the gateway, and the metrics endpoint.
+func TestExampleCaddyfile(t *testing.T) {
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort})
+	tester.InitServer(loadExample(t), "caddyfile")
+
+	tests := []struct {
+		name, url, host, want string
+	}{
+		{"shop by address", "http://127.0.0.1:19080/hello", "", "shop upstream: GET /hello"},
+		{"shop by name", "http://127.0.0.1:19080/cart?id=1", "shop.localhost:19080", "shop upstream: GET /cart?id=1"},
+		{"brand by address", "http://127.0.0.1:19081/", "", "brand upstream: GET /"},
+		{"brand by name", "http://127.0.0.1:19081/about", "brand.localhost:19081", "brand upstream: GET /about"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, tt.url, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			resp, err := tester.Client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d, body %q", resp.StatusCode, body)
+			}
+			if !strings.Contains(string(body), tt.want) {
+				t.Fatalf("body %q does not contain %q", body, tt.want)
+			}
+		})
+	}
+
+	resp, err := tester.Client.Get("http://127.0.0.1:19018/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`frontdoor_geoip_database_build_timestamp_seconds{database="embedded"}`,
+		`frontdoor_geoip_reloads_total{result="error"} 0`,
+		"caddy_http_requests_total",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
