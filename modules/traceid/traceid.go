@@ -1,0 +1,157 @@
+// Package traceid implements the trace_id HTTP handler: every request gets a
+// W3C trace id (kept from a trusted proxy's traceparent, else a new random
+// one) that travels upstream, comes back in X-Request-ID and tags the access
+// log entry.
+package traceid
+
+import (
+	"fmt"
+	"net/http"
+
+	"go.uber.org/zap"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/traceparent"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+}
+
+// Values of Handler.TrustIncoming.
+const (
+	TrustTrustedProxies = "trusted_proxies"
+	TrustAlways         = "always"
+	TrustNever          = "never"
+)
+
+// VarName is the request variable that holds the trace id; it is the
+// placeholder {http.vars.trace_id}.
+const VarName = "trace_id"
+
+// LogField is the access log field that holds the trace id.
+const LogField = "trace_id"
+
+// RequestIDHeader is sent upstream and returned to the client.
+const RequestIDHeader = "X-Request-Id"
+
+// Handler gives every request a W3C trace id. A valid incoming
+// `traceparent` header is kept when TrustIncoming allows it; otherwise (and
+// whenever the header is malformed: wrong length, all-zero ids, version ff,
+// upper-case or non-hex digits, or more than one header) a new trace with 16
+// random bytes is started and any incoming `tracestate` is removed.
+//
+// Upstream requests carry `traceparent` (same trace id, a new span id) and
+// `X-Request-ID` (the 32 hex digit trace id, replacing any incoming value).
+// The response carries `X-Request-ID`, and the access log entry gains the
+// field `trace_id`.
+//
+// Placeholders set by this handler:
+//
+// Placeholder | Description
+// ------------|-------------
+// `{http.vars.trace_id}` | The request's trace id: 32 lowercase hex digits
+type Handler struct {
+	// TrustIncoming decides when an incoming traceparent is kept:
+	// "trusted_proxies" (default) keeps it only when the request came
+	// from one of the server's trusted_proxies, "always" keeps any valid
+	// one, "never" always starts a new trace.
+	TrustIncoming string `json:"trust_incoming,omitempty"`
+
+	trust trustMode
+}
+
+type trustMode uint8
+
+const (
+	trustProxies trustMode = iota
+	trustAlways
+	trustNever
+)
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.trace_id",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+// Provision sets up the handler.
+func (h *Handler) Provision(caddy.Context) error {
+	mode, err := parseTrust(h.TrustIncoming)
+	if err != nil {
+		return err
+	}
+	h.trust = mode
+	return nil
+}
+
+func parseTrust(s string) (trustMode, error) {
+	switch s {
+	case "", TrustTrustedProxies:
+		return trustProxies, nil
+	case TrustAlways:
+		return trustAlways, nil
+	case TrustNever:
+		return trustNever, nil
+	}
+	return 0, fmt.Errorf("trust_incoming: unknown value %q (want %s, %s or %s)",
+		s, TrustTrustedProxies, TrustAlways, TrustNever)
+}
+
+// ServeHTTP tags the request with its trace id and calls next.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	ctx := r.Context()
+	if id, ok := caddyhttp.GetVar(ctx, VarName).(string); ok && id != "" {
+		// An earlier trace_id handler in this request already did the work.
+		return next.ServeHTTP(w, r)
+	}
+
+	tp, keep := h.incoming(r)
+	if !keep {
+		tp = traceparent.TraceParent{TraceID: traceparent.NewTraceID(), Flags: 0x01}
+		delete(r.Header, "Tracestate")
+	}
+	tp.SpanID = traceparent.NewSpanID()
+
+	// One allocation for both values: the trace id is bytes 3..35 of the
+	// traceparent.
+	var buf [traceparent.Len]byte
+	header := string(tp.AppendTo(buf[:0]))
+	id := header[3:35]
+
+	r.Header["Traceparent"] = []string{header}
+	r.Header[RequestIDHeader] = []string{id}
+	w.Header()[RequestIDHeader] = []string{id}
+	caddyhttp.SetVar(ctx, VarName, id)
+	if extra, ok := ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
+		extra.Set(zap.String(LogField, id))
+	}
+	return next.ServeHTTP(w, r)
+}
+
+// incoming returns the request's traceparent when it may be kept.
+func (h *Handler) incoming(r *http.Request) (traceparent.TraceParent, bool) {
+	if h.trust == trustNever {
+		return traceparent.TraceParent{}, false
+	}
+	values := r.Header["Traceparent"]
+	if len(values) != 1 {
+		return traceparent.TraceParent{}, false
+	}
+	if h.trust == trustProxies {
+		if trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool); !trusted {
+			return traceparent.TraceParent{}, false
+		}
+	}
+	return traceparent.Parse(values[0])
+}
+
+// Interface guards
+var (
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)
