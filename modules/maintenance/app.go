@@ -1,0 +1,177 @@
+package maintenance
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/caddyserver/caddy/v2"
+
+	maint "github.com/frontdoor-gateway/frontdoor/modules/internal/maintenance"
+)
+
+func init() {
+	caddy.RegisterModule(App{})
+}
+
+// DefaultPollInterval is how often switches are re-read from storage when
+// poll_interval is not set.
+const DefaultPollInterval = 2 * time.Second
+
+// App is the "maintenance" app: the switches of every maintenance handler in
+// the config, kept in Caddy's configured storage under
+// frontdoor/maintenance/<name>.json. Handlers get it with ctx.App in
+// Provision; the admin API (admin.api.maintenance) switches it at run time
+// without a config reload. Storage is re-read every poll_interval, so that
+// every instance sharing the storage follows a switch within seconds.
+type App struct {
+	// PollInterval is how often the switches are re-read from storage, to
+	// pick up changes made through other instances that share it.
+	// Default: 2s. A negative value turns polling off.
+	PollInterval caddy.Duration `json:"poll_interval,omitempty"`
+
+	registry *maint.Registry
+	metrics  *metrics
+	ctx      caddy.Context
+	logger   *zap.Logger
+}
+
+// CaddyModule returns the Caddy module information.
+func (App) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "maintenance",
+		New: func() caddy.Module { return new(App) },
+	}
+}
+
+// Provision sets up the registry over the config's storage.
+func (a *App) Provision(ctx caddy.Context) error {
+	a.ctx = ctx
+	a.logger = ctx.Logger()
+	if a.PollInterval == 0 {
+		a.PollInterval = caddy.Duration(DefaultPollInterval)
+	}
+	stor := ctx.Storage()
+	if stor == nil {
+		return fmt.Errorf("maintenance: no storage configured")
+	}
+	a.registry = maint.NewRegistry(stor)
+	m, err := newMetrics(ctx.GetMetricsRegistry(), a.registry)
+	if err != nil {
+		return err
+	}
+	a.metrics = m
+	return nil
+}
+
+// register adds a handler's maintenance to the app and loads its state.
+func (a *App) register(name string, enabledByDefault bool) (*maint.Switch, error) {
+	ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
+	defer cancel()
+	sw, err := a.registry.Register(ctx, name, enabledByDefault)
+	if sw == nil {
+		return nil, err
+	}
+	if err != nil {
+		a.logger.Error("loading maintenance state failed; using the configured default until storage answers",
+			zap.String("name", name), zap.Error(err))
+	}
+	return sw, nil
+}
+
+// Start publishes the app to the admin API and begins following storage.
+func (a *App) Start() error {
+	// Pick up anything written between Provision and now (through the
+	// previous config, while this one was being provisioned).
+	a.refresh()
+	current.set(a)
+	if a.PollInterval > 0 {
+		go a.poll(time.Duration(a.PollInterval))
+	}
+	return nil
+}
+
+// Stop withdraws the app from the admin API. Polling ends with the config's
+// context.
+func (a *App) Stop() error {
+	current.clear(a)
+	return nil
+}
+
+func (a *App) poll(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.ctx.Done():
+			return
+		case <-t.C:
+			a.refresh()
+		}
+	}
+}
+
+func (a *App) refresh() {
+	ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
+	defer cancel()
+	if err := a.registry.Refresh(ctx); err != nil && a.ctx.Err() == nil {
+		if c := a.logger.Check(zap.WarnLevel, "refreshing maintenance state from storage failed"); c != nil {
+			c.Write(zap.Error(err))
+		}
+	}
+}
+
+// currentApp tracks the started apps for the admin API, which outlives
+// configs and so cannot hold an app itself. The newest started app is the
+// running config's; when a new config fails to start and its app is stopped,
+// the previous one is current again.
+type currentApp struct {
+	mu   sync.RWMutex
+	apps []*App // started, oldest first
+}
+
+var current currentApp
+
+func (c *currentApp) set(a *App) {
+	c.mu.Lock()
+	c.apps = append(c.apps, a)
+	c.mu.Unlock()
+}
+
+func (c *currentApp) clear(a *App) {
+	c.mu.Lock()
+	c.apps = slices.DeleteFunc(c.apps, func(x *App) bool { return x == a })
+	c.mu.Unlock()
+}
+
+func (c *currentApp) get() *App {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if len(c.apps) == 0 {
+		return nil
+	}
+	return c.apps[len(c.apps)-1]
+}
+
+// getApp returns the maintenance app of ctx's config.
+func getApp(ctx caddy.Context) (*App, error) {
+	v, err := ctx.App("maintenance")
+	if err != nil {
+		return nil, fmt.Errorf("loading maintenance app: %w", err)
+	}
+	app, ok := v.(*App)
+	if !ok {
+		return nil, fmt.Errorf("maintenance app has unexpected type %T", v)
+	}
+	return app, nil
+}
+
+// Interface guards
+var (
+	_ caddy.App         = (*App)(nil)
+	_ caddy.Provisioner = (*App)(nil)
+)

@@ -1,0 +1,339 @@
+// Package maintenance is frontdoor's maintenance mode: the
+// http.handlers.maintenance handler, the "maintenance" app that holds the
+// switches in Caddy's storage, the admin.api.maintenance endpoints that flip
+// them at run time, and the `frontdoor maintenance` command.
+package maintenance
+
+import (
+	"fmt"
+	"net/http"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	maint "github.com/frontdoor-gateway/frontdoor/modules/internal/maintenance"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+}
+
+// Defaults.
+const (
+	DefaultRetryAfter = 5 * time.Minute
+	DefaultBypassTTL  = 12 * time.Hour
+	DefaultStatus     = http.StatusServiceUnavailable
+	// BypassParam is the query parameter that carries the bypass secret.
+	BypassParam = "fd_bypass"
+)
+
+// Handler holds a site back while its named maintenance is on: visitors get
+// a maintenance page (or JSON when they prefer it) with status 503,
+// Retry-After and Cache-Control: no-store, for every path. Clients whose
+// address is in Allow, and clients holding a bypass cookie, pass through.
+//
+// The switch is flipped at run time through the admin API
+// (GET/PUT/DELETE /maintenance/<name>) or `frontdoor maintenance on <name>`,
+// never through a config reload; it is kept in Caddy's storage, so it
+// survives restarts and reloads and is shared by every instance that shares
+// the storage. Handlers with the same name, in any site, share one switch.
+//
+// The client address is Caddy's resolved client IP, so a forwarded header
+// counts only when it comes from a trusted proxy.
+//
+// With BypassSecret set, a request with ?fd_bypass=<secret> is answered with a
+// redirect to the same URL without the parameter, setting a signed, expiring
+// cookie (fd_maintenance_<name>) that lets the browser through. That request
+// is left out of the access log, so the secret is never logged.
+//
+// This handler sets no placeholders.
+type Handler struct {
+	// Name identifies the maintenance: in the admin API, in storage, in
+	// metrics. Required: 1 to 64 letters, digits, '_', '.' or '-'.
+	Name string `json:"name,omitempty"`
+
+	// Enabled is the state while no switch has been stored for Name (a fresh
+	// storage). Default: false (off).
+	Enabled bool `json:"enabled,omitempty"`
+
+	// Page is the path of an html/template file for the maintenance page,
+	// read when the config loads. It sees .Name, .Message, .Until (a
+	// time.Time, zero when unknown) and .RetryAfter (seconds). Default: a
+	// built-in page.
+	Page string `json:"page,omitempty"`
+
+	// Message is shown when the switch carries no message of its own.
+	// Default: a short apology.
+	Message string `json:"message,omitempty"`
+
+	// RetryAfter is the Retry-After sent while no end time is known; with an
+	// end time, the time left until then is sent. Default: 5m.
+	RetryAfter caddy.Duration `json:"retry_after,omitempty"`
+
+	// Status is the response status of blocked requests. Default: 503.
+	Status int `json:"status,omitempty"`
+
+	// Allow lists client addresses (CIDR ranges or single IPs) that pass
+	// through during maintenance.
+	Allow []string `json:"allow,omitempty"`
+
+	// BypassSecret enables the bypass cookie; placeholders such as
+	// {env.FD_BYPASS} are replaced when the config loads. Default: no bypass.
+	BypassSecret string `json:"bypass_secret,omitempty"`
+
+	// BypassTTL is how long a bypass cookie stays valid. Default: 12h.
+	BypassTTL caddy.Duration `json:"bypass_ttl,omitempty"`
+
+	sw         *maint.Switch
+	page       *maint.Page
+	allow      []netip.Prefix
+	bypass     *maint.Bypass
+	counters   counters
+	retryAfter time.Duration
+	message    string
+	logger     *zap.Logger
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.maintenance",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+// Provision compiles the configuration and registers the switch.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+	if !maint.ValidName(h.Name) {
+		return fmt.Errorf("maintenance: invalid name %q: use 1 to 64 letters, digits, '_', '.' or '-'", h.Name)
+	}
+	if h.Status == 0 {
+		h.Status = DefaultStatus
+	}
+	h.retryAfter = time.Duration(h.RetryAfter)
+	if h.retryAfter == 0 {
+		h.retryAfter = DefaultRetryAfter
+	}
+	if h.BypassTTL == 0 {
+		h.BypassTTL = caddy.Duration(DefaultBypassTTL)
+	}
+	h.message = h.Message
+	if h.message == "" {
+		h.message = maint.DefaultMessage
+	}
+
+	var text []byte
+	if h.Page != "" {
+		var err error
+		if text, err = os.ReadFile(h.Page); err != nil {
+			return fmt.Errorf("maintenance %s: reading page: %w", h.Name, err)
+		}
+	}
+	page, err := maint.ParsePage(h.Name, string(text))
+	if err != nil {
+		return fmt.Errorf("maintenance %s: page %s: %w", h.Name, h.Page, err)
+	}
+	h.page = page
+
+	h.allow = h.allow[:0]
+	for _, s := range h.Allow {
+		p, err := parsePrefix(s)
+		if err != nil {
+			return fmt.Errorf("maintenance %s: allow: %w", h.Name, err)
+		}
+		h.allow = append(h.allow, p)
+	}
+
+	if h.BypassSecret != "" {
+		secret := caddy.NewReplacer().ReplaceKnown(h.BypassSecret, "")
+		if secret == "" {
+			return fmt.Errorf("maintenance %s: bypass_secret %q is empty once placeholders are replaced", h.Name, h.BypassSecret)
+		}
+		if len(secret) < 16 {
+			h.logger.Warn("maintenance bypass_secret is short; use at least 16 random characters",
+				zap.String("name", h.Name))
+		}
+		h.bypass = maint.NewBypass(h.Name, secret)
+	}
+
+	app, err := getApp(ctx)
+	if err != nil {
+		return err
+	}
+	if h.sw, err = app.register(h.Name, h.Enabled); err != nil {
+		return fmt.Errorf("maintenance %s: %w", h.Name, err)
+	}
+	h.counters = app.metrics.counters(h.Name)
+	return nil
+}
+
+// Validate checks the configuration.
+func (h *Handler) Validate() error {
+	if h.Status < 200 || h.Status > 599 {
+		return fmt.Errorf("maintenance %s: status %d out of range 200-599", h.Name, h.Status)
+	}
+	if h.RetryAfter < 0 {
+		return fmt.Errorf("maintenance %s: retry_after must not be negative", h.Name)
+	}
+	if h.BypassTTL < 0 {
+		return fmt.Errorf("maintenance %s: bypass_ttl must not be negative", h.Name)
+	}
+	return nil
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		return p.Masked(), nil
+	}
+	ip, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	ip = ip.Unmap().WithZone("")
+	return netip.PrefixFrom(ip, ip.BitLen()), nil
+}
+
+// ServeHTTP holds the request back while maintenance is on.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if h.bypass != nil && strings.Contains(r.URL.RawQuery, BypassParam) {
+		if given, ok := maint.QueryParam(r.URL.RawQuery, BypassParam); ok && h.bypass.MatchSecret(given) {
+			return h.grantBypass(w, r)
+		}
+	}
+	st := h.sw.State()
+	if !st.Enabled {
+		return next.ServeHTTP(w, r)
+	}
+	now := time.Now()
+	if !st.Active(now) {
+		return next.ServeHTTP(w, r)
+	}
+	if len(h.allow) > 0 && h.allowed(r) {
+		inc(h.counters.allowed)
+		return next.ServeHTTP(w, r)
+	}
+	if h.bypass != nil {
+		if c, err := r.Cookie(h.bypass.CookieName()); err == nil && h.bypass.Valid(c.Value, now) {
+			inc(h.counters.bypassed)
+			return next.ServeHTTP(w, r)
+		}
+	}
+	inc(h.counters.blocked)
+	return h.block(w, r, st, now)
+}
+
+func (h *Handler) allowed(r *http.Request) bool {
+	s, _ := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string)
+	ip, err := netip.ParseAddr(s)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap().WithZone("")
+	for _, p := range h.allow {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// block writes the maintenance response.
+func (h *Handler) block(w http.ResponseWriter, r *http.Request, st *maint.State, now time.Time) error {
+	retry := st.RetryAfter(now, h.retryAfter)
+	data := maint.PageData{Name: h.Name, Message: st.Message, Until: st.Until, RetryAfter: retry}
+	if data.Message == "" {
+		data.Message = h.message
+	}
+
+	buf := maint.GetBuffer()
+	defer maint.PutBuffer(buf)
+	contentType := "text/html; charset=utf-8"
+	if maint.PrefersJSON(r.Header.Get("Accept")) {
+		contentType = "application/json"
+		if err := maint.RenderJSON(buf, data); err != nil {
+			return caddyhttp.Error(http.StatusInternalServerError, err)
+		}
+	} else if err := h.page.RenderHTML(buf, data); err != nil {
+		if c := h.logger.Check(zapcore.ErrorLevel, "rendering maintenance page failed; sending the message as text"); c != nil {
+			c.Write(zap.String("name", h.Name), zap.Error(err))
+		}
+		buf.Reset()
+		buf.WriteString(data.Message)
+		buf.WriteByte('\n')
+		contentType = "text/plain; charset=utf-8"
+	}
+
+	hdr := w.Header()
+	hdr.Set("Content-Type", contentType)
+	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("Retry-After", strconv.FormatInt(retry, 10))
+	hdr.Add("Vary", "Accept")
+	w.WriteHeader(h.Status)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	_, _ = w.Write(buf.Bytes()) // a failed write means the client went away
+	return nil
+}
+
+// grantBypass answers a request carrying the right secret: a redirect to the
+// same URL without the secret, setting the bypass cookie. The request is kept
+// out of the access log so the secret is never written anywhere.
+func (h *Handler) grantBypass(w http.ResponseWriter, r *http.Request) error {
+	caddyhttp.SetVar(r.Context(), caddyhttp.LogSkipVar, true)
+
+	now := time.Now()
+	expires := now.Add(time.Duration(h.BypassTTL))
+	http.SetCookie(w, &http.Cookie{
+		Name:     h.bypass.CookieName(),
+		Value:    h.bypass.Issue(expires),
+		Path:     "/",
+		Expires:  expires,
+		MaxAge:   int(time.Duration(h.BypassTTL) / time.Second),
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteLaxMode,
+	})
+	if h.sw.State().Active(now) {
+		inc(h.counters.bypassed)
+	}
+
+	location := maint.SafeLocalPath(r.URL.EscapedPath())
+	if q := maint.StripParam(r.URL.RawQuery, BypassParam); q != "" {
+		location += "?" + q
+	}
+	hdr := w.Header()
+	hdr.Set("Location", location)
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(http.StatusFound)
+
+	client, _ := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string)
+	h.logger.Info("maintenance bypass cookie issued",
+		zap.String("name", h.Name),
+		zap.String("client_ip", client),
+		zap.String("host", r.Host),
+		zap.Time("expires", expires))
+	return nil
+}
+
+// Interface guards
+var (
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddy.Validator             = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)

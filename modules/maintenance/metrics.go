@@ -1,0 +1,87 @@
+package maintenance
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	maint "github.com/frontdoor-gateway/frontdoor/modules/internal/maintenance"
+	fdmetrics "github.com/frontdoor-gateway/frontdoor/modules/internal/metrics"
+)
+
+// Results of frontdoor_maintenance_responses_total.
+const (
+	resultBlocked  = "blocked"
+	resultAllowed  = "allowed"
+	resultBypassed = "bypassed"
+)
+
+type metrics struct {
+	responses *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer, registry *maint.Registry) (*metrics, error) {
+	if _, err := fdmetrics.Register(reg, newEnabledCollector(registry)); err != nil {
+		return nil, err
+	}
+	responses, err := fdmetrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "frontdoor_maintenance_responses_total",
+		Help: "Requests that met an active maintenance, by maintenance name and result (blocked, allowed by address, bypassed by cookie).",
+	}, []string{"name", "result"}))
+	if err != nil {
+		return nil, err
+	}
+	return &metrics{responses: responses}, nil
+}
+
+// counters are the response counters of one maintenance name, resolved once
+// so the request path does no label lookups.
+type counters struct {
+	blocked, allowed, bypassed prometheus.Counter
+}
+
+func (m *metrics) counters(name string) counters {
+	if m == nil {
+		return counters{}
+	}
+	return counters{
+		blocked:  m.responses.WithLabelValues(name, resultBlocked),
+		allowed:  m.responses.WithLabelValues(name, resultAllowed),
+		bypassed: m.responses.WithLabelValues(name, resultBypassed),
+	}
+}
+
+func inc(c prometheus.Counter) {
+	if c != nil {
+		c.Inc()
+	}
+}
+
+// enabledCollector reports frontdoor_maintenance_enabled at scrape time, so
+// scheduled windows show the moment they open or close.
+type enabledCollector struct {
+	registry *maint.Registry
+	desc     *prometheus.Desc
+}
+
+func newEnabledCollector(registry *maint.Registry) *enabledCollector {
+	return &enabledCollector{
+		registry: registry,
+		desc: prometheus.NewDesc("frontdoor_maintenance_enabled",
+			"Whether the named maintenance is on right now (1) or off (0).",
+			[]string{"name"}, nil),
+	}
+}
+
+func (c *enabledCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *enabledCollector) Collect(ch chan<- prometheus.Metric) {
+	now := time.Now()
+	for _, sw := range c.registry.Switches() {
+		v := 0.0
+		if sw.State().Active(now) {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, v, sw.Name())
+	}
+}
