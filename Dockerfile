@@ -15,9 +15,13 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/frontdoor ./cmd/frontdoor
+# Writable state directories for the non-root user (uid 65532 in distroless).
+RUN mkdir -p /out/data /out/config && chown -R 65532:65532 /out/data /out/config
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/frontdoor /usr/bin/frontdoor
+COPY --from=build --chown=65532:65532 /out/data /data
+COPY --from=build --chown=65532:65532 /out/config /config
 COPY Caddyfile.example /etc/frontdoor/Caddyfile
 ENV XDG_CONFIG_HOME=/config XDG_DATA_HOME=/data
 VOLUME ["/data", "/config"]
