@@ -5,12 +5,14 @@
 package maintenance
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/netip"
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -97,6 +99,7 @@ type Handler struct {
 	allow      []netip.Prefix
 	bypass     *maint.Bypass
 	counters   counters
+	cache      *[2]atomic.Pointer[rendered] // HTML, JSON
 	retryAfter time.Duration
 	message    string
 	logger     *zap.Logger
@@ -113,9 +116,26 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // Provision compiles the configuration and registers the switch.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
+	if err := h.compile(); err != nil {
+		return err
+	}
+	app, err := getApp(ctx)
+	if err != nil {
+		return err
+	}
+	if h.sw, err = app.register(h.Name, h.Enabled); err != nil {
+		return fmt.Errorf("maintenance %s: %w", h.Name, err)
+	}
+	h.counters = app.metrics.counters(h.Name)
+	return nil
+}
+
+// compile sets defaults and prepares the page, the allow list and the bypass.
+func (h *Handler) compile() error {
 	if !maint.ValidName(h.Name) {
 		return fmt.Errorf("maintenance: invalid name %q: use 1 to 64 letters, digits, '_', '.' or '-'", h.Name)
 	}
+	h.cache = new([2]atomic.Pointer[rendered])
 	if h.Status == 0 {
 		h.Status = DefaultStatus
 	}
@@ -164,15 +184,6 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		}
 		h.bypass = maint.NewBypass(h.Name, secret)
 	}
-
-	app, err := getApp(ctx)
-	if err != nil {
-		return err
-	}
-	if h.sw, err = app.register(h.Name, h.Enabled); err != nil {
-		return fmt.Errorf("maintenance %s: %w", h.Name, err)
-	}
-	h.counters = app.metrics.counters(h.Name)
 	return nil
 }
 
@@ -253,32 +264,12 @@ func (h *Handler) allowed(r *http.Request) bool {
 // block writes the maintenance response.
 func (h *Handler) block(w http.ResponseWriter, r *http.Request, st *maint.State, now time.Time) error {
 	retry := st.RetryAfter(now, h.retryAfter)
-	data := maint.PageData{Name: h.Name, Message: st.Message, Until: st.Until, RetryAfter: retry}
-	if data.Message == "" {
-		data.Message = h.message
-	}
-
-	buf := maint.GetBuffer()
-	defer maint.PutBuffer(buf)
-	contentType := "text/html; charset=utf-8"
-	if maint.PrefersJSON(r.Header.Get("Accept")) {
-		contentType = "application/json"
-		if err := maint.RenderJSON(buf, data); err != nil {
-			return caddyhttp.Error(http.StatusInternalServerError, err)
-		}
-	} else if err := h.page.RenderHTML(buf, data); err != nil {
-		if c := h.logger.Check(zapcore.ErrorLevel, "rendering maintenance page failed; sending the message as text"); c != nil {
-			c.Write(zap.String("name", h.Name), zap.Error(err))
-		}
-		buf.Reset()
-		buf.WriteString(data.Message)
-		buf.WriteByte('\n')
-		contentType = "text/plain; charset=utf-8"
-	}
+	asJSON := maint.PrefersJSON(r.Header.Get("Accept"))
+	resp := h.response(st, retry, asJSON)
 
 	hdr := w.Header()
-	hdr.Set("Content-Type", contentType)
-	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
+	hdr.Set("Content-Type", resp.contentType)
+	hdr.Set("Content-Length", resp.length)
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Retry-After", strconv.FormatInt(retry, 10))
 	hdr.Add("Vary", "Accept")
@@ -286,8 +277,62 @@ func (h *Handler) block(w http.ResponseWriter, r *http.Request, st *maint.State,
 	if r.Method == http.MethodHead {
 		return nil
 	}
-	_, _ = w.Write(buf.Bytes()) // a failed write means the client went away
+	_, _ = w.Write(resp.body) // a failed write means the client went away
 	return nil
+}
+
+// rendered is a maintenance response body, cached while the switch state and
+// the Retry-After value stay the same (at most a second when an end time is
+// set), so a site under load in maintenance does not render a page per request.
+type rendered struct {
+	state       *maint.State
+	retry       int64
+	contentType string
+	length      string
+	body        []byte
+}
+
+func (h *Handler) response(st *maint.State, retry int64, asJSON bool) *rendered {
+	slot := &h.cache[0]
+	if asJSON {
+		slot = &h.cache[1]
+	}
+	if c := slot.Load(); c != nil && c.state == st && c.retry == retry {
+		return c
+	}
+
+	data := maint.PageData{Name: h.Name, Message: st.Message, Until: st.Until, RetryAfter: retry}
+	if data.Message == "" {
+		data.Message = h.message
+	}
+	buf := maint.GetBuffer()
+	defer maint.PutBuffer(buf)
+	contentType := "text/html; charset=utf-8"
+	var err error
+	if asJSON {
+		contentType = "application/json"
+		err = maint.RenderJSON(buf, data)
+	} else {
+		err = h.page.RenderHTML(buf, data)
+	}
+	if err != nil {
+		if c := h.logger.Check(zapcore.ErrorLevel, "rendering maintenance response failed; sending the message as text"); c != nil {
+			c.Write(zap.String("name", h.Name), zap.Error(err))
+		}
+		buf.Reset()
+		buf.WriteString(data.Message)
+		buf.WriteByte('\n')
+		contentType = "text/plain; charset=utf-8"
+	}
+	c := &rendered{
+		state:       st,
+		retry:       retry,
+		contentType: contentType,
+		length:      strconv.Itoa(buf.Len()),
+		body:        bytes.Clone(buf.Bytes()),
+	}
+	slot.Store(c)
+	return c
 }
 
 // grantBypass answers a request carrying the right secret: a redirect to the

@@ -60,7 +60,7 @@ func (b *Bypass) Valid(value string, now time.Time) bool {
 	if err != nil || unix <= now.Unix() {
 		return false
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil {
 		return false
 	}

@@ -1,0 +1,323 @@
+package maintenance
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/zap"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	maint "github.com/frontdoor-gateway/frontdoor/modules/internal/maintenance"
+)
+
+type memStorage struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (s *memStorage) Load(_ context.Context, key string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.m[key]
+	if !ok {
+		return nil, fs.ErrNotExist
+	}
+	return b, nil
+}
+
+func (s *memStorage) Store(_ context.Context, key string, value []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[key] = value
+	return nil
+}
+
+// testHandler provisions h without a Caddy config: its switch lives in an
+// in-memory registry, its counters in a fresh Prometheus registry.
+func testHandler(tb testing.TB, h *Handler) (*maint.Registry, *metrics, *prometheus.Registry) {
+	tb.Helper()
+	reg := maint.NewRegistry(&memStorage{m: map[string][]byte{}})
+	promReg := prometheus.NewPedanticRegistry()
+	m, err := newMetrics(promReg, reg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h.logger = zap.NewNop()
+	if err := h.compile(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := h.Validate(); err != nil {
+		tb.Fatal(err)
+	}
+	if h.sw, err = reg.Register(context.Background(), h.Name, h.Enabled); err != nil {
+		tb.Fatal(err)
+	}
+	h.counters = m.counters(h.Name)
+	return reg, m, promReg
+}
+
+func testRequest(method, target, clientIP string, header http.Header) *http.Request {
+	r := httptest.NewRequest(method, target, nil)
+	maps := map[string]any{caddyhttp.ClientIPVarKey: clientIP}
+	r = r.WithContext(context.WithValue(r.Context(), caddyhttp.VarsCtxKey, maps))
+	caddyhttp.NewTestReplacer(r)
+	for k, v := range header {
+		r.Header[k] = v
+	}
+	return r
+}
+
+var upstream = caddyhttp.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) error {
+	w.WriteHeader(http.StatusTeapot)
+	return nil
+})
+
+func TestHandlerServeHTTP(t *testing.T) {
+	const secret = "correct-horse-battery-staple"
+	h := &Handler{Name: "shop", Allow: []string{"10.0.0.0/8", "2001:db8::1"}, BypassSecret: secret, RetryAfter: caddy.Duration(30 * time.Minute)}
+	reg, _, promReg := testHandler(t, h)
+	ctx := context.Background()
+	set := func(s maint.State) {
+		t.Helper()
+		if err := reg.Set(ctx, "shop", s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	valid := h.bypass.Issue(time.Now().Add(time.Hour))
+	expired := h.bypass.Issue(time.Now().Add(-time.Second))
+	tampered := valid[:len(valid)-1] + map[bool]string{true: "A", false: "B"}[valid[len(valid)-1] != 'A']
+	until := time.Now().Add(90 * time.Second).Truncate(time.Second)
+
+	tests := []struct {
+		name       string
+		state      maint.State
+		method     string
+		target     string
+		clientIP   string
+		header     http.Header
+		wantStatus int
+		check      func(t *testing.T, rec *httptest.ResponseRecorder)
+	}{
+		{name: "off passes", state: maint.State{}, target: "/", clientIP: "192.0.2.1", wantStatus: http.StatusTeapot},
+		{name: "scheduled later passes", state: maint.State{Enabled: true, From: time.Now().Add(time.Hour)}, target: "/", clientIP: "192.0.2.1", wantStatus: http.StatusTeapot},
+		{name: "on blocks html", state: maint.State{Enabled: true, Message: "deploying"}, target: "/static/app.css", clientIP: "192.0.2.1",
+			header: http.Header{"Accept": {"text/css,*/*;q=0.1"}}, wantStatus: 503,
+			check: func(t *testing.T, rec *httptest.ResponseRecorder) {
+				hdr := rec.Header()
+				if hdr.Get("Retry-After") != "1800" || hdr.Get("Cache-Control") != "no-store" ||
+					!strings.HasPrefix(hdr.Get("Content-Type"), "text/html") || hdr.Get("Vary") != "Accept" {
+					t.Errorf("headers %v", hdr)
+				}
+				if !strings.Contains(rec.Body.String(), "deploying") {
+					t.Errorf("body lacks the message: %s", rec.Body)
+				}
+			}},
+		{name: "on blocks json with until", state: maint.State{Enabled: true, Until: until}, target: "/api", clientIP: "192.0.2.1",
+			header: http.Header{"Accept": {"application/json"}}, wantStatus: 503,
+			check: func(t *testing.T, rec *httptest.ResponseRecorder) {
+				var body struct {
+					Status, Message string
+					Until           time.Time
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+					t.Fatalf("%v: %s", err, rec.Body)
+				}
+				if body.Status != "maintenance" || body.Message != maint.DefaultMessage || !body.Until.Equal(until) {
+					t.Errorf("body %+v", body)
+				}
+				if ra := rec.Header().Get("Retry-After"); ra != "90" && ra != "89" {
+					t.Errorf("Retry-After %q, want the ~90 s left", ra)
+				}
+			}},
+		{name: "head has no body", state: maint.State{Enabled: true}, method: http.MethodHead, target: "/", clientIP: "192.0.2.1", wantStatus: 503,
+			check: func(t *testing.T, rec *httptest.ResponseRecorder) {
+				if rec.Body.Len() != 0 {
+					t.Errorf("HEAD body %q", rec.Body)
+				}
+			}},
+		{name: "allowed range passes", state: maint.State{Enabled: true}, target: "/", clientIP: "10.20.30.40", wantStatus: http.StatusTeapot},
+		{name: "allowed single v6 passes", state: maint.State{Enabled: true}, target: "/", clientIP: "2001:db8::1", wantStatus: http.StatusTeapot},
+		{name: "mapped v4 allowed", state: maint.State{Enabled: true}, target: "/", clientIP: "::ffff:10.1.1.1", wantStatus: http.StatusTeapot},
+		{name: "neighbour v6 blocked", state: maint.State{Enabled: true}, target: "/", clientIP: "2001:db8::2", wantStatus: 503},
+		{name: "valid cookie passes", state: maint.State{Enabled: true}, target: "/", clientIP: "192.0.2.1",
+			header: http.Header{"Cookie": {"fd_maintenance_shop=" + valid}}, wantStatus: http.StatusTeapot},
+		{name: "expired cookie blocked", state: maint.State{Enabled: true}, target: "/", clientIP: "192.0.2.1",
+			header: http.Header{"Cookie": {"fd_maintenance_shop=" + expired}}, wantStatus: 503},
+		{name: "tampered cookie blocked", state: maint.State{Enabled: true}, target: "/", clientIP: "192.0.2.1",
+			header: http.Header{"Cookie": {"fd_maintenance_shop=" + tampered}}, wantStatus: 503},
+		{name: "wrong secret blocked", state: maint.State{Enabled: true}, target: "/?fd_bypass=nope", clientIP: "192.0.2.1", wantStatus: 503},
+		{name: "secret grants cookie", state: maint.State{Enabled: true}, target: "//evil.example/p?a=1&fd_bypass=" + secret + "&b=2", clientIP: "192.0.2.1", wantStatus: http.StatusFound,
+			check: func(t *testing.T, rec *httptest.ResponseRecorder) {
+				if loc := rec.Header().Get("Location"); loc != "/evil.example/p?a=1&b=2" {
+					t.Errorf("Location %q", loc)
+				}
+				resp := rec.Result()
+				var c *http.Cookie
+				for _, rc := range resp.Cookies() {
+					if rc.Name == "fd_maintenance_shop" {
+						c = rc
+					}
+				}
+				if c == nil || !c.HttpOnly || c.Secure || c.SameSite != http.SameSiteLaxMode || c.MaxAge != int((12*time.Hour).Seconds()) {
+					t.Fatalf("cookie %+v", c)
+				}
+				if !h.bypass.Valid(c.Value, time.Now()) {
+					t.Error("issued cookie does not verify")
+				}
+				if strings.Contains(strings.Join(resp.Header.Values("Set-Cookie"), " ")+resp.Header.Get("Location"), secret) {
+					t.Error("the secret leaked into the response headers")
+				}
+			}},
+		{name: "secret works while off too", state: maint.State{}, target: "/?fd_bypass=" + secret, clientIP: "192.0.2.1", wantStatus: http.StatusFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set(tt.state)
+			method := tt.method
+			if method == "" {
+				method = http.MethodGet
+			}
+			r := testRequest(method, "http://shop.example"+tt.target, tt.clientIP, tt.header)
+			rec := httptest.NewRecorder()
+			if err := h.ServeHTTP(rec, r, upstream); err != nil {
+				t.Fatal(err)
+			}
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status %d, want %d (body %s)", rec.Code, tt.wantStatus, rec.Body)
+			}
+			if tt.check != nil {
+				tt.check(t, rec)
+			}
+		})
+	}
+
+	want := `
+# HELP frontdoor_maintenance_enabled Whether the named maintenance is on right now (1) or off (0).
+# TYPE frontdoor_maintenance_enabled gauge
+frontdoor_maintenance_enabled{name="shop"} 0
+`
+	if err := testutil.GatherAndCompare(promReg, strings.NewReader(want), "frontdoor_maintenance_enabled"); err != nil {
+		t.Error(err)
+	}
+	if got := testutil.ToFloat64(h.counters.blocked); got != 7 {
+		t.Errorf("blocked = %v, want 7", got)
+	}
+	if got := testutil.ToFloat64(h.counters.allowed); got != 3 {
+		t.Errorf("allowed = %v, want 3", got)
+	}
+	if got := testutil.ToFloat64(h.counters.bypassed); got != 2 { // one cookie pass, one grant while on
+		t.Errorf("bypassed = %v, want 2", got)
+	}
+}
+
+func TestHandlerCustomPageAndStatus(t *testing.T) {
+	dir := t.TempDir()
+	page := dir + "/page.html"
+	if err := os.WriteFile(page, []byte(`<p>{{.Name}}: {{.Message}} ({{.RetryAfter}}s)</p>`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Name: "brand", Enabled: true, Page: page, Status: 502, Message: "gone fishing", RetryAfter: caddy.Duration(time.Minute)}
+	testHandler(t, h)
+	rec := httptest.NewRecorder()
+	if err := h.ServeHTTP(rec, testRequest("GET", "http://b/", "192.0.2.1", nil), upstream); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Code != 502 || rec.Body.String() != "<p>brand: gone fishing (60s)</p>" {
+		t.Fatalf("got %d %q", rec.Code, rec.Body)
+	}
+}
+
+func TestHandlerConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		h    Handler
+	}{
+		{"no name", Handler{}},
+		{"bad name", Handler{Name: "a/b"}},
+		{"bad allow", Handler{Name: "x", Allow: []string{"10.0.0.0/33"}}},
+		{"missing page", Handler{Name: "x", Page: "/nonexistent/page.html"}},
+		{"empty secret", Handler{Name: "x", BypassSecret: "{env.FRONTDOOR_TEST_UNSET_VARIABLE}"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := tt.h
+			h.logger = zap.NewNop()
+			if err := h.compile(); err == nil {
+				t.Error("no error")
+			}
+		})
+	}
+	if err := (&Handler{Name: "x", Status: 700}).Validate(); err == nil {
+		t.Error("status 700 accepted")
+	}
+}
+
+func TestMetricsRegisterTwice(t *testing.T) {
+	promReg := prometheus.NewPedanticRegistry()
+	reg := maint.NewRegistry(&memStorage{m: map[string][]byte{}})
+	a, err := newMetrics(promReg, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := newMetrics(promReg, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.counters("shop").blocked.Inc()
+	if got := testutil.ToFloat64(b.counters("shop").blocked); got != 1 {
+		t.Fatalf("second registration does not share the counter: %v", got)
+	}
+	var nilMetrics *metrics
+	inc(nilMetrics.counters("shop").blocked) // must not panic
+}
+
+func benchHandler(b *testing.B, state maint.State, clientIP string, header http.Header) {
+	h := &Handler{Name: "shop", Allow: []string{"10.0.0.0/8"}, BypassSecret: "correct-horse-battery-staple"}
+	reg, _, _ := testHandler(b, h)
+	if err := reg.Set(context.Background(), "shop", state); err != nil {
+		b.Fatal(err)
+	}
+	r := testRequest("GET", "http://shop.example/static/app.js?v=3", clientIP, header)
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		_ = h.ServeHTTP(w, r, upstream)
+	}
+}
+
+func BenchmarkServeHTTPOff(b *testing.B) {
+	benchHandler(b, maint.State{}, "192.0.2.1", nil)
+}
+
+func BenchmarkServeHTTPAllowed(b *testing.B) {
+	benchHandler(b, maint.State{Enabled: true}, "10.1.2.3", nil)
+}
+
+func BenchmarkServeHTTPBlockedHTML(b *testing.B) {
+	benchHandler(b, maint.State{Enabled: true, Until: time.Now().Add(time.Hour)}, "192.0.2.1", http.Header{"Accept": {"text/html"}})
+}
+
+func BenchmarkServeHTTPBlockedJSON(b *testing.B) {
+	benchHandler(b, maint.State{Enabled: true}, "192.0.2.1", http.Header{"Accept": {"application/json"}})
+}
+
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) {
+	return len(b), nil
+}
+func (w *discardWriter) WriteHeader(int) {}
