@@ -7,5 +7,6 @@ package modules
 import (
 	_ "github.com/frontdoor-gateway/frontdoor/modules/geoipapp"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/maintenance"
+	_ "github.com/frontdoor-gateway/frontdoor/modules/sitesadapter"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/traceid"
 )
