@@ -1,0 +1,233 @@
+package limiter
+
+import (
+	"hash/maphash"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/time/rate"
+)
+
+// DefaultMaxKeys bounds a zone's memory when no max_keys is configured.
+const DefaultMaxKeys = 100_000
+
+// Memory is an in-memory set of token buckets, one per key, each a
+// rate.Limiter. It holds at most MaxKeys buckets: inserting one more evicts
+// the least recently used. Buckets idle long enough to be full again are
+// dropped by Sweep, since a new bucket is identical. Safe for concurrent use.
+//
+// Keys are spread over shards, each with its own lock, map and recency list.
+// The cap is global: a new key first evicts the least recently used key of
+// its shard (of another shard when its own is empty), so the number of keys
+// never exceeds the cap, and recency is exact within a shard.
+type Memory struct {
+	seed      maphash.Seed
+	shards    []shard
+	mask      uint64
+	size      atomic.Int64
+	evictions atomic.Uint64
+	maxKeys   atomic.Int64
+}
+
+type shard struct {
+	mu   sync.Mutex
+	m    map[string]*entry
+	head entry // sentinel: head.next is the most recently used entry
+	_    [40]byte
+}
+
+type entry struct {
+	key        string // in buf when it fits, so a lookup touches one object
+	last       int64  // unix nanoseconds of the last use
+	limit      Limit  // the limit lim was last set to
+	prev, next *entry
+	buf        [20]byte
+	lim        rate.Limiter
+}
+
+// NewMemory returns a Memory holding at most maxKeys buckets (DefaultMaxKeys
+// when maxKeys <= 0).
+func NewMemory(maxKeys int) *Memory {
+	if maxKeys <= 0 {
+		maxKeys = DefaultMaxKeys
+	}
+	// Enough shards to keep lock contention low, few enough that each
+	// shard holds many keys and its recency order stays meaningful.
+	n := 1
+	for n < 64 && maxKeys/(n*2) >= 256 {
+		n *= 2
+	}
+	m := &Memory{seed: maphash.MakeSeed(), shards: make([]shard, n), mask: uint64(n - 1)}
+	for i := range m.shards {
+		s := &m.shards[i]
+		s.m = make(map[string]*entry)
+		s.head.next, s.head.prev = &s.head, &s.head
+	}
+	m.maxKeys.Store(int64(maxKeys))
+	return m
+}
+
+// SetMaxKeys changes the cap. A lower cap takes effect as keys are inserted.
+func (m *Memory) SetMaxKeys(n int) {
+	if n <= 0 {
+		n = DefaultMaxKeys
+	}
+	m.maxKeys.Store(int64(n))
+}
+
+// MaxKeys returns the cap.
+func (m *Memory) MaxKeys() int { return int(m.maxKeys.Load()) }
+
+// Len returns the number of buckets held.
+func (m *Memory) Len() int { return int(m.size.Load()) }
+
+// Evictions returns how many buckets were evicted to respect the cap.
+func (m *Memory) Evictions() uint64 { return m.evictions.Load() }
+
+// Allow takes one token from key's bucket at time now, creating the bucket
+// (full) if needed. A bucket last used with a different limit is switched to
+// l first, keeping its tokens. It allocates only when it creates a bucket.
+func (m *Memory) Allow(key []byte, l Limit, now time.Time) Decision {
+	s := &m.shards[maphash.Bytes(m.seed, key)&m.mask]
+	s.mu.Lock()
+	e := s.m[string(key)]
+	if e == nil {
+		e = m.insert(s, key, l, now)
+	} else {
+		e.unlink()
+		if e.limit != l {
+			e.lim.SetLimitAt(now, l.Rate.Limit())
+			e.lim.SetBurstAt(now, l.Burst)
+			e.limit = l
+		}
+	}
+	e.pushFront(&s.head)
+	e.last = now.UnixNano()
+	ok := e.lim.AllowN(now, 1)
+	tokens := e.lim.TokensAt(now)
+	s.mu.Unlock()
+	return decide(ok, tokens, l)
+}
+
+// insert creates key's bucket in s, first evicting least recently used
+// buckets until the zone is below its cap. s.mu is held.
+func (m *Memory) insert(s *shard, key []byte, l Limit, now time.Time) *entry {
+	for {
+		n := m.size.Load()
+		if n < m.maxKeys.Load() {
+			if m.size.CompareAndSwap(n, n+1) {
+				break
+			}
+			continue
+		}
+		m.evictOne(s)
+	}
+	e := &entry{limit: l}
+	if len(key) <= len(e.buf) {
+		n := copy(e.buf[:], key)
+		e.key = unsafe.String(&e.buf[0], n) // e.buf is never written again
+	} else {
+		e.key = string(key)
+	}
+	// A zero Limiter given its limit and burst at the zero time is full
+	// at its first use.
+	e.lim.SetLimitAt(time.Time{}, l.Rate.Limit())
+	e.lim.SetBurstAt(time.Time{}, l.Burst)
+	s.m[e.key] = e
+	return e
+}
+
+// evictOne drops the least recently used bucket of s, or, when s is empty,
+// of the first other shard it can lock without waiting. s.mu is held.
+func (m *Memory) evictOne(s *shard) {
+	if s.head.prev != &s.head {
+		s.evictTail()
+		m.size.Add(-1)
+		m.evictions.Add(1)
+		return
+	}
+	for i := range m.shards {
+		o := &m.shards[i]
+		if o == s || !o.mu.TryLock() {
+			continue
+		}
+		evicted := o.head.prev != &o.head
+		if evicted {
+			o.evictTail()
+		}
+		o.mu.Unlock()
+		if evicted {
+			m.size.Add(-1)
+			m.evictions.Add(1)
+		}
+		return
+	}
+	runtime.Gosched() // every other shard is busy: try again
+}
+
+func (s *shard) evictTail() {
+	old := s.head.prev
+	old.unlink()
+	delete(s.m, old.key)
+}
+
+// Sweep drops the buckets that have been idle for at least their fill time
+// at now (they are full, like a new bucket) and returns how many it dropped.
+// It holds each shard's lock only briefly.
+func (m *Memory) Sweep(now time.Time) int {
+	dropped := 0
+	for i := range m.shards {
+		s := &m.shards[i]
+		for more := true; more; {
+			s.mu.Lock()
+			more = false
+			for n := 0; ; n++ {
+				e := s.head.prev
+				if e == &s.head || now.UnixNano()-e.last < int64(e.limit.FillTime()) {
+					break
+				}
+				if n == 1024 { // let requests in, then go on
+					more = true
+					break
+				}
+				e.unlink()
+				delete(s.m, e.key)
+				m.size.Add(-1)
+				dropped++
+			}
+			s.mu.Unlock()
+		}
+	}
+	return dropped
+}
+
+func (e *entry) unlink() {
+	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = nil, nil
+}
+
+func (e *entry) pushFront(head *entry) {
+	e.prev, e.next = head, head.next
+	head.next.prev = e
+	head.next = e
+}
+
+// decide builds a Decision from the outcome of a take and the tokens left.
+func decide(ok bool, tokens float64, l Limit) Decision {
+	ps := l.Rate.PerSecond()
+	d := Decision{Allowed: ok}
+	if tokens > 0 {
+		d.Remaining = int(math.Floor(tokens))
+	}
+	if missing := float64(l.Burst) - tokens; missing > 0 {
+		d.Reset = time.Duration(missing / ps * float64(time.Second))
+	}
+	if !ok {
+		d.RetryAfter = time.Duration((1 - tokens) / ps * float64(time.Second))
+	}
+	return d
+}

@@ -1,0 +1,198 @@
+package limiter
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/frontdoor-gateway/frontdoor/test/harness"
+)
+
+func newTestRedis(t testing.TB, addr string) *Redis {
+	t.Helper()
+	s, err := NewRedis("redis://"+addr+"/0", "frontdoor:test:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestRedisBurst(t *testing.T) {
+	srv := harness.Redis(t)
+	s := newTestRedis(t, srv.Addr)
+	ctx := context.Background()
+	l := perSec(5, 5)
+	key := []byte("burst")
+	for i := 1; i <= 5; i++ {
+		d, err := s.Allow(ctx, key, l, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Allowed || d.Remaining != 5-i {
+			t.Fatalf("request %d: %+v, want allowed with %d remaining", i, d, 5-i)
+		}
+	}
+	d, err := s.Allow(ctx, key, l, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Allowed || d.RetryAfter <= 0 || d.RetryAfter > 200*time.Millisecond || d.Reset <= 800*time.Millisecond {
+		t.Fatalf("6th request: %+v, want limited, retry within 200ms", d)
+	}
+	time.Sleep(d.RetryAfter + 5*time.Millisecond)
+	if d, err := s.Allow(ctx, key, l, time.Second); err != nil || !d.Allowed {
+		t.Fatalf("after %v: %+v, %v; want allowed", d.RetryAfter, d, err)
+	}
+}
+
+// TestRedisShared checks that two clients (two gateways) of one Redis
+// enforce one combined limit, and that a changed rate applies to an existing
+// bucket without refilling it.
+func TestRedisShared(t *testing.T) {
+	srv := harness.Redis(t)
+	a, b := newTestRedis(t, srv.Addr), newTestRedis(t, srv.Addr)
+	ctx := context.Background()
+	l := Limit{Rate: Rate{Count: 1, Per: time.Minute}, Burst: 10}
+	var mu sync.Mutex
+	allowed := 0
+	var wg sync.WaitGroup
+	for _, s := range []*Redis{a, b, a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				d, err := s.Allow(ctx, []byte("shared"), l, time.Second)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if d.Allowed {
+					mu.Lock()
+					allowed++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if allowed != 10 {
+		t.Fatalf("allowed %d of 40 requests across two clients, want the burst 10", allowed)
+	}
+	bigger := Limit{Rate: Rate{Count: 1, Per: time.Minute}, Burst: 20}
+	if d, _ := a.Allow(ctx, []byte("shared"), bigger, time.Second); d.Allowed {
+		t.Fatal("a larger burst refilled an exhausted bucket")
+	}
+}
+
+func TestRedisDownFailsFast(t *testing.T) {
+	srv := harness.Redis(t)
+	s := newTestRedis(t, srv.Addr)
+	s.RetryInterval = 300 * time.Millisecond
+	ctx := context.Background()
+	l := perSec(1, 1)
+	if _, err := s.Allow(ctx, []byte("k"), l, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	const timeout = 100 * time.Millisecond
+	for i := range 50 {
+		start := time.Now()
+		_, err := s.Allow(ctx, []byte("k"), l, timeout)
+		if err == nil {
+			t.Fatalf("request %d succeeded with Redis stopped", i)
+		}
+		if el := time.Since(start); el > timeout+50*time.Millisecond {
+			t.Fatalf("request %d took %v with Redis stopped, want <= %v", i, el, timeout)
+		}
+	}
+	if _, err := s.Allow(ctx, []byte("k"), l, timeout); !errors.Is(err, ErrStoreDown) {
+		t.Fatalf("right after a failure: %v, want ErrStoreDown (no network call)", err)
+	}
+	harness.RestartRedis(t, srv)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		d, err := s.Allow(ctx, []byte("k"), l, timeout)
+		if err == nil {
+			if !d.Allowed {
+				t.Fatalf("first request after the restart: %+v", d)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("store not used again 5 s after Redis came back: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if d, err := s.Allow(ctx, []byte("k"), l, timeout); err != nil || d.Allowed {
+		t.Fatalf("limiting did not resume: %+v, %v", d, err)
+	}
+}
+
+// TestRedisSlowIsBounded points the store at a server that accepts
+// connections and never answers: every call returns within the timeout.
+func TestRedisSlowIsBounded(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	s := newTestRedis(t, ln.Addr().String())
+	s.RetryInterval = 50 * time.Millisecond
+	const timeout = 80 * time.Millisecond
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 10 {
+				start := time.Now()
+				_, err := s.Allow(context.Background(), []byte("k"), perSec(1, 1), timeout)
+				if err == nil {
+					t.Error("a silent server answered")
+				}
+				if el := time.Since(start); el > timeout+60*time.Millisecond {
+					t.Errorf("call took %v, want <= %v", el, timeout)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// BenchmarkRedisAllow measures decisions against a local Redis from
+// parallel goroutines: one round trip each.
+func BenchmarkRedisAllow(b *testing.B) {
+	srv := harness.Redis(b)
+	s := newTestRedis(b, srv.Addr)
+	l := perSec(1e6, 1000)
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var buf [32]byte
+		i := 0
+		for pb.Next() {
+			key := DefaultPrefixes.AppendAddrKey(buf[:0], addrN(i%10000))
+			if _, err := s.Allow(context.Background(), key, l, time.Second); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
