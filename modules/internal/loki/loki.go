@@ -1,0 +1,462 @@
+// Package loki ships log lines to Grafana Loki's push API without ever
+// making the writer wait: Write copies the line into a bounded queue and
+// returns; one goroutine batches the queue, encodes each batch as the Loki
+// push protobuf compressed with snappy, and posts it, retrying 429 and 5xx
+// answers with capped, jittered exponential backoff. A full queue drops the
+// line and counts it. Close flushes what is queued for a bounded time.
+//
+// A line's trace id (a JSON field "trace_id" of 32 hex digits) is sent as
+// Loki structured metadata, never as a stream label.
+//
+// The package has no Caddy dependency; counters are plain atomics in Stats
+// so that the caller decides where they are exported.
+package loki
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+)
+
+// Defaults for zero Config fields.
+const (
+	DefaultBatchWait       = time.Second
+	DefaultBatchSize       = 1 << 20 // bytes
+	DefaultBuffer          = 10000   // entries
+	DefaultTimeout         = 10 * time.Second
+	DefaultMaxLineSize     = 256 << 10 // Loki's default max_line_size
+	DefaultMinBackoff      = 250 * time.Millisecond
+	DefaultMaxBackoff      = 10 * time.Second
+	DefaultMaxRetries      = 10
+	DefaultShutdownTimeout = 5 * time.Second
+)
+
+// TraceIDKey is the structured metadata key (and the JSON field read from
+// each line) that carries the trace id.
+const TraceIDKey = "trace_id"
+
+// Config configures a Shipper. Zero fields take the defaults above.
+type Config struct {
+	// URL is Loki's push endpoint, e.g. http://127.0.0.1:3100/loki/api/v1/push.
+	URL string
+	// Labels is the stream selector every line is sent with, e.g. {job="frontdoor"}.
+	Labels string
+	// Header is added to every push request (X-Scope-OrgID, Authorization).
+	Header http.Header
+
+	BatchWait   time.Duration // longest time a line waits for its batch to fill
+	BatchSize   int           // bytes of log lines that trigger a push
+	Buffer      int           // lines held while Loki is slow or down
+	Timeout     time.Duration // limit of one push request
+	MaxLineSize int           // longer lines are truncated to this many bytes
+
+	MinBackoff time.Duration // first retry delay
+	MaxBackoff time.Duration // cap of the retry delay
+	MaxRetries int           // retries of one batch before it fails
+
+	// ShutdownTimeout bounds Close: what is not delivered by then fails.
+	ShutdownTimeout time.Duration
+
+	// Client posts the batches; nil uses a client of its own.
+	Client *http.Client
+	// Stats receives the counters; nil keeps them in the Shipper only.
+	Stats *Stats
+	// OnError, if set, is told (from the shipping goroutine) about every
+	// batch that could not be delivered, and every retry.
+	OnError func(err error, entries int, willRetry bool)
+}
+
+func (c *Config) setDefaults() {
+	if c.BatchWait <= 0 {
+		c.BatchWait = DefaultBatchWait
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.Buffer <= 0 {
+		c.Buffer = DefaultBuffer
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.MaxLineSize <= 0 {
+		c.MaxLineSize = DefaultMaxLineSize
+	}
+	if c.MinBackoff <= 0 {
+		c.MinBackoff = DefaultMinBackoff
+	}
+	if c.MaxBackoff < c.MinBackoff {
+		c.MaxBackoff = max(DefaultMaxBackoff, c.MinBackoff)
+	}
+	if c.MaxRetries < 0 {
+		c.MaxRetries = 0
+	} else if c.MaxRetries == 0 {
+		c.MaxRetries = DefaultMaxRetries
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.Stats == nil {
+		c.Stats = new(Stats)
+	}
+}
+
+// Stats counts what happened to written lines. Several shippers may share
+// one Stats; the counters only grow, the queue gauge follows the queues.
+type Stats struct {
+	sent, dropped, failed atomic.Uint64
+	queued                atomic.Int64
+}
+
+// Sent is the number of lines Loki accepted.
+func (s *Stats) Sent() uint64 { return s.sent.Load() }
+
+// Dropped is the number of lines never queued: the queue was full or the
+// shipper closed.
+func (s *Stats) Dropped() uint64 { return s.dropped.Load() }
+
+// Failed is the number of queued lines not delivered: Loki rejected their
+// batch with a 4xx other than 429, retries ran out, or shutdown ended first.
+func (s *Stats) Failed() uint64 { return s.failed.Load() }
+
+// Queued is the number of lines waiting in queues now (batched or not).
+func (s *Stats) Queued() int64 { return s.queued.Load() }
+
+// entry is one queued line. The line buffer comes from the shipper's pool.
+type entry struct {
+	ts     int64
+	line   *[]byte
+	tid    [32]byte
+	hasTID bool
+}
+
+// Shipper ships lines to one Loki endpoint. It is safe for concurrent use.
+type Shipper struct {
+	cfg    Config
+	client *http.Client
+	stats  *Stats
+	queue  chan entry
+	pool   sync.Pool
+
+	closed    atomic.Bool
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	ctx       context.Context
+	cancel    context.CancelFunc
+}
+
+// New starts a Shipper. It does no network I/O until lines arrive.
+func New(cfg Config) (*Shipper, error) {
+	cfg.setDefaults()
+	if cfg.URL == "" {
+		return nil, errors.New("loki: no push URL")
+	}
+	if cfg.Labels == "" {
+		return nil, errors.New("loki: no stream labels")
+	}
+	client := cfg.Client
+	if client == nil {
+		client = &http.Client{Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConnsPerHost:   2,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   5 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		}}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Shipper{
+		cfg:    cfg,
+		client: client,
+		stats:  cfg.Stats,
+		queue:  make(chan entry, cfg.Buffer),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+		ctx:    ctx,
+		cancel: cancel,
+	}
+	s.pool.New = func() any { b := make([]byte, 0, 1024); return &b }
+	go s.run()
+	return s, nil
+}
+
+// Write queues one log line (a trailing newline is removed; a line longer
+// than MaxLineSize is truncated) and returns at once. It never fails: a
+// line that does not fit in the queue is dropped and counted.
+func (s *Shipper) Write(p []byte) (int, error) {
+	n := len(p)
+	if s.closed.Load() || len(s.queue) == cap(s.queue) {
+		s.stats.dropped.Add(1)
+		return n, nil
+	}
+	line := bytes.TrimRight(p, "\r\n")
+	if len(line) > s.cfg.MaxLineSize {
+		line = truncate(line, s.cfg.MaxLineSize)
+	}
+	e := entry{ts: time.Now().UnixNano()}
+	e.hasTID = TraceID(p, &e.tid)
+	buf := s.pool.Get().(*[]byte)
+	*buf = append((*buf)[:0], line...)
+	e.line = buf
+
+	s.stats.queued.Add(1)
+	select {
+	case s.queue <- e:
+	default:
+		s.stats.queued.Add(-1)
+		s.stats.dropped.Add(1)
+		s.release(buf)
+	}
+	return n, nil
+}
+
+// truncate cuts line to at most limit bytes without splitting a UTF-8
+// sequence.
+func truncate(line []byte, limit int) []byte {
+	cut := limit
+	for cut > 0 && cut > limit-utf8.UTFMax && !utf8.RuneStart(line[cut]) {
+		cut--
+	}
+	return line[:cut]
+}
+
+var traceIDKey = []byte(`"` + TraceIDKey + `":"`)
+
+// TraceID finds the JSON field "trace_id" holding 32 lowercase hex digits
+// in line and copies the digits to dst. It searches from the end, where
+// Caddy puts a request's extra log fields. A JSON encoder escapes quotes
+// inside values, so the key pattern cannot be forged through a logged value.
+func TraceID(line []byte, dst *[32]byte) bool {
+	for rest := line; ; {
+		i := bytes.LastIndex(rest, traceIDKey)
+		if i < 0 {
+			return false
+		}
+		v := rest[i+len(traceIDKey):]
+		if len(v) > 32 && v[32] == '"' && isLowerHex(v[:32]) {
+			copy(dst[:], v[:32])
+			return true
+		}
+		rest = rest[:i]
+	}
+}
+
+func isLowerHex(b []byte) bool {
+	for _, c := range b {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Shipper) release(buf *[]byte) {
+	if cap(*buf) <= 64<<10 {
+		s.pool.Put(buf)
+	}
+}
+
+// Len is the number of lines waiting in this shipper's queue.
+func (s *Shipper) Len() int { return len(s.queue) }
+
+// Close stops accepting lines, pushes what is queued and returns within
+// ShutdownTimeout (plus the time to abandon a request in flight); lines not
+// delivered by then count as failed. It is safe to call more than once.
+func (s *Shipper) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		close(s.stop)
+		timer := time.NewTimer(s.cfg.ShutdownTimeout)
+		defer timer.Stop()
+		select {
+		case <-s.done:
+		case <-timer.C:
+			s.cancel()
+			<-s.done
+		}
+		s.cancel()
+		s.client.CloseIdleConnections()
+	})
+	return nil
+}
+
+// run is the shipping goroutine: it batches the queue and pushes batches.
+func (s *Shipper) run() {
+	defer close(s.done)
+	var b batch
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case e := <-s.queue:
+			if len(b.entries) == 0 {
+				timer.Reset(s.cfg.BatchWait)
+			}
+			s.add(&b, e)
+		case <-timer.C:
+			s.push(&b)
+		case <-s.stop:
+			timer.Stop()
+			s.drain(&b)
+			return
+		}
+	}
+}
+
+// add appends e to b, pushing b first when e would overfill it.
+func (s *Shipper) add(b *batch, e entry) {
+	if len(b.entries) > 0 && b.bytes+len(*e.line) > s.cfg.BatchSize {
+		s.push(b)
+	}
+	b.entries = append(b.entries, e)
+	b.bytes += len(*e.line)
+	if b.bytes >= s.cfg.BatchSize {
+		s.push(b)
+	}
+}
+
+// drain pushes everything still queued; Close cancels it at its deadline.
+func (s *Shipper) drain(b *batch) {
+	for {
+		select {
+		case e := <-s.queue:
+			s.add(b, e)
+		default:
+			s.push(b)
+			// A Write racing with Close may still have queued a line.
+			for {
+				select {
+				case e := <-s.queue:
+					s.stats.queued.Add(-1)
+					s.stats.dropped.Add(1)
+					s.release(e.line)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// push sends b (retrying as configured), counts the outcome and empties b.
+func (s *Shipper) push(b *batch) {
+	n := len(b.entries)
+	if n == 0 {
+		return
+	}
+	defer s.reset(b)
+	if s.ctx.Err() != nil {
+		s.stats.failed.Add(uint64(n))
+		return
+	}
+	body, err := b.encode(s.cfg.Labels)
+	if err != nil {
+		s.fail(b, fmt.Errorf("encoding batch: %w", err), false)
+		return
+	}
+	for attempt := 0; ; attempt++ {
+		status, retryAfter, err := s.post(body)
+		if err == nil && status/100 == 2 {
+			s.stats.sent.Add(uint64(n))
+			return
+		}
+		retryable := err != nil || status == http.StatusTooManyRequests || status/100 == 5
+		if err == nil {
+			err = &StatusError{Status: status}
+		}
+		if !retryable || attempt >= s.cfg.MaxRetries || s.ctx.Err() != nil {
+			s.fail(b, err, false)
+			return
+		}
+		if s.cfg.OnError != nil {
+			s.cfg.OnError(err, n, true)
+		}
+		wait := time.NewTimer(s.backoff(attempt, retryAfter))
+		select {
+		case <-wait.C:
+		case <-s.ctx.Done():
+			wait.Stop()
+			s.fail(b, s.ctx.Err(), false)
+			return
+		}
+	}
+}
+
+func (s *Shipper) fail(b *batch, err error, willRetry bool) {
+	s.stats.failed.Add(uint64(len(b.entries)))
+	if s.cfg.OnError != nil {
+		s.cfg.OnError(err, len(b.entries), willRetry)
+	}
+}
+
+// reset returns b's buffers to the pool and empties it.
+func (s *Shipper) reset(b *batch) {
+	for i := range b.entries {
+		s.release(b.entries[i].line)
+	}
+	s.stats.queued.Add(-int64(len(b.entries)))
+	clear(b.entries)
+	b.entries = b.entries[:0]
+	clear(b.pe)
+	b.bytes = 0
+}
+
+// backoff is the delay before retry number attempt+1: exponential from
+// MinBackoff, capped at MaxBackoff, with jitter in its upper half, and at
+// least a server's Retry-After (also capped).
+func (s *Shipper) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	d := s.cfg.MaxBackoff
+	if attempt < 30 {
+		d = min(s.cfg.MinBackoff<<attempt, s.cfg.MaxBackoff)
+	}
+	d = d/2 + rand.N(d/2+1)
+	if retryAfter > d {
+		d = min(retryAfter, s.cfg.MaxBackoff)
+	}
+	return d
+}
+
+// StatusError is a push answered with a non-2xx status.
+type StatusError struct{ Status int }
+
+func (e *StatusError) Error() string {
+	return "loki answered " + strconv.Itoa(e.Status) + " " + http.StatusText(e.Status)
+}
+
+// post sends one encoded batch.
+func (s *Shipper) post(body []byte) (status int, retryAfter time.Duration, err error) {
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, bytes.NewReader(body))
+	if err != nil {
+		return 0, 0, err
+	}
+	for k, v := range s.cfg.Header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	req.Header.Set("User-Agent", "frontdoor")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	// Drain a little so the connection can be reused; never read unbounded.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	resp.Body.Close()
+	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
+		retryAfter = time.Duration(secs) * time.Second
+	}
+	return resp.StatusCode, retryAfter, nil
+}
