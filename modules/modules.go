@@ -6,6 +6,7 @@ package modules
 
 import (
 	_ "github.com/frontdoor-gateway/frontdoor/modules/geoipapp"
+	_ "github.com/frontdoor-gateway/frontdoor/modules/lokiwriter"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/maintenance"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/sitesadapter"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/traceid"
