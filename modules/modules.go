@@ -10,4 +10,7 @@ import (
 	_ "github.com/frontdoor-gateway/frontdoor/modules/maintenance"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/sitesadapter"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/traceid"
+	_ "github.com/frontdoor-gateway/frontdoor/modules/visitorinfo"
+	_ "github.com/frontdoor-gateway/frontdoor/modules/visitormatch"
+	_ "github.com/frontdoor-gateway/frontdoor/modules/visitorredirect"
 )
