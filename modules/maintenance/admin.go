@@ -86,12 +86,13 @@ func (a *adminAPI) handleName(w http.ResponseWriter, r *http.Request) error {
 			return apiError(http.StatusBadRequest, "%v", err)
 		}
 	case http.MethodDelete:
-		next = maint.State{Enabled: false, Updated: now.UTC()}
+		next = maint.State{Enabled: false}
 	default:
 		return apiError(http.StatusMethodNotAllowed, "method %s not allowed; use GET, PUT or DELETE", r.Method)
 	}
 
-	if err := app.registry.Set(r.Context(), name, next); err != nil {
+	next, err := app.registry.Set(r.Context(), name, next)
+	if err != nil {
 		return caddy.APIError{HTTPStatus: http.StatusInternalServerError, Err: err}
 	}
 	return writeJSON(w, http.StatusOK, next.Document(name, now))

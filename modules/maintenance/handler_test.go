@@ -91,7 +91,7 @@ func TestHandlerServeHTTP(t *testing.T) {
 	ctx := context.Background()
 	set := func(s maint.State) {
 		t.Helper()
-		if err := reg.Set(ctx, "shop", s); err != nil {
+		if _, err := reg.Set(ctx, "shop", s); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -286,7 +286,7 @@ func TestMetricsRegisterTwice(t *testing.T) {
 func benchHandler(b *testing.B, state maint.State, clientIP string, header http.Header) {
 	h := &Handler{Name: "shop", Allow: []string{"10.0.0.0/8"}, BypassSecret: "correct-horse-battery-staple"}
 	reg, _, _ := testHandler(b, h)
-	if err := reg.Set(context.Background(), "shop", state); err != nil {
+	if _, err := reg.Set(context.Background(), "shop", state); err != nil {
 		b.Fatal(err)
 	}
 	r := testRequest("GET", "http://shop.example/static/app.js?v=3", clientIP, header)

@@ -97,9 +97,8 @@ func TestParseUpdate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tt.want.Updated = t0
 			if !got.From.Equal(tt.want.From) || !got.Until.Equal(tt.want.Until) ||
-				got.Enabled != tt.want.Enabled || got.Message != tt.want.Message || !got.Updated.Equal(t0) {
+				got.Enabled != tt.want.Enabled || got.Message != tt.want.Message || !got.Updated.IsZero() {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
@@ -385,7 +384,7 @@ func TestRegistry(t *testing.T) {
 		if !sw.State().Enabled {
 			t.Fatal("the configured default (on) is not used")
 		}
-		if err := r.Set(ctx, "shop", State{Enabled: false}); err != nil {
+		if _, err := r.Set(ctx, "shop", State{Enabled: false}); err != nil {
 			t.Fatal(err)
 		}
 		if sw.State().Enabled {
@@ -423,7 +422,7 @@ func TestRegistry(t *testing.T) {
 		a, b := NewRegistry(st), NewRegistry(st)
 		swA, _ := a.Register(ctx, "shop", false)
 		swB, _ := b.Register(ctx, "shop", false)
-		if err := a.Set(ctx, "shop", State{Enabled: true}); err != nil {
+		if _, err := a.Set(ctx, "shop", State{Enabled: true}); err != nil {
 			t.Fatal(err)
 		}
 		if swB.State().Enabled {
@@ -446,7 +445,7 @@ func TestRegistry(t *testing.T) {
 		st := newMemStorage()
 		r := NewRegistry(st)
 		sw, _ := r.Register(ctx, "shop", false)
-		_ = r.Set(ctx, "shop", State{Enabled: true})
+		_, _ = r.Set(ctx, "shop", State{Enabled: true})
 		st.fail = true
 		if err := r.Refresh(ctx); err == nil {
 			t.Fatal("no error from a failing storage")
@@ -454,7 +453,7 @@ func TestRegistry(t *testing.T) {
 		if !sw.State().Enabled {
 			t.Fatal("a storage failure changed the state")
 		}
-		if err := r.Set(ctx, "shop", State{}); err == nil {
+		if _, err := r.Set(ctx, "shop", State{}); err == nil {
 			t.Fatal("Set succeeded without storage")
 		}
 		if !sw.State().Enabled {
@@ -472,9 +471,20 @@ func TestRegistry(t *testing.T) {
 		r := NewRegistry(st)
 		sw, _ := r.Register(ctx, "shop", false)
 		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var last State
 		for i := range 100 {
 			wg.Go(func() {
-				_ = r.Set(ctx, "shop", State{Enabled: i%2 == 0, Message: fmt.Sprint(i)})
+				s, err := r.Set(ctx, "shop", State{Enabled: i%2 == 0, Message: fmt.Sprint(i)})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				if s.Updated.After(last.Updated) {
+					last = s
+				}
+				mu.Unlock()
 				_ = r.Refresh(ctx)
 				_ = sw.State().Active(t0)
 			})
@@ -482,8 +492,12 @@ func TestRegistry(t *testing.T) {
 		wg.Wait()
 		stored, _ := st.Load(ctx, Key("shop"))
 		got, _ := UnmarshalState(stored)
-		if mem := sw.State(); mem.Message != got.Message || mem.Enabled != got.Enabled {
+		mem := sw.State()
+		if mem.Message != got.Message || mem.Enabled != got.Enabled {
 			t.Fatalf("memory %+v differs from storage %+v", mem, got)
+		}
+		if mem.Message != last.Message || !mem.Updated.Equal(last.Updated) {
+			t.Fatalf("final state %+v is not the last write %+v", mem, last)
 		}
 	})
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Storage is the key-value storage the switches live in. Load returns an
@@ -46,6 +47,7 @@ func (s *Switch) State() *State { return s.state.Load() }
 // what other instances wrote.
 type Registry struct {
 	storage Storage
+	now     func() time.Time
 
 	mu       sync.Mutex // serializes storage reads and writes with memory updates
 	switches map[string]*Switch
@@ -53,7 +55,7 @@ type Registry struct {
 
 // NewRegistry returns an empty registry over storage.
 func NewRegistry(storage Storage) *Registry {
-	return &Registry{storage: storage, switches: make(map[string]*Switch)}
+	return &Registry{storage: storage, now: time.Now, switches: make(map[string]*Switch)}
 }
 
 // Register adds the maintenance name with its configured default (used while
@@ -107,25 +109,28 @@ func (r *Registry) Switches() []*Switch {
 	return list
 }
 
-// Set writes the state of a registered name to storage, then makes it live.
-// Writes are serialized, so the last one to return is the one that stays.
-func (r *Registry) Set(ctx context.Context, name string, s State) error {
-	b, err := MarshalState(s)
-	if err != nil {
-		return err
-	}
+// Set writes the state of a registered name to storage, then makes it live,
+// and returns it stamped with its Updated time. Writes are serialized and
+// stamped in that order, so the write with the latest Updated is the one
+// that stays.
+func (r *Registry) Set(ctx context.Context, name string, s State) (State, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	sw, ok := r.switches[name]
 	if !ok {
-		return fmt.Errorf("unknown maintenance %q", name)
+		return State{}, fmt.Errorf("unknown maintenance %q", name)
+	}
+	s.Updated = r.now().UTC()
+	b, err := MarshalState(s)
+	if err != nil {
+		return State{}, err
 	}
 	if err := r.storage.Store(ctx, Key(name), b); err != nil {
-		return fmt.Errorf("storing maintenance %q: %w", name, err)
+		return State{}, fmt.Errorf("storing maintenance %q: %w", name, err)
 	}
 	sw.raw, sw.defined = b, true
 	sw.state.Store(&s)
-	return nil
+	return s, nil
 }
 
 // Refresh reloads every switch from storage, so that writes by other

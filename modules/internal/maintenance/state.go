@@ -143,7 +143,8 @@ type Update struct {
 // ErrBadRequest wraps every error of ParseUpdate.
 var ErrBadRequest = errors.New("bad request")
 
-// ParseUpdate decodes and checks a PUT body at now and returns the new state.
+// ParseUpdate decodes and checks a PUT body at now and returns the new state
+// (without Updated, which Registry.Set stamps).
 // Times are RFC 3339. Errors wrap ErrBadRequest and say what is wrong.
 func ParseUpdate(body []byte, now time.Time) (State, error) {
 	bad := func(format string, args ...any) (State, error) {
@@ -160,7 +161,7 @@ func ParseUpdate(body []byte, now time.Time) (State, error) {
 			return bad("invalid JSON body: more than one JSON value")
 		}
 	}
-	s := State{Enabled: true, Updated: now.UTC()}
+	s := State{Enabled: true}
 	if u.Enabled != nil {
 		s.Enabled = *u.Enabled
 	}
