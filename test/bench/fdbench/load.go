@@ -1,0 +1,427 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/frontdoor-gateway/frontdoor/test/bench/openloop"
+)
+
+// The requests every target gets: a desktop browser behind a load balancer
+// (127.0.0.1, trusted) that forwards a public client address, so the geoip
+// lookup, the device classification and the throttle key do real work.
+var (
+	clientIP  = "81.2.69.160"
+	userAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+	headers   = []string{
+		"X-Forwarded-For: " + clientIP,
+		"User-Agent: " + userAgent,
+		"Accept: text/html,application/xhtml+xml",
+	}
+)
+
+func requestHeader() http.Header {
+	h := http.Header{}
+	for _, l := range headers {
+		k, v, _ := strings.Cut(l, ": ")
+		h.Set(k, v)
+	}
+	return h
+}
+
+// target is one server the load goes to.
+type target struct {
+	Key   string // a, b, b_loki_down, c, upstream
+	Label string
+	URL   string
+	Admin string // frontdoor admin address; empty for nginx
+	proc  *process
+}
+
+// run is one recorded wrk run.
+type run struct {
+	Target       string
+	Round        int
+	Wrk          wrkResult
+	CPUPer10k    float64 // CPU seconds of the target per 10k requests
+	AllocsPerReq float64 // Go heap allocations per request; NaN for nginx
+}
+
+// fixedRun is one recorded open-loop run.
+type fixedRun struct {
+	Target         string
+	Round          int
+	P50, P99, P999 time.Duration
+	Sent, Errors   int
+	Non2xx         int
+}
+
+// loadReport holds everything the load benchmark measured.
+type loadReport struct {
+	Started   time.Time
+	Options   loadOptions
+	Missing   []string // frontdoor modules the binary lacks
+	Notes     []string
+	Echo      map[string]string // target -> what the upstream saw
+	Targets   []*target
+	Runs      []run
+	Fixed     []fixedRun
+	PeakRSS   map[string]int64 // KiB
+	LokiLines int64            // lines Loki holds for (b), -1 when unknown
+	Profile   *profileReport
+}
+
+func runLoad(ctx context.Context, o loadOptions) error {
+	repo, err := filepath.Abs(o.Repo)
+	if err != nil {
+		return err
+	}
+	bin := o.Bin
+	if !filepath.IsAbs(bin) {
+		bin = filepath.Join(repo, bin)
+	}
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		return errors.New("wrk is not installed (make test-deps)")
+	}
+	nginx, err := lookSbin("nginx")
+	if err != nil {
+		return errors.New("nginx is not installed (make test-deps)")
+	}
+	if _, err := os.Stat("/usr/lib/nginx/modules/ngx_http_geoip2_module.so"); err != nil {
+		return errors.New("libnginx-mod-http-geoip2 is not installed (make test-deps)")
+	}
+	dir, err := os.MkdirTemp("", "fdbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	configDir := filepath.Join(repo, "test", "bench", "configs")
+
+	rep := &loadReport{Started: time.Now().UTC(), Options: o, Echo: map[string]string{}, PeakRSS: map[string]int64{}, LokiLines: -1}
+	var procs []*process
+	defer func() {
+		for i := len(procs) - 1; i >= 0; i-- {
+			procs[i].stop()
+		}
+	}()
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "fdbench: "+format+"\n", args...)
+	}
+
+	// Ports.
+	port := func(i int) int { return o.BasePort + i }
+	upstreamPort, lokiPort, lokiGRPC, deadPort := port(1), port(2), port(3), port(4)
+	aPort, bPort, bDownPort, cPort := port(10), port(11), port(12), port(13)
+
+	// The country database nginx reads: the one frontdoor embeds.
+	db := filepath.Join(dir, "country.mmdb")
+	if err := gunzipTo(filepath.Join(repo, "geoip", "data", "geo-whois-asn-country.mmdb.gz"), db); err != nil {
+		return fmt.Errorf("country database: %w", err)
+	}
+
+	mods, err := frontdoorModules(bin)
+	if err != nil {
+		return err
+	}
+	has, missing := featureSet(mods)
+	rep.Missing = missing
+	for _, m := range missing {
+		logf("module %s is not in %s: (b) runs without it", m, bin)
+	}
+
+	root := os.Geteuid() == 0
+	start := func(name string, cmd *exec.Cmd) (*process, error) {
+		p, err := startProcess(name, filepath.Join(dir, name+".log"), cmd)
+		if err == nil {
+			procs = append(procs, p)
+		}
+		return p, err
+	}
+
+	// Upstream.
+	conf, err := renderTemplate(configDir, "upstream.nginx.conf", dir, "upstream.conf",
+		map[string]any{"Dir": dir, "Port": upstreamPort, "Root": root})
+	if err != nil {
+		return err
+	}
+	upstream, err := start("upstream", exec.Command(nginx, "-p", dir, "-e", filepath.Join(dir, "upstream-error.log"), "-c", conf))
+	if err != nil {
+		return err
+	}
+
+	// Loki, when the binary has the writer.
+	var loki *process
+	if has["loki"] {
+		lbin, err := lokiBinary()
+		if err != nil {
+			return err
+		}
+		cmd := exec.Command(lbin, "-config.file", filepath.Join(repo, "configs", "loki", "loki.yaml"), "-config.expand-env=true")
+		cmd.Env = append(os.Environ(),
+			"LOKI_HTTP_ADDRESS=127.0.0.1", "LOKI_HTTP_PORT="+itoa(lokiPort),
+			"LOKI_GRPC_ADDRESS=127.0.0.1", "LOKI_GRPC_PORT="+itoa(lokiGRPC),
+			"LOKI_DATA="+filepath.Join(dir, "loki"), "LOKI_LOG_LEVEL=warn")
+		if loki, err = start("loki", cmd); err != nil {
+			return err
+		}
+	}
+
+	// frontdoor (a), (b), (b) with Loki unreachable.
+	fd := func(key, label string, sitePort, adminPort int, full bool, lokiAt int) (*target, error) {
+		data := map[string]any{
+			"Admin": adminPort, "Port": sitePort, "Upstream": upstreamPort,
+			"Dir": filepath.Join(dir, key), "Full": full, "Has": has,
+			"LokiPort": lokiAt, "Tuned": !o.Untuned,
+		}
+		conf, err := renderTemplate(configDir, "frontdoor.Caddyfile", dir, key+".Caddyfile", data)
+		if err != nil {
+			return nil, err
+		}
+		cmd := exec.Command(bin, "run", "--config", conf, "--adapter", "caddyfile")
+		cmd.Env = os.Environ()
+		p, err := start("frontdoor-"+key, cmd)
+		if err != nil {
+			return nil, err
+		}
+		return &target{Key: key, Label: label, URL: fmt.Sprintf("http://127.0.0.1:%d/", sitePort),
+			Admin: fmt.Sprintf("127.0.0.1:%d", adminPort), proc: p}, nil
+	}
+	ta, err := fd("a", "(a) frontdoor, bare reverse_proxy", aPort, o.AdminBasePort, false, lokiPort)
+	if err != nil {
+		return err
+	}
+	tb, err := fd("b", "(b) frontdoor, all features", bPort, o.AdminBasePort+1, true, lokiPort)
+	if err != nil {
+		return err
+	}
+	var tbDown *target
+	if has["loki"] {
+		if tbDown, err = fd("b_loki_down", "(b) with Loki unreachable", bDownPort, o.AdminBasePort+2, true, deadPort); err != nil {
+			return err
+		}
+	}
+
+	// nginx as the gateway (c).
+	conf, err = renderTemplate(configDir, "proxy.nginx.conf", dir, "proxy.conf", map[string]any{
+		"Dir": dir, "Port": cPort, "Upstream": upstreamPort, "Root": root,
+		"CountryDB": db, "Workers": o.ProxyWorkers,
+	})
+	if err != nil {
+		return err
+	}
+	cproc, err := start("nginx-proxy", exec.Command(nginx, "-p", dir, "-e", filepath.Join(dir, "proxy-error.log"), "-c", conf))
+	if err != nil {
+		return err
+	}
+	tc := &target{Key: "c", Label: "(c) nginx + geoip2, limit_req, JSON log", URL: fmt.Sprintf("http://127.0.0.1:%d/", cPort), proc: cproc}
+	tu := &target{Key: "upstream", Label: "upstream nginx, direct", URL: fmt.Sprintf("http://127.0.0.1:%d/", upstreamPort), proc: upstream}
+
+	// Wait for everything.
+	h := requestHeader()
+	if err := waitHTTP(ctx, upstream, tu.URL, h, 20*time.Second); err != nil {
+		return err
+	}
+	for _, t := range []*target{ta, tb, tbDown, tc} {
+		if t == nil {
+			continue
+		}
+		if err := waitHTTP(ctx, t.proc, t.URL, h, 30*time.Second); err != nil {
+			return fmt.Errorf("%s did not start (a config using a module the binary lacks fails here): %w", t.Label, err)
+		}
+	}
+	if loki != nil {
+		logf("waiting for Loki (about 15 s)")
+		if err := waitHTTP(ctx, loki, fmt.Sprintf("http://127.0.0.1:%d/ready", lokiPort), nil, 120*time.Second); err != nil {
+			return err
+		}
+	} else {
+		rep.Notes = append(rep.Notes, "no Loki writer in the binary: (b) logs JSON to the discard writer only, and the Loki-unreachable run is skipped")
+	}
+	rep.Targets = []*target{ta, tb, tc}
+	if tbDown != nil {
+		rep.Targets = append(rep.Targets, tbDown)
+	}
+
+	// What the upstream sees through each gateway.
+	for _, t := range append([]*target{tu}, rep.Targets...) {
+		rep.Echo[t.Key] = echo(ctx, t.URL+"echo", h)
+	}
+
+	// Warm up, then alternate the targets round by round.
+	for _, t := range rep.Targets {
+		logf("warming up %s", t.Label)
+		if _, err := runWrk(ctx, wrk, t.URL, o.Threads, o.Conns, o.Warmup, headers); err != nil {
+			return err
+		}
+	}
+	for r := range o.Rounds {
+		order := rep.Targets
+		if r%2 == 1 {
+			order = reversed(order)
+		}
+		for _, t := range order {
+			logf("round %d/%d: wrk %s", r+1, o.Rounds, t.Label)
+			res, err := measure(ctx, wrk, t, o)
+			if err != nil {
+				return err
+			}
+			res.Round = r
+			rep.Runs = append(rep.Runs, res)
+			logf("  %.0f req/s, p50 %v, p99 %v, %.3f CPU s/10k, %.1f allocs/req",
+				res.Wrk.RPS, res.Wrk.P50, res.Wrk.P99, res.CPUPer10k, res.AllocsPerReq)
+		}
+	}
+
+	// Fixed rate, open loop: latency without coordinated omission.
+	fixedTargets := []*target{tu, ta, tb, tc}
+	for r := range o.RateRounds {
+		order := fixedTargets
+		if r%2 == 1 {
+			order = reversed(order)
+		}
+		for _, t := range order {
+			logf("round %d/%d: %.0f req/s open loop to %s", r+1, o.RateRounds, o.Rate, t.Label)
+			res, err := openloop.Run(ctx, openloop.Config{URL: t.URL, Rate: o.Rate, Duration: o.RateDuration, Header: h})
+			if err != nil {
+				return err
+			}
+			fr := fixedRun{Target: t.Key, Round: r, Sent: res.Sent, Errors: res.Errors, Non2xx: res.Non2xx,
+				P50: res.Quantile(0.5), P99: res.Quantile(0.99), P999: res.Quantile(0.999)}
+			rep.Fixed = append(rep.Fixed, fr)
+			logf("  p50 %v, p99 %v, p99.9 %v", fr.P50, fr.P99, fr.P999)
+		}
+	}
+
+	// Profile (b) under load.
+	if o.ProfileDuration > 0 {
+		logf("profiling %s for %v", tb.Label, o.ProfileDuration)
+		pdir := filepath.Join(repo, o.Out, "profile-"+rep.Started.Format("20060102T150405Z"))
+		if p, err := profileTarget(ctx, wrk, tb, o, pdir); err != nil {
+			rep.Notes = append(rep.Notes, "profile failed: "+err.Error())
+		} else {
+			rep.Profile = p
+		}
+	}
+
+	for _, t := range append([]*target{tu}, rep.Targets...) {
+		if u, err := usageOf(t.proc.pid()); err == nil {
+			rep.PeakRSS[t.Key] = u.PeakRSSKiB
+		}
+	}
+	if loki != nil {
+		rep.LokiLines = lokiCount(ctx, lokiPort)
+	}
+
+	text := rep.markdown()
+	fmt.Print(text)
+	if err := os.MkdirAll(filepath.Join(repo, o.Out), 0o755); err == nil {
+		path := filepath.Join(repo, o.Out, "load-"+rep.Started.Format("20060102T150405Z")+".md")
+		if err := os.WriteFile(path, []byte(text), 0o644); err == nil {
+			logf("report written to %s", path)
+		}
+	}
+	return nil
+}
+
+// measure runs wrk against t and reads the target's CPU time and
+// allocations around it.
+func measure(ctx context.Context, wrk string, t *target, o loadOptions) (run, error) {
+	before, err := usageOf(t.proc.pid())
+	if err != nil {
+		return run{}, err
+	}
+	var m0 uint64
+	if t.Admin != "" {
+		if m0, err = mallocs(t.Admin); err != nil {
+			return run{}, err
+		}
+	}
+	res, err := runWrk(ctx, wrk, t.URL, o.Threads, o.Conns, o.Duration, headers)
+	if err != nil {
+		return run{}, err
+	}
+	after, err := usageOf(t.proc.pid())
+	if err != nil {
+		return run{}, err
+	}
+	r := run{Target: t.Key, Wrk: res, AllocsPerReq: math.NaN()}
+	if res.Requests > 0 {
+		r.CPUPer10k = (after.CPUSeconds - before.CPUSeconds) / float64(res.Requests) * 10000
+	}
+	if t.Admin != "" {
+		m1, err := mallocs(t.Admin)
+		if err != nil {
+			return run{}, err
+		}
+		if res.Requests > 0 {
+			r.AllocsPerReq = float64(m1-m0) / float64(res.Requests)
+		}
+	}
+	return r, nil
+}
+
+// echo asks the upstream, through a gateway, what request it received.
+func echo(ctx context.Context, u string, h http.Header) string {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	s := strings.TrimSpace(string(b))
+	if rid := resp.Header.Get("X-Request-ID"); rid != "" {
+		s += " (response X-Request-ID " + rid + ")"
+	}
+	return fmt.Sprintf("%d %s", resp.StatusCode, s)
+}
+
+// lokiCount asks Loki how many lines it holds for the benchmark's job.
+func lokiCount(ctx context.Context, port int) int64 {
+	q := url.Values{"query": {`sum(count_over_time({job="frontdoor-bench"}[1h]))`}}
+	u := fmt.Sprintf("http://127.0.0.1:%d/loki/api/v1/query?%s", port, q.Encode())
+	// Give the writer a moment to flush its last batch.
+	time.Sleep(3 * time.Second)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	return parseLokiCount(resp.Body)
+}
+
+func reversed(ts []*target) []*target {
+	out := make([]*target, len(ts))
+	for i, t := range ts {
+		out[len(ts)-1-i] = t
+	}
+	return out
+}
+
+func lookSbin(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	for _, d := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
+		p := filepath.Join(d, name)
+		if st, err := os.Stat(p); err == nil && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s not found", name)
+}

@@ -1,0 +1,88 @@
+// Command fdbench is frontdoor's load benchmark: `make bench` runs it
+// through test/bench/run.sh.
+//
+//	fdbench load   # nginx upstream; frontdoor bare (a) and all features (b);
+//	               # nginx with geoip2 (c); wrk rounds, a fixed-rate run,
+//	               # a Loki-unreachable run, and a profile of (b)
+//	fdbench micro  # go test -bench over the per-request packages, one table
+//
+// Everything listens on loopback ports 19700-19799. Figures are printed as
+// Markdown tables and written to test/bench/results/.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var err error
+	switch os.Args[1] {
+	case "load":
+		o := loadFlags(os.Args[2:])
+		err = runLoad(ctx, o)
+	case "micro":
+		o := microFlags(os.Args[2:])
+		err = runMicro(ctx, o)
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fdbench:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: fdbench load|micro [flags] (-h for flags)")
+	os.Exit(2)
+}
+
+// loadOptions configure `fdbench load`.
+type loadOptions struct {
+	Repo, Bin, Out          string
+	Rounds                  int
+	Duration, Warmup        time.Duration
+	Threads, Conns          int
+	Rate                    float64
+	RateDuration            time.Duration
+	RateRounds              int
+	ProfileDuration         time.Duration
+	ProxyWorkers            int
+	Untuned                 bool
+	BasePort, AdminBasePort int
+}
+
+func loadFlags(args []string) loadOptions {
+	var o loadOptions
+	fs := flag.NewFlagSet("load", flag.ExitOnError)
+	fs.StringVar(&o.Repo, "repo", ".", "repository root")
+	fs.StringVar(&o.Bin, "bin", "bin/frontdoor", "frontdoor binary")
+	fs.StringVar(&o.Out, "out", "test/bench/results", "directory for the report and profiles")
+	fs.IntVar(&o.Rounds, "rounds", 3, "wrk rounds; targets alternate within each")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "length of each wrk run")
+	fs.DurationVar(&o.Warmup, "warmup", 3*time.Second, "unrecorded wrk run per target before the rounds")
+	fs.IntVar(&o.Threads, "threads", 1, "wrk threads")
+	fs.IntVar(&o.Conns, "connections", 64, "wrk connections")
+	fs.Float64Var(&o.Rate, "rate", 2000, "requests per second of the fixed-rate (open-loop) run")
+	fs.DurationVar(&o.RateDuration, "rate-duration", 10*time.Second, "length of each fixed-rate run")
+	fs.IntVar(&o.RateRounds, "rate-rounds", 3, "fixed-rate rounds")
+	fs.DurationVar(&o.ProfileDuration, "profile", 10*time.Second, "CPU profile length of the all-features run (0: no profile)")
+	fs.IntVar(&o.ProxyWorkers, "nginx-workers", 2, "worker processes of the nginx proxy (c)")
+	fs.BoolVar(&o.Untuned, "untuned", false, "frontdoor with Caddy's default upstream keep-alive settings")
+	fs.IntVar(&o.BasePort, "port", 19700, "first of the loopback ports used")
+	fs.IntVar(&o.AdminBasePort, "admin-port", 19790, "first of the frontdoor admin ports")
+	_ = fs.Parse(args)
+	return o
+}

@@ -1,0 +1,389 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// profileReport says where (b) spends CPU and allocations, by owner.
+type profileReport struct {
+	Dir          string
+	Requests     int64
+	RPS          float64
+	CPUSeconds   float64 // sampled CPU time
+	Mallocs      uint64  // exact heap allocations during the run
+	Groups       []group
+	FrontdoorTop []site // frontdoor allocation and CPU sites
+	CPUTop       string // pprof -top of the CPU profile
+	AllocTop     string // pprof -top of the allocations
+}
+
+type group struct {
+	Name        string
+	CPU         float64 // seconds
+	AllocObjs   float64 // estimated objects
+	AllocsShare float64 // of all sampled allocations
+}
+
+type site struct {
+	Owner, Leaf string
+	CPU         float64
+	AllocObjs   float64
+}
+
+// profileTarget loads t with wrk while it takes a CPU profile and two
+// allocation snapshots through Caddy's admin /debug/pprof, then attributes
+// the samples.
+func profileTarget(ctx context.Context, wrk string, t *target, o loadOptions, dir string) (*profileReport, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	admin := "http://" + t.Admin
+	before := filepath.Join(dir, "allocs-before.pb.gz")
+	after := filepath.Join(dir, "allocs-after.pb.gz")
+	cpu := filepath.Join(dir, "cpu.pb.gz")
+
+	if err := fetch(ctx, admin+"/debug/pprof/allocs", before); err != nil {
+		return nil, err
+	}
+	m0, err := mallocs(t.Admin)
+	if err != nil {
+		return nil, err
+	}
+	type wrkDone struct {
+		r   wrkResult
+		err error
+	}
+	done := make(chan wrkDone, 1)
+	wrkFor := o.ProfileDuration + 2*time.Second
+	go func() {
+		r, err := runWrk(ctx, wrk, t.URL, o.Threads, o.Conns, wrkFor, headers)
+		done <- wrkDone{r, err}
+	}()
+	time.Sleep(time.Second)
+	cpuErr := fetch(ctx, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", admin, int(o.ProfileDuration.Seconds())), cpu)
+	w := <-done
+	if w.err != nil {
+		return nil, w.err
+	}
+	if cpuErr != nil {
+		return nil, cpuErr
+	}
+	if err := fetch(ctx, admin+"/debug/pprof/allocs", after); err != nil {
+		return nil, err
+	}
+	m1, err := mallocs(t.Admin)
+	if err != nil {
+		return nil, err
+	}
+
+	p := &profileReport{Dir: dir, Requests: w.r.Requests, RPS: w.r.RPS, Mallocs: m1 - m0}
+	cpuTraces, err := pprofTraces(ctx, "-traces", cpu)
+	if err != nil {
+		return nil, err
+	}
+	allocTraces, err := pprofTraces(ctx, "-traces", "-sample_index=alloc_objects", "-base", before, after)
+	if err != nil {
+		return nil, err
+	}
+	p.attribute(cpuTraces, allocTraces)
+	p.CPUTop, _ = pprofText(ctx, "-top", "-nodecount=25", cpu)
+	p.AllocTop, _ = pprofText(ctx, "-top", "-nodecount=25", "-sample_index=alloc_objects", "-base", before, after)
+	_ = os.WriteFile(filepath.Join(dir, "cpu-top.txt"), []byte(p.CPUTop), 0o644)
+	_ = os.WriteFile(filepath.Join(dir, "allocs-top.txt"), []byte(p.AllocTop), 0o644)
+	return p, nil
+}
+
+func fetch(ctx context.Context, url, path string) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := (&http.Client{Timeout: 2 * time.Minute}).Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func pprofText(ctx context.Context, args ...string) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", append([]string{"tool", "pprof"}, args...)...).Output()
+	if err != nil {
+		return "", fmt.Errorf("go tool pprof %s: %w", strings.Join(args, " "), err)
+	}
+	return string(out), nil
+}
+
+func pprofTraces(ctx context.Context, args ...string) ([]trace, error) {
+	out, err := pprofText(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return parseTraces(strings.NewReader(out))
+}
+
+// trace is one sample of `go tool pprof -traces`: its value (seconds for
+// CPU, a count for objects) and its stack, leaf first.
+type trace struct {
+	Value float64
+	Stack []string
+}
+
+// parseTraces reads `go tool pprof -traces` output: samples separated by
+// "-----------+----" lines, the first line of each holding the value and
+// the leaf function, the following lines the callers.
+func parseTraces(r io.Reader) ([]trace, error) {
+	var out []trace
+	var cur *trace
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "-----------+") {
+			if cur != nil && len(cur.Stack) > 0 {
+				out = append(out, *cur)
+			}
+			cur = &trace{}
+			continue
+		}
+		if cur == nil {
+			continue // header
+		}
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if len(cur.Stack) == 0 {
+			if strings.HasSuffix(f[0], ":") {
+				continue // a label line ("bytes:  512kB")
+			}
+			v, err := parseValue(f[0])
+			if err != nil {
+				return nil, fmt.Errorf("pprof trace value %q: %v", f[0], err)
+			}
+			if len(f) < 2 {
+				return nil, fmt.Errorf("pprof trace line %q", line)
+			}
+			cur.Value = v
+			cur.Stack = append(cur.Stack, f[1])
+			continue
+		}
+		cur.Stack = append(cur.Stack, f[0])
+	}
+	if cur != nil && len(cur.Stack) > 0 {
+		out = append(out, *cur)
+	}
+	return out, sc.Err()
+}
+
+// parseValue reads a pprof sample value: a duration (ns, us, µs, ms, s,
+// mins, hrs) as seconds, or a plain count.
+func parseValue(s string) (float64, error) {
+	units := []struct {
+		suffix string
+		scale  float64
+	}{{"ns", 1e-9}, {"us", 1e-6}, {"µs", 1e-6}, {"ms", 1e-3}, {"mins", 60}, {"hrs", 3600}, {"s", 1}}
+	for _, u := range units {
+		if v, ok := strings.CutSuffix(s, u.suffix); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			return f * u.scale, err
+		}
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+const modulePath = "github.com/frontdoor-gateway/frontdoor/"
+
+// frontdoorPackage is the frontdoor package of a function name
+// ("modules/throttle"), or "" for other code.
+func frontdoorPackage(fn string) string {
+	rest, ok := strings.CutPrefix(fn, modulePath)
+	if !ok {
+		return ""
+	}
+	slash := strings.LastIndexByte(rest, '/')
+	dot := strings.IndexByte(rest[slash+1:], '.')
+	if dot < 0 {
+		return rest
+	}
+	return rest[:slash+1+dot]
+}
+
+// isNextHandler reports whether fn is Caddy's glue that calls the next
+// handler of a route: a sample below it belongs to a later handler, not to
+// the frontdoor handler further up the stack.
+func isNextHandler(fn string) bool {
+	return strings.HasPrefix(fn, "github.com/caddyserver/caddy/v2/modules/caddyhttp.wrapMiddleware") ||
+		strings.HasPrefix(fn, "github.com/caddyserver/caddy/v2/modules/caddyhttp.HandlerFunc.ServeHTTP")
+}
+
+// categories name the owners of samples outside frontdoor's code, checked
+// in order against every frame of a stack.
+var categories = []struct {
+	name    string
+	markers []string
+}{
+	{"Go runtime: GC background", []string{"runtime.gcBgMarkWorker", "runtime.bgsweep", "runtime.bgscavenge"}},
+	{"Caddy access log (zap encoder, log writers)", []string{"go.uber.org/zap", "caddy/v2/modules/logging.", "caddyhttp.(*Server).logRequest", "caddyhttp.(*Server).logTrace"}},
+	{"Caddy reverse_proxy and upstream connections", []string{"caddyhttp/reverseproxy.", "net/http.(*persistConn)", "net/http.(*Transport)"}},
+	{"Caddy HTTP server, routing, replacer", []string{"github.com/caddyserver/caddy/v2"}},
+	{"net/http server: client connections", []string{"net/http.(*conn)", "net/http.(*connReader)", "net/http.(*response)"}},
+	{"Go runtime: scheduler, netpoll, other", []string{"runtime."}},
+}
+
+// ownerOf names who a sample belongs to: the frontdoor package whose code
+// is nearest the leaf, unless Caddy's next-handler glue comes first; else a
+// category.
+func ownerOf(stack []string) (owner, frame string) {
+	for _, fn := range stack {
+		if isNextHandler(fn) {
+			break
+		}
+		if pkg := frontdoorPackage(fn); pkg != "" {
+			return "frontdoor " + pkg, fn
+		}
+	}
+	for _, c := range categories {
+		for _, fn := range stack {
+			for _, m := range c.markers {
+				if strings.Contains(fn, m) {
+					return c.name, ""
+				}
+			}
+		}
+	}
+	return "other", ""
+}
+
+func (p *profileReport) attribute(cpu, allocs []trace) {
+	groups := map[string]*group{}
+	sites := map[[2]string]*site{}
+	get := func(name string) *group {
+		g := groups[name]
+		if g == nil {
+			g = &group{Name: name}
+			groups[name] = g
+		}
+		return g
+	}
+	getSite := func(owner, leaf string) *site {
+		k := [2]string{owner, leaf}
+		s := sites[k]
+		if s == nil {
+			s = &site{Owner: owner, Leaf: leaf}
+			sites[k] = s
+		}
+		return s
+	}
+	var totalAllocs float64
+	for _, t := range cpu {
+		owner, frame := ownerOf(t.Stack)
+		get(owner).CPU += t.Value
+		p.CPUSeconds += t.Value
+		if frame != "" {
+			getSite(frame, t.Stack[0]).CPU += t.Value
+		}
+	}
+	for _, t := range allocs {
+		owner, frame := ownerOf(t.Stack)
+		get(owner).AllocObjs += t.Value
+		totalAllocs += t.Value
+		if frame != "" {
+			getSite(frame, allocLeaf(t.Stack)).AllocObjs += t.Value
+		}
+	}
+	for _, g := range groups {
+		if totalAllocs > 0 {
+			g.AllocsShare = g.AllocObjs / totalAllocs
+		}
+		p.Groups = append(p.Groups, *g)
+	}
+	slices.SortFunc(p.Groups, func(a, b group) int {
+		return cmpDesc(a.CPU+a.AllocsShare, b.CPU+b.AllocsShare)
+	})
+	for _, s := range sites {
+		p.FrontdoorTop = append(p.FrontdoorTop, *s)
+	}
+	slices.SortFunc(p.FrontdoorTop, func(a, b site) int { return cmpDesc(a.AllocObjs, b.AllocObjs) })
+}
+
+// allocLeaf is the first frame of an allocation stack outside the
+// runtime's allocator: the code that asked for the memory.
+func allocLeaf(stack []string) string {
+	for _, fn := range stack {
+		if strings.HasPrefix(fn, "runtime.") && !strings.HasPrefix(fn, "runtime.convT") && fn != "runtime.makeslice" && fn != "runtime.newobject" {
+			continue
+		}
+		return fn
+	}
+	return stack[0]
+}
+
+func cmpDesc(a, b float64) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
+}
+
+func (p *profileReport) markdown() string {
+	var b strings.Builder
+	perReq := func(objs float64) string {
+		if p.Requests == 0 {
+			return "-"
+		}
+		return fmtFloat(objs/float64(p.Requests), 2)
+	}
+	fmt.Fprintf(&b, "\n## Profile of (b) under wrk load\n\n")
+	fmt.Fprintf(&b, "%d requests at %.0f req/s; %d heap allocations in that time (%.1f per request, runtime count); %.2f s of CPU sampled. Profiles: `%s` (open with `go tool pprof`).\n\n",
+		p.Requests, p.RPS, p.Mallocs, float64(p.Mallocs)/float64(max(p.Requests, 1)), p.CPUSeconds, p.Dir)
+	fmt.Fprintf(&b, "Samples are owned by the frontdoor package nearest the leaf (unless Caddy's next-handler call comes first), else by the category listed. Allocations per request are pprof's sampled estimate.\n\n")
+	b.WriteString("| owner | CPU share | allocations share | allocs / req |\n|---|---:|---:|---:|\n")
+	for _, g := range p.Groups {
+		share := 0.0
+		if p.CPUSeconds > 0 {
+			share = g.CPU / p.CPUSeconds
+		}
+		fmt.Fprintf(&b, "| %s | %.1f%% | %.1f%% | %s |\n", g.Name, share*100, g.AllocsShare*100, perReq(g.AllocObjs))
+	}
+	var fdTotal float64
+	for _, g := range p.Groups {
+		if strings.HasPrefix(g.Name, "frontdoor ") {
+			fdTotal += g.AllocObjs
+		}
+	}
+	fmt.Fprintf(&b, "\nAllocations in frontdoor code: %s per request.\n", perReq(fdTotal))
+	if len(p.FrontdoorTop) > 0 {
+		b.WriteString("\nfrontdoor's own costs, by function and the call that allocates:\n\n")
+		b.WriteString("| frontdoor function | allocating call / CPU leaf | allocs / req | CPU ms |\n|---|---|---:|---:|\n")
+		for i, s := range p.FrontdoorTop {
+			if i == 20 {
+				break
+			}
+			fmt.Fprintf(&b, "| `%s` | `%s` | %s | %.0f |\n", strings.TrimPrefix(s.Owner, modulePath), s.Leaf, perReq(s.AllocObjs), s.CPU*1000)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# frontdoor's benchmarks, run by `make bench` (after `make build` and the
+# test dependencies):
+#   1. the load benchmark: nginx upstream; frontdoor bare (a) and with every
+#      feature (b); nginx with geoip2 (c); wrk rounds alternating the targets,
+#      a fixed-rate open-loop run, a run with Loki unreachable, and a CPU and
+#      allocation profile of (b);
+#   2. the microbenchmarks of the per-request packages, in one table.
+# Reports go to stdout and test/bench/results/. Everything stays on loopback
+# (ports 19700-19799).
+#
+# Settings (environment):
+#   BENCH_ROUNDS=3 BENCH_DURATION=10s BENCH_CONNECTIONS=64 BENCH_THREADS=1
+#   BENCH_RATE=2000 BENCH_RATE_DURATION=10s BENCH_RATE_ROUNDS=3
+#   BENCH_PROFILE=10s (0 = none)  BENCH_BENCHTIME=1s
+#   BENCH_LOAD=1 BENCH_MICRO=1 (0 skips a part)
+#   BENCH_FLAGS="..." (more fdbench load flags, e.g. -untuned)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+: "${BENCH_ROUNDS:=3}" "${BENCH_DURATION:=10s}" "${BENCH_CONNECTIONS:=64}" "${BENCH_THREADS:=1}"
+: "${BENCH_RATE:=2000}" "${BENCH_RATE_DURATION:=10s}" "${BENCH_RATE_ROUNDS:=3}"
+: "${BENCH_PROFILE:=10s}" "${BENCH_BENCHTIME:=1s}" "${BENCH_LOAD:=1}" "${BENCH_MICRO:=1}"
+: "${BENCH_FLAGS:=}"
+
+[ -x bin/frontdoor ] || { echo "bin/frontdoor is missing: run make build" >&2; exit 1; }
+mkdir -p test/bench/results
+tool="$(mktemp -d)/fdbench"
+trap 'rm -rf "$(dirname "$tool")"' EXIT
+go build -o "$tool" ./test/bench/fdbench
+
+status=0
+if [ "$BENCH_LOAD" != 0 ]; then
+  # shellcheck disable=SC2086
+  "$tool" load -bin bin/frontdoor \
+    -rounds "$BENCH_ROUNDS" -duration "$BENCH_DURATION" \
+    -connections "$BENCH_CONNECTIONS" -threads "$BENCH_THREADS" \
+    -rate "$BENCH_RATE" -rate-duration "$BENCH_RATE_DURATION" -rate-rounds "$BENCH_RATE_ROUNDS" \
+    -profile "$BENCH_PROFILE" $BENCH_FLAGS || status=$?
+fi
+if [ "$BENCH_MICRO" != 0 ]; then
+  "$tool" micro -benchtime "$BENCH_BENCHTIME" || status=$?
+fi
+exit "$status"
