@@ -267,6 +267,11 @@ func checkDashboard(d *dashboard) []string {
 			if strings.TrimSpace(tg.Expr) == "" {
 				add("panel %q target %s has no expr", p.Title, tg.RefID)
 			}
+			// A constant fallback would make "the query returns data"
+			// vacuous; panels show zero with fieldConfig noValue instead.
+			if strings.Contains(tg.Expr, "vector(") {
+				add("panel %q target %s uses vector(): set noValue instead", p.Title, tg.RefID)
+			}
 			if tt, ok := dsVarType(tg.Datasource); !ok || tt != typ {
 				add("panel %q target %s: datasource %+v differs from the panel's", p.Title, tg.RefID, tg.Datasource)
 			}

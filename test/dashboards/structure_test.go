@@ -123,6 +123,7 @@ func TestCheckDashboardRejects(t *testing.T) {
 		{"no uid", func(d *dashboard) { d.UID = "" }, "uid"},
 		{"overlap", func(d *dashboard) { d.Panels[2].GridPos = d.Panels[1].GridPos }, "overlap"},
 		{"no unit", func(d *dashboard) { d.Panels[1].FieldConfig.Defaults.Unit = "" }, "has no unit"},
+		{"constant fallback", func(d *dashboard) { d.Panels[1].Targets[0].Expr += " or vector(0)" }, "uses vector()"},
 	}
 	if errs := checkDashboard(loadDashboard(t, path)); len(errs) != 0 {
 		t.Fatalf("the unmodified dashboard has problems: %v", errs)
