@@ -114,6 +114,7 @@ type Rule struct {
 	origin    string // scheme://host[:port] as configured
 	scheme    string
 	hostPort  string // lower-case host:port with the default port filled in
+	hostname  string // lower-case host name, without port or brackets
 	rest      string // what follows the host: path, query, fragment, placeholders
 	static    string // the path of rest before any placeholder
 	counter   counter
@@ -158,7 +159,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		if err := r.compile(); err != nil {
 			return fmt.Errorf("visitor_redirect: rule %d: %w", i+1, err)
 		}
-		if r.anyDevice {
+		if r.anyDevice || strings.Contains(r.rest, "{device.") {
 			h.needsDev = true
 		}
 		if len(r.countries) > 0 || strings.Contains(r.rest, "{geo.") {
@@ -256,6 +257,7 @@ func (r *Rule) compile() error {
 	r.origin, r.rest = origin, rest
 	r.scheme = strings.ToLower(u.Scheme)
 	r.hostPort = hostPort(u.Host, r.scheme)
+	r.hostname = strings.ToLower(u.Hostname())
 	r.static = rest
 	if i := strings.IndexAny(r.static, "{?#"); i >= 0 {
 		r.static = r.static[:i]
@@ -279,7 +281,9 @@ func defaultName(countries, devices []string) string {
 
 // splitTarget splits an absolute http(s) URL into its origin
 // (scheme://host[:port]) and the rest. The origin must be literal: no
-// placeholders, no user info.
+// placeholders, no user info. The rest may start with a placeholder
+// ("https://kr.example.com{uri}"); whatever it expands to is kept after the
+// host (see location).
 func splitTarget(to string) (origin, rest string, err error) {
 	i := strings.Index(to, "://")
 	if i < 0 {
@@ -295,8 +299,8 @@ func splitTarget(to string) (origin, rest string, err error) {
 	}
 	origin, rest = to[:end], to[end:]
 	host := to[i+3 : end]
-	if rest != "" && rest[0] != '/' && rest[0] != '?' && rest[0] != '#' {
-		return "", "", fmt.Errorf("target %q: the host must be fixed; placeholders may only follow it, after a /", to)
+	if rest != "" && rest[0] == '\\' {
+		return "", "", fmt.Errorf("target %q: invalid host", to)
 	}
 	if host == "" || strings.ContainsAny(host, "@{}%\\ ") {
 		return "", "", fmt.Errorf("target %q: invalid host %q", to, host)
@@ -315,11 +319,14 @@ func hostPort(host, scheme string) string {
 	if _, _, err := net.SplitHostPort(host); err == nil {
 		return host
 	}
-	port := "80"
+	return net.JoinHostPort(strings.Trim(host, "[]"), defaultPort(scheme))
+}
+
+func defaultPort(scheme string) string {
 	if scheme == "https" {
-		port = "443"
+		return "443"
 	}
-	return net.JoinHostPort(strings.Trim(host, "[]"), port)
+	return "80"
 }
 
 // ServeHTTP redirects when a rule matches, else calls the next handler.
@@ -420,11 +427,7 @@ func (h *Handler) location(r *http.Request, rule *Rule, info *visitor.Info) (str
 
 	// No loops: never to the URL requested, nor back into the target's own
 	// path on the same host.
-	reqScheme := "http"
-	if r.TLS != nil {
-		reqScheme = "https"
-	}
-	if hostPort(r.Host, reqScheme) == rule.hostPort {
+	if rule.sameHost(r.Host) {
 		if rest == r.RequestURI || (rest == "" && r.RequestURI == "/") {
 			return "", false
 		}
@@ -436,6 +439,17 @@ func (h *Handler) location(r *http.Request, rule *Rule, info *visitor.Info) (str
 		}
 	}
 	return loc, true
+}
+
+// sameHost reports whether a request for host reaches the rule's target
+// host. A Host without a port matches the target's host name whatever the
+// scheme, as behind a proxy that terminates TLS.
+func (r *Rule) sameHost(host string) bool {
+	host = strings.ToLower(host)
+	if _, _, err := net.SplitHostPort(host); err == nil {
+		return host == r.hostPort
+	}
+	return strings.Trim(host, "[]") == r.hostname
 }
 
 // stay handles the stay parameter: handled reports whether the request had
