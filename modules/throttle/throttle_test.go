@@ -414,9 +414,9 @@ func TestMetricsRegisterTwice(t *testing.T) {
 // nopWriter is a ResponseWriter that keeps nothing.
 type nopWriter struct{ h http.Header }
 
-func (w *nopWriter) Header() http.Header       { return w.h }
+func (w *nopWriter) Header() http.Header         { return w.h }
 func (w *nopWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (w *nopWriter) WriteHeader(int)           {}
+func (w *nopWriter) WriteHeader(int)             {}
 
 // TestKeyFlood sends 1,000,000 distinct client addresses through a zone
 // capped at 100,000 keys: the keys gauge never passes the cap, evictions
