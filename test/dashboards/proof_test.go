@@ -346,7 +346,7 @@ func proofCaddyfile(dir, lokiAddr string, modules map[string]bool) string {
 	site("shop", shopPort, func() {
 		if modules[modRedirect] {
 			w("\t\tvisitor_redirect {")
-			w("\t\t\tcountry JP https://jp.shop.example/jp{uri}")
+			w("\t\t\tcountry JP https://jp.shop.example{uri}")
 			w("\t\t}")
 		}
 		if modules[modThrottle] {
