@@ -85,10 +85,11 @@ func (a *App) register(name string, enabledByDefault bool) (*maint.Switch, error
 
 // Start publishes the app to the admin API and begins following storage.
 func (a *App) Start() error {
-	// Pick up anything written between Provision and now (through the
-	// previous config, while this one was being provisioned).
-	a.refresh()
+	// Publish first, then pick up anything written through the previous
+	// config while this one was provisioned: writes and refreshes are
+	// serialized, so no write can fall between the two configs.
 	current.set(a)
+	a.refresh()
 	if a.PollInterval > 0 {
 		go a.poll(time.Duration(a.PollInterval))
 	}
