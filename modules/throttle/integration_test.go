@@ -1,0 +1,353 @@
+package throttle
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+	_ "github.com/caddyserver/caddy/v2/modules/standard"
+)
+
+// Ports of this package's in-process Caddy: admin 2312, sites 19200-19209.
+const (
+	adminPort  = 2312
+	adminURL   = "http://localhost:2312"
+	burstURL   = "http://127.0.0.1:19200" // zone it_burst, 5r/s burst 5
+	untrustURL = "http://127.0.0.1:19201" // no trusted proxies
+	trustURL   = "http://127.0.0.1:19202" // trusts 127.0.0.1 as a proxy
+	reloadURL  = "http://127.0.0.1:19203" // zone it_reload
+	genURL     = "http://127.0.0.1:19204" // answers the config generation
+	metricsURL = "http://127.0.0.1:19205/metrics"
+)
+
+// integrationConfig is the Caddyfile of the in-process Caddy. %[1]s is the
+// config generation, %[2]s the rate of zone it_reload.
+const integrationConfig = `{
+	admin localhost:2312
+	auto_https off
+	servers :19202 {
+		trusted_proxies static 127.0.0.1/32
+	}
+}
+
+http://127.0.0.1:19200 {
+	throttle it_burst {
+		rate 5r/s
+		burst 5
+	}
+	respond "ok"
+}
+
+http://127.0.0.1:19201 {
+	throttle it_untrusted {
+		rate 1r/m
+		burst 2
+	}
+	respond "ok"
+}
+
+http://127.0.0.1:19202 {
+	handle /v6 {
+		throttle it_v6 {
+			rate 1r/m
+			burst 5
+		}
+		respond "ok"
+	}
+	handle /flood {
+		throttle it_flood {
+			rate 1r/m
+			burst 1
+			max_keys 1000
+		}
+		respond "ok"
+	}
+	handle {
+		throttle it_trusted {
+			rate 1r/m
+			burst 2
+		}
+		respond "ok"
+	}
+}
+
+http://127.0.0.1:19203 {
+	throttle it_reload {
+		rate %[2]s
+		burst 3
+	}
+	respond "ok"
+}
+
+http://127.0.0.1:19204 {
+	respond "generation %[1]s"
+}
+
+http://127.0.0.1:19205 {
+	metrics /metrics
+}
+`
+
+func config(gen, rate string) string { return fmt.Sprintf(integrationConfig, gen, rate) }
+
+var (
+	testerOnce sync.Once
+	tester     *caddytest.Tester
+)
+
+// startCaddy loads the integration config once for the package.
+func startCaddy(t *testing.T) *caddytest.Tester {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test in -short mode")
+	}
+	testerOnce.Do(func() {
+		tester = caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort})
+		tester.InitServer(config("0", "1r/m"), "caddyfile")
+	})
+	if tester == nil {
+		t.Fatal("Caddy did not start")
+	}
+	return tester
+}
+
+var client = &http.Client{Timeout: 5 * time.Second}
+
+func get(t testing.TB, url string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(body)
+}
+
+func TestHTTPBurst(t *testing.T) {
+	startCaddy(t)
+	for i := 1; i <= 5; i++ {
+		if resp, _ := get(t, burstURL); resp.StatusCode != 200 {
+			t.Fatalf("request %d: %s, want 200", i, resp.Status)
+		}
+	}
+	resp, body := get(t, burstURL, "Accept", "application/json")
+	if resp.StatusCode != 429 {
+		t.Fatalf("6th immediate request: %s, want 429", resp.Status)
+	}
+	if got := resp.Header.Get("Retry-After"); got != "1" {
+		t.Errorf("Retry-After %q, want 1", got)
+	}
+	if got := resp.Header.Get("RateLimit-Policy"); got != `"it_burst";q=5;w=1` {
+		t.Errorf("RateLimit-Policy %q", got)
+	}
+	if got := resp.Header.Get("RateLimit"); got != `"it_burst";r=0;t=1` {
+		t.Errorf("RateLimit %q", got)
+	}
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || !strings.Contains(body, `"retry_after":1`) {
+		t.Errorf("JSON rejection: %s %q", resp.Header.Get("Content-Type"), body)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if resp, _ := get(t, burstURL); resp.StatusCode != 200 {
+		t.Fatalf("request after 200 ms: %s, want 200", resp.Status)
+	}
+}
+
+func TestHTTPForwardedFor(t *testing.T) {
+	startCaddy(t)
+	t.Run("untrusted peer", func(t *testing.T) {
+		codes := []int{}
+		for i := range 4 {
+			resp, _ := get(t, untrustURL, "X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i+1))
+			codes = append(codes, resp.StatusCode)
+		}
+		if fmt.Sprint(codes) != "[200 200 429 429]" {
+			t.Fatalf("spoofed X-Forwarded-For from an untrusted peer: %v, want [200 200 429 429] (one bucket for 127.0.0.1)", codes)
+		}
+	})
+	t.Run("trusted peer", func(t *testing.T) {
+		codes := []int{}
+		for _, ip := range []string{"203.0.113.1", "203.0.113.1", "203.0.113.1", "203.0.113.2", "198.51.100.7", "::ffff:198.51.100.7", "::ffff:198.51.100.7"} {
+			resp, _ := get(t, trustURL, "X-Forwarded-For", ip)
+			codes = append(codes, resp.StatusCode)
+		}
+		if fmt.Sprint(codes) != "[200 200 429 200 200 200 429]" {
+			t.Fatalf("X-Forwarded-For from a trusted proxy: %v, want [200 200 429 200 200 200 429]", codes)
+		}
+	})
+}
+
+// TestHTTPIPv6Rotation sends 10,000 requests from distinct addresses of one
+// IPv6 /64: they share one bucket of 5.
+func TestHTTPIPv6Rotation(t *testing.T) {
+	startCaddy(t)
+	const n, workers = 10_000, 4
+	var allowed, limited, other atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				ip := fmt.Sprintf("2001:db8:aa:bb:%x:%x:%x:%x", i>>12, (i*7919)&0xffff, i&0xfff, (i*31)&0xffff)
+				resp, _ := get(t, trustURL+"/v6", "X-Forwarded-For", ip)
+				switch resp.StatusCode {
+				case 200:
+					allowed.Add(1)
+				case 429:
+					limited.Add(1)
+				default:
+					other.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if allowed.Load() != 5 || limited.Load() != n-5 || other.Load() != 0 {
+		t.Fatalf("10,000 addresses of one /64: %d allowed, %d limited, %d other; want 5, %d, 0",
+			allowed.Load(), limited.Load(), other.Load(), n-5)
+	}
+	if resp, _ := get(t, trustURL+"/v6", "X-Forwarded-For", "2001:db8:aa:bc::1"); resp.StatusCode != 200 {
+		t.Fatalf("another /64: %s, want 200", resp.Status)
+	}
+}
+
+// TestHTTPReloads reloads the config 50 times through the admin API while a
+// key is exhausted, then changes the rate.
+func TestHTTPReloads(t *testing.T) {
+	startCaddy(t)
+	for i := range 3 {
+		if resp, _ := get(t, reloadURL); resp.StatusCode != 200 {
+			t.Fatalf("request %d: %s", i, resp.Status)
+		}
+	}
+	if resp, _ := get(t, reloadURL); resp.StatusCode != 429 {
+		t.Fatalf("4th request: %s, want 429", resp.Status)
+	}
+	for gen := 1; gen <= 50; gen++ {
+		load(t, config(fmt.Sprint(gen), "1r/m"))
+		if _, body := get(t, genURL); body != fmt.Sprintf("generation %d", gen) {
+			t.Fatalf("reload %d not applied: %q", gen, body)
+		}
+		if resp, _ := get(t, reloadURL); resp.StatusCode != 429 {
+			t.Fatalf("after reload %d: %s, want 429 (a reload must not refill the bucket)", gen, resp.Status)
+		}
+	}
+	// A faster rate applies to the exhausted key without refilling it.
+	load(t, config("51", "2r/s"))
+	if resp, _ := get(t, reloadURL); resp.StatusCode != 429 {
+		t.Fatalf("right after changing the rate: %s, want 429", resp.Status)
+	}
+	time.Sleep(600 * time.Millisecond)
+	if resp, _ := get(t, reloadURL); resp.StatusCode != 200 {
+		t.Fatalf("600 ms after changing to 2r/s: %s, want 200", resp.Status)
+	}
+	if resp, _ := get(t, reloadURL); resp.StatusCode != 429 {
+		t.Fatalf("then: %s, want 429 (only one token came back)", resp.Status)
+	}
+	load(t, config("52", "1r/m"))
+}
+
+func load(t testing.TB, caddyfile string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, adminURL+"/load", bytes.NewBufferString(caddyfile))
+	req.Header.Set("Content-Type", "text/caddyfile")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST /load: %s %s", resp.Status, body)
+	}
+}
+
+// TestHTTPKeyFloodAndMetrics floods a zone capped at 1,000 keys with 5,000
+// client addresses and reads the Prometheus endpoint.
+func TestHTTPKeyFloodAndMetrics(t *testing.T) {
+	startCaddy(t)
+	const n = 5000
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 4 {
+				ip := fmt.Sprintf("198.18.%d.%d", i>>8, i&255)
+				if resp, _ := get(t, trustURL+"/flood", "X-Forwarded-For", ip); resp.StatusCode != 200 {
+					t.Errorf("first request of %s: %s", ip, resp.Status)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	_, body := get(t, metricsURL)
+	for _, want := range []string{
+		`frontdoor_throttle_keys{zone="it_flood"} 1000`,
+		fmt.Sprintf(`frontdoor_throttle_evictions_total{zone="it_flood"} %d`, n-1000),
+		fmt.Sprintf(`frontdoor_throttle_requests_total{result="allowed",zone="it_flood"} %d`, n),
+		`frontdoor_throttle_requests_total{result="dry_run",zone="it_flood"} 0`,
+		`frontdoor_throttle_store_errors_total{zone="it_flood"} 0`,
+	} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	for line := range strings.SplitSeq(body, "\n") {
+		if strings.HasPrefix(line, "frontdoor_throttle") && (strings.Contains(line, "198.18.") || strings.Contains(line, "127.0.0.1")) {
+			t.Errorf("a client address is a label: %s", line)
+		}
+	}
+}
+
+func TestHTTPZoneConflict(t *testing.T) {
+	startCaddy(t)
+	bad := `{
+	admin localhost:2312
+	auto_https off
+}
+http://127.0.0.1:19206 {
+	throttle it_conflict {
+		rate 1r/s
+	}
+	respond "a"
+}
+http://127.0.0.1:19207 {
+	throttle it_conflict {
+		rate 2r/s
+	}
+	respond "b"
+}
+`
+	req, _ := http.NewRequest(http.MethodPost, adminURL+"/load", strings.NewReader(bad))
+	req.Header.Set("Content-Type", "text/caddyfile")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == 200 || !strings.Contains(string(body), "different settings") {
+		t.Fatalf("loading one zone with two rates: %s %s, want an error", resp.Status, body)
+	}
+	// The running config is untouched.
+	if resp, _ := get(t, genURL); resp.StatusCode != 200 {
+		t.Fatalf("running config after the failed load: %s", resp.Status)
+	}
+}
