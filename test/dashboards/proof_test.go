@@ -169,6 +169,12 @@ func TestDashboardsHaveData(t *testing.T) {
 				t.Errorf("the site variable's values %v lack %q", values, want)
 			}
 		}
+		// trace_id must stay out of the stream labels (unbounded): the trace
+		// dashboard filters it as structured metadata.
+		labels := q.lokiLabelValues(t, "", `{job="frontdoor"}`)
+		if !contains(labels, "site") || contains(labels, "trace_id") {
+			t.Errorf("Loki stream labels %v: want site, and trace_id only as structured metadata", labels)
+		}
 		if n := q.promSeries(t, `up{job="frontdoor"}`); n == 0 {
 			t.Error(`the instance variable's query up{job="frontdoor"} finds no series`)
 		}
@@ -651,13 +657,19 @@ func (q *querier) run(dsType, expr string, instant bool) (queryResult, error) {
 	return res, nil
 }
 
+// lokiLabelValues lists a label's values, or with label "" the label names,
+// of the streams the selector matches.
 func (q *querier) lokiLabelValues(t *testing.T, label, selector string) []string {
 	t.Helper()
 	v := url.Values{"query": {selector}, "start": {strconv.FormatInt(q.start.UnixNano(), 10)}}
 	var r struct {
 		Data []string `json:"data"`
 	}
-	getJSON(t, q.loki+"/loki/api/v1/label/"+label+"/values?"+v.Encode(), &r)
+	path := "/loki/api/v1/labels?"
+	if label != "" {
+		path = "/loki/api/v1/label/" + label + "/values?"
+	}
+	getJSON(t, q.loki+path+v.Encode(), &r)
 	return r.Data
 }
 
