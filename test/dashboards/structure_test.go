@@ -191,7 +191,10 @@ func TestProvisioning(t *testing.T) {
 		Services map[string]struct {
 			Image   string   `yaml:"image"`
 			Volumes []string `yaml:"volumes"`
-			Build   any      `yaml:"build"`
+			Build   struct {
+				Context    string `yaml:"context"`
+				Dockerfile string `yaml:"dockerfile"`
+			} `yaml:"build"`
 		} `yaml:"services"`
 		Configs map[string]struct {
 			Content string `yaml:"content"`
@@ -202,6 +205,11 @@ func TestProvisioning(t *testing.T) {
 		if _, ok := compose.Services[s]; !ok {
 			t.Errorf("compose.yaml has no %q service", s)
 		}
+	}
+	if b := compose.Services["frontdoor"].Build; b.Context == "" || b.Dockerfile == "" {
+		t.Error("compose service frontdoor is not built from this checkout")
+	} else if _, err := os.Stat(filepath.Join(root, "configs", b.Context, b.Dockerfile)); err != nil {
+		t.Errorf("compose builds frontdoor with %s: %v", b.Dockerfile, err)
 	}
 	mounts := map[string]string{}
 	for name, s := range compose.Services {
