@@ -18,6 +18,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp/headers"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp/reverseproxy"
@@ -38,7 +40,18 @@ type builder struct {
 	servers             map[string]*server
 	serverOrder         []string
 	logs                map[string]*caddy.CustomLog
-	internal            []string // hosts with tls: internal
+	shorthands          httpcaddyfile.ShorthandReplacer
+	internal            []string           // hosts with tls: internal
+	zones               map[string]zoneUse // throttle zone -> first use
+}
+
+type zoneUse struct {
+	site    string
+	at      at
+	rate    string
+	burst   int
+	maxKeys int
+	store   string
 }
 
 type claim struct {
@@ -74,15 +87,17 @@ func adapt(file string, body []byte) ([]byte, []caddyconfig.Warning, error) {
 	}
 
 	b := &builder{
-		t:         t,
-		errs:      errs,
-		g:         g,
-		httpPort:  80,
-		httpsPort: 443,
-		hosts:     make(map[string]claim),
-		listeners: make(map[string]string),
-		servers:   make(map[string]*server),
-		logs:      make(map[string]*caddy.CustomLog),
+		t:          t,
+		errs:       errs,
+		g:          g,
+		httpPort:   80,
+		httpsPort:  443,
+		hosts:      make(map[string]claim),
+		listeners:  make(map[string]string),
+		servers:    make(map[string]*server),
+		logs:       make(map[string]*caddy.CustomLog),
+		zones:      make(map[string]zoneUse),
+		shorthands: httpcaddyfile.NewShorthandReplacer(),
 	}
 	if g.HTTPPort != 0 {
 		b.httpPort = g.HTTPPort
@@ -122,7 +137,8 @@ func adapt(file string, body []byte) ([]byte, []caddyconfig.Warning, error) {
 			errs.add(t.at(n), "site %q: expected a mapping of settings, got %s", e.name, describe(n))
 			continue
 		}
-		merged := t.merge(defNode, t.normalize(n))
+		norm := t.normalize(n)
+		merged := t.merge(t.withoutReplaced(defNode, norm), norm)
 		s := &site{name: e.name, nameAt: e.nameAt}
 		t.decode(merged, reflect.ValueOf(s).Elem(), e.name)
 		s.At = e.nameAt
@@ -301,9 +317,9 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 	}
 	if v := s.VisitorInfo; v != nil && requireModule(errs, v.At, "visitor_info", "http.handlers.visitor_info") {
 		j := visitorInfoJSON{
-			CountryHeader: b.headerName(s, "visitor_info.country_header", v.CountryHeader),
-			DeviceHeader:  b.headerName(s, "visitor_info.device_header", v.DeviceHeader),
-			HeadersOff:    v.Headers != nil && !*v.Headers,
+			CountryHeader:  b.headerName(s, "visitor_info.country_header", v.CountryHeader),
+			DeviceHeader:   b.headerName(s, "visitor_info.device_header", v.DeviceHeader),
+			DisableHeaders: v.Headers != nil && !*v.Headers,
 		}
 		add(j, "visitor_info")
 	}
@@ -357,7 +373,7 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 		}
 	case s.Respond != nil:
 		r := s.Respond
-		sr := caddyhttp.StaticResponse{Body: r.Body}
+		sr := caddyhttp.StaticResponse{Body: b.expand(r.Body)}
 		if r.Status != 0 {
 			if r.Status < 100 || r.Status > 999 {
 				errs.add(r.At, "site %q: respond.status %d is not an HTTP status", s.name, r.Status)
@@ -368,7 +384,7 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 			if sr.Headers == nil {
 				sr.Headers = make(http.Header)
 			}
-			sr.Headers.Set(k, v)
+			sr.Headers.Set(k, b.expand(v))
 		}
 		add(sr, "static_response")
 	default:
@@ -396,14 +412,14 @@ func (b *builder) headerOps(s *site, what string, h *headerOps) *headers.HeaderO
 		if ops.Set == nil {
 			ops.Set = make(http.Header)
 		}
-		ops.Set[http.CanonicalHeaderKey(k)] = []string{v}
+		ops.Set[http.CanonicalHeaderKey(k)] = []string{b.expand(v)}
 	}
 	for k, v := range h.Add {
 		check(k)
 		if ops.Add == nil {
 			ops.Add = make(http.Header)
 		}
-		ops.Add[http.CanonicalHeaderKey(k)] = []string{v}
+		ops.Add[http.CanonicalHeaderKey(k)] = []string{b.expand(v)}
 	}
 	for _, d := range h.Delete {
 		if !validHeaderName(strings.Trim(d.v, "*")) {
@@ -421,21 +437,25 @@ var rateRE = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)r/([smh])$`)
 func (b *builder) throttle(s *site, th *throttleConfig) throttleJSON {
 	errs := b.errs
 	j := throttleJSON{
-		Zone:         th.Zone.v,
-		Key:          th.Key.v,
-		Rate:         th.Rate.v,
-		Burst:        th.Burst,
-		IPv6Prefix:   th.IPv6Prefix,
-		MaxKeys:      th.MaxKeys,
-		Allow:        b.cidrs(s, "throttle.allow", th.Allow),
-		DryRun:       th.DryRun,
-		Store:        th.Store.v,
-		OnStoreError: th.OnStoreError.v,
+		Zone:           th.Zone.v,
+		Key:            b.expand(th.Key.v),
+		Rate:           th.Rate.v,
+		Burst:          th.Burst,
+		IPv4Prefix:     th.IPv4Prefix,
+		IPv6Prefix:     th.IPv6Prefix,
+		MaxKeys:        th.MaxKeys,
+		Allow:          b.cidrs(s, "throttle.allow", th.Allow),
+		DryRun:         th.DryRun,
+		StatusCode:     th.Status,
+		DisableHeaders: th.NoHeaders,
+		Store:          th.Store.v,
+		StoreTimeout:   b.duration(s, "throttle.store_timeout", th.StoreTimeout),
+		OnStoreError:   th.OnStoreError.v,
 	}
 	if j.Zone == "" {
 		j.Zone = s.name
-	} else if !siteNameRE.MatchString(j.Zone) {
-		errs.add(th.Zone.at, "site %q: throttle zone %q: use lower-case letters, digits, - and _", s.name, j.Zone)
+	} else if !maintenanceNameRE.MatchString(j.Zone) {
+		errs.add(th.Zone.at, "site %q: throttle zone %q: use 1 to 64 letters, digits, _, . or -", s.name, j.Zone)
 	}
 	if j.Rate == "" {
 		errs.add(th.At, "site %q: throttle needs a rate, like 10r/s (r/s, r/m or r/h)", s.name)
@@ -444,8 +464,20 @@ func (b *builder) throttle(s *site, th *throttleConfig) throttleJSON {
 	} else if f, _ := strconv.ParseFloat(m[1], 64); f <= 0 {
 		errs.add(th.Rate.at, "site %q: throttle rate %q must be more than zero", s.name, j.Rate)
 	}
+	use := zoneUse{site: s.name, at: th.At, rate: j.Rate, burst: j.Burst, maxKeys: j.MaxKeys, store: j.Store}
+	if prev, ok := b.zones[j.Zone]; ok && (prev.rate != use.rate || prev.burst != use.burst || prev.maxKeys != use.maxKeys || prev.store != use.store) {
+		errs.add(th.At, "site %q: throttle zone %q is shared with site %q (%s) with a different rate, burst, max_keys or store: sites sharing a zone share its buckets and limits", s.name, j.Zone, prev.site, prev.at)
+	} else if !ok {
+		b.zones[j.Zone] = use
+	}
 	if th.Burst < 0 {
 		errs.add(th.At, "site %q: throttle burst %d must be zero or more", s.name, th.Burst)
+	}
+	if th.IPv4Prefix < 0 || th.IPv4Prefix > 32 {
+		errs.add(th.At, "site %q: throttle ipv4_prefix %d must be between 1 and 32", s.name, th.IPv4Prefix)
+	}
+	if th.Status != 0 && (th.Status < 400 || th.Status > 599) {
+		errs.add(th.At, "site %q: throttle status %d: expected a 4xx or 5xx status", s.name, th.Status)
 	}
 	if th.IPv6Prefix < 0 || th.IPv6Prefix > 128 {
 		errs.add(th.At, "site %q: throttle ipv6_prefix %d must be between 1 and 128", s.name, th.IPv6Prefix)
@@ -455,8 +487,8 @@ func (b *builder) throttle(s *site, th *throttleConfig) throttleJSON {
 	}
 	if j.Store != "" && !strings.Contains(j.Store, "{") {
 		u, err := url.Parse(j.Store)
-		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			errs.add(th.Store.at, "site %q: throttle store %q: expected redis://host:port/db", s.name, j.Store)
+		if err != nil || !(((u.Scheme == "redis" || u.Scheme == "rediss") && u.Host != "") || (u.Scheme == "unix" && u.Path != "")) {
+			errs.add(th.Store.at, "site %q: throttle store %q: expected redis://host:port/db, rediss:// or unix://", s.name, j.Store)
 		}
 	}
 	switch j.OnStoreError {
@@ -475,10 +507,12 @@ var (
 func (b *builder) redirects(s *site, r *redirectsConfig) visitorRedirectJSON {
 	errs := b.errs
 	j := visitorRedirectJSON{
-		Status:       r.Status,
+		StatusCode:   r.Status,
 		RedirectBots: r.RedirectBots,
 		StayCookie:   r.StayCookie.v,
 		StayParam:    r.StayParam.v,
+		StayMaxAge:   b.duration(s, "redirects.stay_max_age", r.StayMaxAge),
+		DisableStay:  r.DisableStay,
 	}
 	switch r.Status {
 	case 0, 301, 302, 303, 307, 308:
@@ -489,7 +523,7 @@ func (b *builder) redirects(s *site, r *redirectsConfig) visitorRedirectJSON {
 		errs.add(r.At, "site %q: redirects has no rules (each rule: country or device, and to)", s.name)
 	}
 	for _, rule := range r.Rules {
-		rj := redirectRuleJSON{To: rule.To.v}
+		rj := redirectRuleJSON{To: b.expand(rule.To.v), Name: rule.Name.v}
 		if len(rule.Country) == 0 && len(rule.Device) == 0 {
 			errs.add(rule.At, "site %q: redirect rule needs country or device", s.name)
 		}
@@ -498,14 +532,14 @@ func (b *builder) redirects(s *site, r *redirectsConfig) visitorRedirectJSON {
 			if !countryRE.MatchString(cc) {
 				errs.add(c.at, "site %q: redirect country %q: expected a two-letter ISO 3166-1 code like KR", s.name, c.v)
 			}
-			rj.Country = append(rj.Country, cc)
+			rj.Countries = append(rj.Countries, cc)
 		}
 		for _, d := range rule.Device {
 			dv := strings.ToLower(d.v)
 			if !devices[dv] {
 				errs.add(d.at, "site %q: redirect device %q: expected one of mobile, tablet, desktop, tv, bot, other", s.name, d.v)
 			}
-			rj.Device = append(rj.Device, dv)
+			rj.Devices = append(rj.Devices, dv)
 		}
 		if rule.To.v == "" {
 			errs.add(rule.At, "site %q: redirect rule needs to: (an absolute URL like https://m.example.com{uri})", s.name)
@@ -652,7 +686,7 @@ func (b *builder) accessLog(s *site) *caddy.CustomLog {
 	default:
 		errs.add(l.Level.at, "site %q: log level %q: expected debug, info, warn or error", s.name, l.Level.v)
 	}
-	lokiOnly := l.Tenant.v != "" || l.BatchWait.v != "" || l.BatchSize.v != "" || l.Buffer != 0 || len(l.Labels) > 0
+	lokiOnly := l.Tenant.v != "" || l.Token.v != "" || l.Timeout.v != "" || l.BatchWait.v != "" || l.BatchSize.v != "" || l.Buffer != 0 || len(l.Labels) > 0
 	switch {
 	case l.Loki.v != "" && l.Output.v != "":
 		errs.add(l.Output.at, "site %q: log has both output and loki: choose one", s.name)
@@ -673,23 +707,28 @@ func (b *builder) accessLog(s *site) *caddy.CustomLog {
 			if !labelNameRE.MatchString(k) {
 				errs.add(l.At, "site %q: log label name %q: expected letters, digits and _", s.name, k)
 			}
+			if k == "trace_id" {
+				errs.add(l.At, "site %q: trace_id cannot be a log label (it travels as structured metadata)", s.name)
+			}
 			if k != "site" {
 				labels[k] = v
 			}
 		}
 		j := lokiJSON{
-			URL:       l.Loki.v,
-			Labels:    labels,
-			Tenant:    l.Tenant.v,
-			BatchWait: b.duration(s, "log.batch_wait", l.BatchWait),
-			Buffer:    l.Buffer,
+			URL:         l.Loki.v,
+			Labels:      labels,
+			Tenant:      l.Tenant.v,
+			BearerToken: l.Token.v,
+			BatchWait:   b.duration(s, "log.batch_wait", l.BatchWait),
+			Buffer:      l.Buffer,
+			Timeout:     b.duration(s, "log.timeout", l.Timeout),
 		}
 		if l.BatchSize.v != "" {
 			n, err := humanize.ParseBytes(l.BatchSize.v)
 			if err != nil || n == 0 || n > 1<<40 {
 				errs.add(l.BatchSize.at, "site %q: log.batch_size %q: expected a size like 1MiB", s.name, l.BatchSize.v)
 			}
-			j.BatchSize = int64(n & (1<<62 - 1))
+			j.BatchSize = int(n & (1<<40 - 1))
 		}
 		cl.WriterRaw = caddyconfig.JSONModuleObject(j, "output", "loki", &b.warnings)
 	case lokiOnly:
@@ -1051,4 +1090,16 @@ func compactStrings(s []string) []string {
 		}
 	}
 	return out
+}
+
+// expand turns the Caddyfile's placeholder shorthands ({uri}, {host},
+// {client_ip}, {header.X}, ...) into Caddy's full placeholders, so that a
+// catalog reads like a Caddyfile.
+func (b *builder) expand(v string) string {
+	if !strings.Contains(v, "{") {
+		return v
+	}
+	seg := caddyfile.Segment{{Text: v}}
+	b.shorthands.ApplyToSegment(&seg)
+	return seg[0].Text
 }

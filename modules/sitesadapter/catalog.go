@@ -133,13 +133,18 @@ type redirectsConfig struct {
 	RedirectBots bool           `yaml:"redirect_bots"`
 	StayCookie   str            `yaml:"stay_cookie"`
 	StayParam    str            `yaml:"stay_param"`
+	StayMaxAge   str            `yaml:"stay_max_age"`
+	DisableStay  bool           `yaml:"disable_stay"`
 }
 
+// redirectRule matches when the country (if given) and the device (if
+// given) both match.
 type redirectRule struct {
 	At      at
 	Country []str `yaml:"country"`
 	Device  []str `yaml:"device"`
 	To      str   `yaml:"to"`
+	Name    str   `yaml:"name"`
 }
 
 type throttleConfig struct {
@@ -148,11 +153,15 @@ type throttleConfig struct {
 	Key          str   `yaml:"key"`
 	Rate         str   `yaml:"rate"`
 	Burst        int   `yaml:"burst"`
+	IPv4Prefix   int   `yaml:"ipv4_prefix"`
 	IPv6Prefix   int   `yaml:"ipv6_prefix"`
 	MaxKeys      int   `yaml:"max_keys"`
 	Allow        []str `yaml:"allow"`
 	DryRun       bool  `yaml:"dry_run"`
+	Status       int   `yaml:"status"`
+	NoHeaders    bool  `yaml:"disable_headers"`
 	Store        str   `yaml:"store"`
+	StoreTimeout str   `yaml:"store_timeout"`
 	OnStoreError str   `yaml:"on_store_error"`
 }
 
@@ -191,6 +200,8 @@ type logConfig struct {
 	Loki      str               `yaml:"loki"`
 	Labels    map[string]string `yaml:"labels"`
 	Tenant    str               `yaml:"tenant"`
+	Token     str               `yaml:"bearer_token"`
+	Timeout   str               `yaml:"timeout"`
 	BatchWait str               `yaml:"batch_wait"`
 	BatchSize str               `yaml:"batch_size"`
 	Buffer    int               `yaml:"buffer"`
@@ -357,4 +368,37 @@ func (t *tree) normalize(n *yaml.Node) *yaml.Node {
 	out = t.scalarShorthand(out, "throttle", "rate")
 	out = t.scalarShorthand(out, "maintenance", "name")
 	return out
+}
+
+// withoutReplaced returns def without the sections that site replaces
+// instead of refining: a site log with its own destination (output or
+// loki) does not inherit the default log's other settings.
+func (t *tree) withoutReplaced(def, site *yaml.Node) *yaml.Node {
+	r := resolve(def)
+	if r == nil || r.Kind != yaml.MappingNode {
+		return def
+	}
+	replaced := false
+	for _, p := range t.pairs(site) {
+		if p.key.Value != "log" {
+			continue
+		}
+		for _, q := range t.pairs(p.val) {
+			if q.key.Value == "output" || q.key.Value == "loki" {
+				replaced = true
+			}
+		}
+	}
+	if !replaced {
+		return def
+	}
+	cp := *r
+	cp.Content = nil
+	t.files[&cp] = t.files[r]
+	for _, p := range t.pairs(r) {
+		if p.key.Value != "log" {
+			cp.Content = append(cp.Content, p.key, p.val)
+		}
+	}
+	return &cp
 }

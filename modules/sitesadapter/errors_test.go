@@ -1,0 +1,270 @@
+package sitesadapter
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestErrors checks that each mistake is reported with its file and line.
+func TestErrors(t *testing.T) {
+	const site = "sites:\n  shop:\n    hosts: [shop.example.com]\n    upstreams: [10.0.0.1:80]\n"
+	tests := []struct {
+		name  string
+		files map[string]string // the first key sorted is not special: main is "sites.yaml"
+		want  []string
+	}{
+		{
+			name: "unknown site key",
+			files: map[string]string{"sites.yaml": `sites:
+  shop:
+    hosts: [shop.example.com]
+    upstream: [10.0.0.1:80]
+`},
+			want: []string{`sites.yaml:4: shop: unknown key "upstream" (did you mean "upstreams"?)`},
+		},
+		{
+			name:  "unknown top-level key",
+			files: map[string]string{"sites.yaml": "site:\n  shop: {}\n"},
+			want:  []string{`sites.yaml:1: catalog: unknown key "site" (did you mean "sites"?)`},
+		},
+		{
+			name: "unknown key in defaults reported once",
+			files: map[string]string{"sites.yaml": `defaults:
+  throttle:
+    rat: 10r/s
+sites:
+  a: {hosts: [a.example.com], upstreams: [10.0.0.1:80]}
+  b: {hosts: [b.example.com], upstreams: [10.0.0.1:80]}
+`},
+			want: []string{`sites.yaml:3: defaults.throttle: unknown key "rat" (did you mean "rate"?)`},
+		},
+		{
+			name: "host claimed by two sites",
+			files: map[string]string{"sites.yaml": `sites:
+  shop:
+    hosts: [shop.example.com]
+    upstreams: [10.0.0.1:80]
+  shop2:
+    hosts: [SHOP.example.com]
+    upstreams: [10.0.0.2:80]
+`},
+			want: []string{`sites.yaml:6: host "SHOP.example.com" is claimed by two sites: "shop2" here and "shop" at sites.yaml:3`},
+		},
+		{
+			name: "host claimed across included files",
+			files: map[string]string{
+				"sites.yaml":     "include: [sites.d/*.yaml]\n" + site,
+				"sites.d/b.yaml": "sites:\n  other:\n    hosts: [shop.example.com]\n    upstreams: [10.0.0.1:80]\n",
+			},
+			want: []string{`b.yaml:3: host "shop.example.com" is claimed by two sites: "other" here and "shop" at `},
+		},
+		{
+			name: "invalid CIDR",
+			files: map[string]string{"sites.yaml": site + `    throttle:
+      rate: 10r/s
+      allow:
+        - 10.0.0.0/8
+        - 10.0.0.0/33
+`},
+			want: []string{`sites.yaml:9: site "shop": throttle.allow: "10.0.0.0/33" is not a CIDR range`},
+		},
+		{
+			name:  "invalid trusted proxy",
+			files: map[string]string{"sites.yaml": "trusted_proxies: [localhost]\n" + site},
+			want:  []string{`sites.yaml:1: trusted_proxies: "localhost" is not a CIDR range`},
+		},
+		{
+			name:  "invalid rate",
+			files: map[string]string{"sites.yaml": site + "    throttle: 10/s\n"},
+			want:  []string{`sites.yaml:5: site "shop": throttle rate "10/s": expected a number of requests per second, minute or hour`},
+		},
+		{
+			name:  "zero rate",
+			files: map[string]string{"sites.yaml": site + "    throttle: 0r/s\n"},
+			want:  []string{`sites.yaml:5: site "shop": throttle rate "0r/s" must be more than zero`},
+		},
+		{
+			name:  "invalid duration",
+			files: map[string]string{"sites.yaml": site + "    maintenance:\n      retry_after: 30 minutes\n"},
+			want:  []string{`sites.yaml:6: site "shop": maintenance.retry_after "30 minutes": expected a positive duration`},
+		},
+		{
+			name: "redirect URL with a host from the request",
+			files: map[string]string{"sites.yaml": site + `    redirects:
+      - country: [KR]
+        to: https://{host}/kr
+`},
+			want: []string{`sites.yaml:7: site "shop": redirect to "https://{host}/kr": the URL needs a host`},
+		},
+		{
+			name:  "relative redirect URL",
+			files: map[string]string{"sites.yaml": site + "    redirects:\n      - device: [mobile]\n        to: /m\n"},
+			want:  []string{`sites.yaml:7: site "shop": redirect to "/m": expected an absolute http:// or https:// URL`},
+		},
+		{
+			name:  "unknown device and country",
+			files: map[string]string{"sites.yaml": site + "    redirects:\n      - device: [phone]\n        country: [KOR]\n        to: https://m.example.com\n"},
+			want: []string{
+				`sites.yaml:6: site "shop": redirect device "phone"`,
+				`sites.yaml:7: site "shop": redirect country "KOR"`,
+			},
+		},
+		{
+			name:  "bad Loki URL",
+			files: map[string]string{"sites.yaml": site + "    log:\n      loki: 127.0.0.1:3100\n"},
+			want:  []string{`sites.yaml:6: site "shop": log.loki "127.0.0.1:3100": expected the Loki base URL`},
+		},
+		{
+			name:  "bad upstream address",
+			files: map[string]string{"sites.yaml": "sites:\n  shop:\n    hosts: [shop.example.com]\n    upstreams: [10.0.0.1, \"ftp://x:21\", \"10.0.0.2:99999\", \"http://a/b\"]\n"},
+			want: []string{
+				`sites.yaml:4: site "shop": upstream "10.0.0.1": expected host:port`,
+				`sites.yaml:4: site "shop": upstream "ftp://x:21": scheme must be http or https`,
+				`sites.yaml:4: site "shop": upstream "10.0.0.2:99999": "99999" is not a port`,
+				`sites.yaml:4: site "shop": upstream "http://a/b": an upstream has no path`,
+			},
+		},
+		{
+			name:  "mixed upstream schemes",
+			files: map[string]string{"sites.yaml": "sites:\n  shop:\n    hosts: [shop.example.com]\n    upstreams:\n      - http://a:80\n      - https://b:443\n"},
+			want:  []string{`sites.yaml:6: site "shop": upstream "https://b:443": all upstreams of a site must use the same scheme`},
+		},
+		{
+			name:  "unknown lb policy",
+			files: map[string]string{"sites.yaml": "sites:\n  shop:\n    hosts: [shop.example.com]\n    upstreams:\n      to: [10.0.0.1:80]\n      lb_policy: fastest\n"},
+			want:  []string{`sites.yaml:6: site "shop": lb_policy "fastest": expected one of`},
+		},
+		{
+			name:  "empty site",
+			files: map[string]string{"sites.yaml": "sites:\n  shop:\n"},
+			want:  []string{`sites.yaml:2: site "shop" is empty`},
+		},
+		{
+			name:  "site without hosts",
+			files: map[string]string{"sites.yaml": "sites:\n  shop:\n    upstreams: [10.0.0.1:80]\n"},
+			want:  []string{`sites.yaml:2: site "shop" has no hosts`},
+		},
+		{
+			name:  "site without upstreams",
+			files: map[string]string{"sites.yaml": "sites:\n  shop:\n    hosts: [shop.example.com]\n"},
+			want:  []string{`sites.yaml:2: site "shop" has neither upstreams nor respond`},
+		},
+		{
+			name:  "host with a scheme",
+			files: map[string]string{"sites.yaml": "sites:\n  shop:\n    hosts: [\"https://shop.example.com\"]\n    upstreams: [10.0.0.1:80]\n"},
+			want:  []string{`sites.yaml:3: site "shop": host "https://shop.example.com": a host is a name like shop.example.com, not a URL`},
+		},
+		{
+			name:  "hosts in defaults",
+			files: map[string]string{"sites.yaml": "defaults:\n  hosts: [x.example.com]\n" + site},
+			want:  []string{`sites.yaml:2: defaults: hosts belong to each site`},
+		},
+		{
+			name:  "site name",
+			files: map[string]string{"sites.yaml": "sites:\n  Shop Site:\n    hosts: [a.example.com]\n    upstreams: [10.0.0.1:80]\n"},
+			want:  []string{`sites.yaml:2: site name "Shop Site"`},
+		},
+		{
+			name:  "same site twice across files",
+			files: map[string]string{"sites.yaml": "include: [more.yaml]\n" + site, "more.yaml": site},
+			want:  []string{`more.yaml:2: site "shop" is already defined at `},
+		},
+		{
+			name:  "include with no match is fine, a missing plain file is not",
+			files: map[string]string{"sites.yaml": "include: [\"none/*.yaml\", missing.yaml]\n" + site},
+			want:  []string{`sites.yaml:1: include "missing.yaml": no such file`},
+		},
+		{
+			name:  "included file with other keys",
+			files: map[string]string{"sites.yaml": "include: [more.yaml]\n" + site, "more.yaml": "defaults: {}\n"},
+			want:  []string{`more.yaml:1: included file: unknown key "defaults"`},
+		},
+		{
+			name:  "TLS and plain HTTP on one listener",
+			files: map[string]string{"sites.yaml": "defaults:\n  listen: [\":8443\"]\nsites:\n  a: {hosts: [a.example.com], upstreams: [10.0.0.1:80]}\n  b: {hosts: [b.example.com], upstreams: [10.0.0.1:80], tls: off}\n"},
+			want:  []string{`sites.yaml:5: site "b" has tls off but shares its listeners with site "a"`},
+		},
+		{
+			name:  "overlapping listen lists",
+			files: map[string]string{"sites.yaml": "sites:\n  a: {hosts: [a.example.com], upstreams: [10.0.0.1:80], listen: [\":8443\"]}\n  b: {hosts: [b.example.com], upstreams: [10.0.0.1:80], listen: [\":8443\", \":9443\"]}\n"},
+			want:  []string{`sites.yaml:3: site "b" listens on :8443, which site "a" also uses`},
+		},
+		{
+			name:  "bad tls",
+			files: map[string]string{"sites.yaml": site + "    tls: letsencrypt\n"},
+			want:  []string{`sites.yaml:5: site "shop": tls: "letsencrypt" is not automatic, internal or off`},
+		},
+		{
+			name:  "wrong kind",
+			files: map[string]string{"sites.yaml": "sites:\n  shop:\n    hosts: {a: b}\n    upstreams: [10.0.0.1:80]\n"},
+			want:  []string{`sites.yaml:3: shop.hosts: expected a list, got a mapping`},
+		},
+		{
+			name:  "YAML syntax",
+			files: map[string]string{"sites.yaml": "sites:\n  shop:\n    hosts: [a.example.com\n    upstreams: [10.0.0.1:80]\n"},
+			want:  []string{`sites.yaml:3: invalid YAML: did not find expected ',' or ']'`},
+		},
+		{
+			name:  "duplicate key",
+			files: map[string]string{"sites.yaml": site + "    hosts: [b.example.com]\n"},
+			want:  []string{`sites.yaml:5: key "hosts" is set twice in the same mapping`},
+		},
+		{
+			name:  "zone shared with another rate",
+			files: map[string]string{"sites.yaml": "sites:\n  a: {hosts: [a.example.com], upstreams: [10.0.0.1:80], throttle: {zone: z, rate: 1r/s}}\n  b: {hosts: [b.example.com], upstreams: [10.0.0.1:80], throttle: {zone: z, rate: 2r/s}}\n"},
+			want:  []string{`sites.yaml:3: site "b": throttle zone "z" is shared with site "a" (sites.yaml:2)`},
+		},
+		{
+			name:  "both log destinations",
+			files: map[string]string{"sites.yaml": site + "    log: {output: stdout, loki: \"http://127.0.0.1:3100\"}\n"},
+			want:  []string{`sites.yaml:5: site "shop": log has both output and loki`},
+		},
+		{
+			name:  "empty catalog",
+			files: map[string]string{"sites.yaml": "# nothing yet\n"},
+			want:  []string{`sites.yaml: the catalog is empty`},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, body := range tc.files {
+				p := filepath.Join(dir, name)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			main := filepath.Join(dir, "sites.yaml")
+			out, err := adaptFile(t, main)
+			if err == nil {
+				t.Fatalf("adapted without error:\n%s", out)
+			}
+			msg := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error does not contain\n  %s\ngot:\n  %s", w, msg)
+				}
+			}
+		})
+	}
+}
+
+// TestMissingModule checks that a feature whose module is not in the build
+// is an error naming the module, not JSON that fails to load.
+func TestMissingModule(t *testing.T) {
+	orig := moduleRegistered
+	t.Cleanup(func() { moduleRegistered = orig })
+	moduleRegistered = func(id string) bool { return id != "http.handlers.throttle" }
+
+	body := "sites:\n  shop:\n    hosts: [shop.example.com]\n    upstreams: [10.0.0.1:80]\n    throttle: 10r/s\n"
+	_, _, err := Adapter{}.Adapt([]byte(body), nil)
+	want := "line 5: throttle needs the module http.handlers.throttle, which this frontdoor build does not include"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %s", err, want)
+	}
+}

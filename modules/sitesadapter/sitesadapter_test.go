@@ -1,0 +1,118 @@
+package sitesadapter
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden JSON files")
+
+// frontdoorModules are the modules the catalog's features use. This
+// package does not import them, so the tests register stand-ins under the
+// same IDs: adapting only checks that a module is in the build.
+var frontdoorModules = []string{
+	"http.handlers.trace_id",
+	"http.handlers.visitor_info",
+	"http.handlers.visitor_redirect",
+	"http.handlers.throttle",
+	"http.handlers.maintenance",
+	"caddy.logging.writers.loki",
+	"geoip",
+}
+
+type standIn struct{ id string }
+
+func (s standIn) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: caddy.ModuleID(s.id), New: func() caddy.Module { return s }}
+}
+
+func TestMain(m *testing.M) {
+	for _, id := range frontdoorModules {
+		if _, err := caddy.GetModule(id); err != nil {
+			caddy.RegisterModule(standIn{id})
+		}
+	}
+	os.Exit(m.Run())
+}
+
+func adaptFile(t *testing.T, path string) ([]byte, error) {
+	t.Helper()
+	body, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := Adapter{}.Adapt(body, map[string]any{"filename": path})
+	return out, err
+}
+
+// TestGolden adapts every testdata/golden/*.yaml catalog and compares the
+// result with the .json file beside it (go test -update rewrites them).
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/golden/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden catalogs: %v", err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			out, err := adaptFile(t, f)
+			if err != nil {
+				t.Fatalf("adapt: %v", err)
+			}
+			var pretty bytes.Buffer
+			if err := json.Indent(&pretty, out, "", "\t"); err != nil {
+				t.Fatalf("adapter output is not JSON: %v", err)
+			}
+			pretty.WriteByte('\n')
+			want := strings.TrimSuffix(f, ".yaml") + ".json"
+			if *update {
+				if err := os.WriteFile(want, pretty.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			expected, err := os.ReadFile(want)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(expected, pretty.Bytes()) {
+				t.Errorf("%s differs from the adapter output:\n%s", want, pretty.String())
+			}
+			// The same catalog adapts to the same bytes every time, so that
+			// an unchanged catalog is a no-op reload.
+			again, err := adaptFile(t, f)
+			if err != nil || !bytes.Equal(again, out) {
+				t.Errorf("second adapt differs (err %v)", err)
+			}
+		})
+	}
+}
+
+// TestExample checks that the shipped example catalog adapts.
+func TestExample(t *testing.T) {
+	out, err := adaptFile(t, filepath.Join("..", "..", "configs", "sites.example.yaml"))
+	if err != nil {
+		t.Fatalf("configs/sites.example.yaml: %v", err)
+	}
+	var cfg struct {
+		Apps struct {
+			HTTP struct {
+				Servers map[string]json.RawMessage `json:"servers"`
+			} `json:"http"`
+		} `json:"apps"`
+	}
+	if err := json.Unmarshal(out, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, host := range []string{"shop.localhost", "brand.localhost", "api.localhost"} {
+		if !bytes.Contains(cfg.Apps.HTTP.Servers["127.0.0.1:8080"], []byte(`"`+host+`"`)) {
+			t.Errorf("host %s is not served on 127.0.0.1:8080", host)
+		}
+	}
+}
