@@ -96,6 +96,7 @@ type Writer struct {
 	cfg     loki.Config
 	display string
 	key     string
+	release func()
 }
 
 // BasicAuth holds HTTP basic auth credentials.
@@ -215,6 +216,39 @@ func (w *Writer) Provision(ctx caddy.Context) error {
 	redacted.User = nil
 	w.display = "loki " + redacted.String() + " " + w.cfg.Labels
 	w.key = writerKey(w.cfg)
+
+	cfg := w.cfg
+	display := w.display
+	cfg.OnError = func(err error, entries int, willRetry bool) {
+		logger := caddy.Log().Named("loki")
+		if willRetry {
+			if ce := logger.Check(zap.DebugLevel, "retrying Loki push"); ce != nil {
+				ce.Write(zap.String("writer", display), zap.Int("entries", entries), zap.Error(err))
+			}
+			return
+		}
+		logger.Error("Loki push failed; entries lost",
+			zap.String("writer", display), zap.Int("entries", entries), zap.Error(err))
+	}
+	w.release, err = acquire(w.key, cfg)
+	if err != nil {
+		return err
+	}
+	// Cleanup releases the queue; so does the end of the config context,
+	// in case Cleanup is not called.
+	go func() {
+		<-ctx.Done()
+		w.release()
+	}()
+	return nil
+}
+
+// Cleanup releases the writer's queue; the last config to release it
+// flushes and closes it (within 5 s).
+func (w *Writer) Cleanup() error {
+	if w.release != nil {
+		w.release()
+	}
 	return nil
 }
 
@@ -281,27 +315,15 @@ func (w *Writer) String() string { return w.display }
 // per key across config reloads.
 func (w *Writer) WriterKey() string { return w.key }
 
-// OpenWriter starts a queue and its shipping goroutine. Caddy closes it
-// when no config uses the key any more; Close flushes for at most 5 s.
+// OpenWriter returns the writer for this writer's settings. Entries go to
+// the queue shared by every config with the same settings (see pool.go).
 func (w *Writer) OpenWriter() (io.WriteCloser, error) {
-	cfg := w.cfg
-	display := w.display
-	cfg.OnError = func(err error, entries int, willRetry bool) {
-		logger := caddy.Log().Named("loki")
-		if willRetry {
-			if ce := logger.Check(zap.DebugLevel, "retrying Loki push"); ce != nil {
-				ce.Write(zap.String("writer", display), zap.Int("entries", entries), zap.Error(err))
-			}
-			return
-		}
-		logger.Error("Loki push failed; batch dropped",
-			zap.String("writer", display), zap.Int("entries", entries), zap.Error(err))
-	}
-	return loki.New(cfg)
+	return routeFor(w.key), nil
 }
 
 // Interface guards
 var (
 	_ caddy.Provisioner  = (*Writer)(nil)
+	_ caddy.CleanerUpper = (*Writer)(nil)
 	_ caddy.WriterOpener = (*Writer)(nil)
 )

@@ -132,6 +132,9 @@ func (s *Stats) Failed() uint64 { return s.failed.Load() }
 // Queued is the number of lines waiting in queues now (batched or not).
 func (s *Stats) Queued() int64 { return s.queued.Load() }
 
+// CountDropped counts n lines dropped before they reached a Shipper.
+func (s *Stats) CountDropped(n uint64) { s.dropped.Add(n) }
+
 // entry is one queued line. The line buffer comes from the shipper's pool.
 type entry struct {
 	ts     int64

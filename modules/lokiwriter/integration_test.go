@@ -1,0 +1,629 @@
+package lokiwriter
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+	_ "github.com/caddyserver/caddy/v2/modules/standard"
+
+	_ "github.com/frontdoor-gateway/frontdoor/modules/traceid"
+	"github.com/frontdoor-gateway/frontdoor/test/harness"
+)
+
+// Ports of this package's in-process Caddy: admin 2314, sites 19400-19499.
+const (
+	adminPort  = 2314
+	adminURL   = "http://localhost:2314"
+	shopURL    = "http://127.0.0.1:19400" // trace_id, logs to Loki, proxies to 19401
+	brandURL   = "http://127.0.0.1:19403" // logs to Loki with site=brand
+	metricsURL = "http://127.0.0.1:19402/metrics"
+	fakeAddr   = "127.0.0.1:19410" // fake Loki listeners
+)
+
+// gatewayConfig is the test gateway; %[1]s is Loki's base URL, %[2]s the
+// loki writer's extra settings, %[3]s a version string in the responses.
+const gatewayConfig = `{
+	admin localhost:2314
+	auto_https off
+	servers {
+		trusted_proxies static 127.0.0.1/32
+	}
+}
+
+http://127.0.0.1:19400 {
+	bind 127.0.0.1
+	trace_id
+	log {
+		output loki %[1]s {
+			label site shop
+			%[2]s
+		}
+		format json
+	}
+	reverse_proxy 127.0.0.1:19401
+}
+
+http://127.0.0.1:19401 {
+	bind 127.0.0.1
+	respond "upstream %[3]s id={header.X-Request-ID} tp={header.Traceparent}"
+}
+
+http://127.0.0.1:19402 {
+	bind 127.0.0.1
+	metrics /metrics
+}
+
+http://127.0.0.1:19403 {
+	bind 127.0.0.1
+	trace_id
+	log {
+		output loki %[1]s {
+			label site brand
+			%[2]s
+		}
+		format json
+	}
+	respond "brand %[3]s"
+}
+`
+
+// plainConfig replaces the gateway's Loki writers (which closes them) by
+// one that receives nothing, so that the metrics endpoint still exports the
+// Loki series (they show on configs that use a Loki writer).
+const plainConfig = `{
+	admin localhost:2314
+	auto_https off
+	log unused {
+		output loki http://127.0.0.1:19499
+		include frontdoor.nothing
+	}
+}
+
+http://127.0.0.1:19402 {
+	bind 127.0.0.1
+	metrics /metrics
+}
+`
+
+func startGateway(t *testing.T, config string) {
+	t.Helper()
+	tc := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{
+		AdminPort: adminPort, LoadRequestTimeout: 30 * time.Second,
+	})
+	tc.InitServer(config, "caddyfile")
+	if t.Failed() {
+		t.FailNow()
+	}
+	t.Cleanup(func() { loadConfig(t, plainConfig) })
+}
+
+// loadConfig replaces the running config and returns how long it took.
+func loadConfig(t testing.TB, config string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	req, _ := http.NewRequest(http.MethodPost, adminURL+"/load", strings.NewReader(config))
+	req.Header.Set("Content-Type", "text/caddyfile")
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("loading config: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("loading config: %s: %s", resp.Status, body)
+	}
+	return time.Since(start)
+}
+
+var client = &http.Client{Timeout: 10 * time.Second}
+
+func get(t testing.TB, url string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// lokiMetrics scrapes the gateway's metrics endpoint for the Loki series.
+func lokiMetrics(t testing.TB) (sent, dropped, failed, queued float64) {
+	t.Helper()
+	_, body := get(t, metricsURL)
+	values := map[string]*float64{
+		`frontdoor_loki_entries_total{result="sent"}`:    &sent,
+		`frontdoor_loki_entries_total{result="dropped"}`: &dropped,
+		`frontdoor_loki_entries_total{result="failed"}`:  &failed,
+		`frontdoor_loki_queue_entries`:                   &queued,
+	}
+	found := 0
+	sc := bufio.NewScanner(strings.NewReader(body))
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if p, known := values[name]; ok && known {
+			*p, _ = strconv.ParseFloat(value, 64)
+			found++
+		}
+	}
+	if found != len(values) {
+		t.Fatalf("metrics endpoint shows %d of the %d Loki series:\n%s", found, len(values), body)
+	}
+	return sent, dropped, failed, queued
+}
+
+func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// lokiQuery runs a LogQL range query over the last hour with stream labels
+// and structured metadata kept apart.
+type lokiStream struct {
+	Stream map[string]string `json:"stream"`
+	Values [][]json.RawMessage
+}
+
+func lokiQuery(t testing.TB, addr, query string) []lokiStream {
+	t.Helper()
+	q := url.Values{"query": {query}, "start": {fmt.Sprint(time.Now().Add(-time.Hour).UnixNano())},
+		"end": {fmt.Sprint(time.Now().Add(time.Minute).UnixNano())}, "limit": {"100"}}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/loki/api/v1/query_range?"+q.Encode(), nil)
+	req.Header.Set("X-Loki-Response-Encoding-Flags", "categorize-labels")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("Loki query %s: %s: %s", query, resp.Status, body)
+	}
+	var out struct {
+		Data struct {
+			Result []lokiStream `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Fatalf("Loki answer %s: %v", body, err)
+	}
+	return out.Data.Result
+}
+
+// TestRealLoki sends requests through the gateway to a real Loki, finds
+// each by its X-Request-ID, and then loads the gateway while Loki is up,
+// stopped, and replaced by a listener that never answers.
+func TestRealLoki(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real Loki")
+	}
+	lk := harness.Loki(t)
+	startGateway(t, fmt.Sprintf(gatewayConfig, "http://"+lk.Addr, "batch_wait 200ms\n\t\t\tbuffer 2000", "v1"))
+
+	t.Run("find a request by its X-Request-ID", func(t *testing.T) {
+		const incomingID = "0af7651916cd43dd8448eb211c80319c"
+		cases := []struct {
+			name   string
+			header []string
+			keep   bool
+		}{
+			{"new trace", nil, false},
+			{"trusted incoming traceparent", []string{"Traceparent", "00-" + incomingID + "-b7ad6b7169203331-01"}, true},
+			{"malformed traceparent", []string{"Traceparent", "00-" + strings.ToUpper(incomingID) + "-b7ad6b7169203331-01"}, false},
+		}
+		for i, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				path := fmt.Sprintf("/find-me/%d/%d", time.Now().UnixNano(), i)
+				resp, body := get(t, shopURL+path, c.header...)
+				id := resp.Header.Get("X-Request-ID")
+				if resp.StatusCode != 200 || len(id) != 32 {
+					t.Fatalf("status %d, X-Request-ID %q", resp.StatusCode, id)
+				}
+				if (id == incomingID) != c.keep {
+					t.Fatalf("trace id %s, kept incoming = %v, want %v", id, id == incomingID, c.keep)
+				}
+				if !strings.Contains(body, "id="+id) || !strings.Contains(body, "tp=00-"+id+"-") {
+					t.Fatalf("upstream did not get X-Request-ID and traceparent for %s: %q", id, body)
+				}
+
+				var streams []lokiStream
+				waitFor(t, "the line in Loki", 20*time.Second, func() bool {
+					streams = lokiQuery(t, lk.Addr, fmt.Sprintf(`{job="frontdoor"} | trace_id=%q`, id))
+					return len(streams) > 0
+				})
+				if len(streams) != 1 || len(streams[0].Values) != 1 {
+					t.Fatalf("query by trace id found %d streams, want exactly one line: %+v", len(streams), streams)
+				}
+				s := streams[0]
+				// Loki 3 adds service_name (from job) by itself.
+				for k, v := range s.Stream {
+					if k != "job" && k != "site" && k != "service_name" {
+						t.Fatalf("stream labels %v: unexpected label %s=%s", s.Stream, k, v)
+					}
+				}
+				if s.Stream["job"] != "frontdoor" || s.Stream["site"] != "shop" {
+					t.Fatalf("stream labels %v, want job=frontdoor site=shop", s.Stream)
+				}
+				var line string
+				if err := json.Unmarshal(s.Values[0][1], &line); err != nil {
+					t.Fatal(err)
+				}
+				var entry struct {
+					TraceID string `json:"trace_id"`
+					Request struct {
+						URI string `json:"uri"`
+					} `json:"request"`
+				}
+				if err := json.Unmarshal([]byte(line), &entry); err != nil {
+					t.Fatalf("line %q: %v", line, err)
+				}
+				if entry.TraceID != id || entry.Request.URI != path {
+					t.Fatalf("line %q: want trace_id %s and uri %s", line, id, path)
+				}
+				var meta struct {
+					StructuredMetadata map[string]string `json:"structuredMetadata"`
+				}
+				if len(s.Values[0]) < 3 || json.Unmarshal(s.Values[0][2], &meta) != nil || meta.StructuredMetadata["trace_id"] != id {
+					t.Fatalf("structured metadata of %s: %s", id, s.Values[0])
+				}
+			})
+		}
+
+		_, labels := get(t, "http://"+lk.Addr+"/loki/api/v1/labels")
+		if strings.Contains(labels, "trace_id") || !strings.Contains(labels, "site") {
+			t.Fatalf("Loki label names %s: want site and no trace_id", labels)
+		}
+		if sent, _, _, _ := lokiMetrics(t); sent < 3 {
+			t.Fatalf("frontdoor_loki_entries_total{result=\"sent\"} = %v, want >= 3", sent)
+		}
+	})
+
+	t.Run("a dead Loki never slows the gateway", func(t *testing.T) {
+		seconds := 30
+		if s, err := strconv.Atoi(os.Getenv("FRONTDOOR_LOAD_SECONDS")); err == nil && s > 0 {
+			seconds = s
+		}
+		d := time.Duration(seconds) * time.Second
+
+		up := runLoad(t, d)
+		_, droppedUp, _, _ := lokiMetrics(t)
+		t.Logf("Loki up:      %s", up)
+
+		lk.Stop()
+		stopped := runLoad(t, d)
+		_, droppedStopped, _, queued := lokiMetrics(t)
+		t.Logf("Loki stopped: %s; dropped %v -> %v, queue %v", stopped, droppedUp, droppedStopped, queued)
+
+		hang := hangingListener(t, lk.Addr)
+		hanging := runLoad(t, d)
+		_, droppedHanging, _, _ := lokiMetrics(t)
+		t.Logf("Loki hanging: %s; dropped -> %v, max queue seen %v", hanging, droppedHanging, hanging.maxQueue)
+
+		for _, r := range []loadResult{up, stopped, hanging} {
+			if r.failed != 0 || r.ok == 0 {
+				t.Fatalf("load %s: want no failed request", r)
+			}
+			// Two writers (shop and brand) with a buffer of 2000 each,
+			// plus one batch in flight each.
+			if r.maxQueue > 2*2000+2*5000 {
+				t.Fatalf("queue reached %v entries, want it bounded by the buffers", r.maxQueue)
+			}
+		}
+		// A writer that waited on Loki would hold requests for seconds
+		// (connect retries, the 10 s push timeout) and throughput would
+		// collapse. The bounds are loose because the machine running the
+		// tests is shared: the figures above are the measurement.
+		for _, r := range []loadResult{stopped, hanging} {
+			if r.rps < 0.4*up.rps {
+				t.Fatalf("throughput with Loki down %.0f req/s, with Loki up %.0f req/s: want the same within noise", r.rps, up.rps)
+			}
+			if r.p99 > time.Second {
+				t.Fatalf("p99 latency with Loki down %v: requests waited on Loki", r.p99)
+			}
+		}
+		if droppedStopped <= droppedUp || droppedHanging <= droppedStopped {
+			t.Fatalf("dropped count did not rise while Loki was down: %v, %v, %v", droppedUp, droppedStopped, droppedHanging)
+		}
+
+		took := loadConfig(t, plainConfig)
+		t.Logf("closing the writers with Loki hanging took %v", took)
+		if took > 6*time.Second {
+			t.Fatalf("closing the Loki writers took %v, want within 5 s", took)
+		}
+		hang.Close()
+	})
+}
+
+type loadResult struct {
+	ok, failed int64
+	rps        float64
+	p99        time.Duration
+	maxQueue   float64
+}
+
+func (r loadResult) String() string {
+	return fmt.Sprintf("%d ok, %d failed, %.0f req/s, p99 %v", r.ok, r.failed, r.rps, r.p99)
+}
+
+// runLoad sends requests to the shop site from 16 connections for d and
+// samples the queue gauge meanwhile.
+func runLoad(t *testing.T, d time.Duration) loadResult {
+	t.Helper()
+	const conns = 16
+	transport := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
+	defer transport.CloseIdleConnections()
+	c := &http.Client{Transport: transport, Timeout: 5 * time.Second}
+	var ok, failed atomic.Int64
+	var mu sync.Mutex
+	var latencies []time.Duration
+	stop := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Go(func() {
+			var mine []time.Duration
+			for time.Now().Before(stop) {
+				start := time.Now()
+				resp, err := c.Get(shopURL + "/load")
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					failed.Add(1)
+					continue
+				}
+				ok.Add(1)
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			mu.Unlock()
+		})
+	}
+	var maxQueue float64
+	for time.Now().Before(stop) {
+		time.Sleep(500 * time.Millisecond)
+		_, _, _, q := lokiMetrics(t)
+		maxQueue = max(maxQueue, q)
+	}
+	wg.Wait()
+	r := loadResult{ok: ok.Load(), failed: failed.Load(), rps: float64(ok.Load()) / d.Seconds(), maxQueue: maxQueue}
+	if n := len(latencies); n > 0 {
+		slicesSort(latencies)
+		r.p99 = latencies[n*99/100]
+	}
+	return r
+}
+
+// hangingListener accepts connections on addr and never answers.
+func hangingListener(t *testing.T, addr string) net.Listener {
+	t.Helper()
+	var l net.Listener
+	var err error
+	for range 50 {
+		if l, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("listening on Loki's address %s: %v", addr, err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				mu.Lock()
+				for _, c := range conns {
+					c.Close()
+				}
+				mu.Unlock()
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// fakeLoki counts pushed entries by site and answers with status().
+type fakeLoki struct {
+	mu      sync.Mutex
+	entries map[string]int
+	status  func() int
+	srv     *http.Server
+}
+
+func startFakeLoki(t *testing.T, status func() int) *fakeLoki {
+	t.Helper()
+	f := &fakeLoki{entries: make(map[string]int), status: status}
+	l, err := net.Listen("tcp", fakeAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = &http.Server{Handler: http.HandlerFunc(f.serve)}
+	go f.srv.Serve(l)
+	t.Cleanup(func() { f.srv.Close() })
+	return f
+}
+
+func (f *fakeLoki) serve(w http.ResponseWriter, r *http.Request) {
+	req, err := decodePush(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	status := http.StatusNoContent
+	if f.status != nil {
+		status = f.status()
+	}
+	if status/100 == 2 {
+		f.mu.Lock()
+		for _, s := range req.Streams {
+			f.entries[s.Labels] += len(s.Entries)
+		}
+		f.mu.Unlock()
+	}
+	w.WriteHeader(status)
+}
+
+func (f *fakeLoki) count(labels string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.entries[labels]
+}
+
+// TestReloadsLoseNothing reloads a two-site config 20 times under traffic
+// while entries wait in the queues (batch_wait 1m): nothing panics, the
+// counters keep counting, and every request's entry reaches Loki.
+func TestReloadsLoseNothing(t *testing.T) {
+	fake := startFakeLoki(t, nil)
+	settings := "batch_wait 1m"
+	startGateway(t, fmt.Sprintf(gatewayConfig, "http://"+fakeAddr, settings, "v0"))
+
+	// Caddy itself answers a few requests that race with a reload with a
+	// closed connection (with any log writer, output discard too); those
+	// are counted apart: the entries of handled requests must all arrive.
+	fresh := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	var requests, connErrors, bad atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, u := range []string{shopURL, brandURL} {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := fresh.Get(u + "/reload")
+				if err != nil {
+					connErrors.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				// Every answer, a 502 from the shop's proxy to an upstream
+				// that is being reloaded too, is logged.
+				if resp.StatusCode != 200 {
+					bad.Add(1)
+				}
+				requests.Add(1)
+			}
+		})
+	}
+
+	lastQueued := -1.0
+	for i := range 20 {
+		loadConfig(t, fmt.Sprintf(gatewayConfig, "http://"+fakeAddr, settings, fmt.Sprintf("v%d", i+1)))
+		_, dropped, failed, queued := lokiMetrics(t)
+		if queued < lastQueued {
+			t.Fatalf("reload %d: queued entries went from %v to %v: a reload lost them", i, lastQueued, queued)
+		}
+		if dropped != 0 || failed != 0 {
+			t.Fatalf("reload %d: dropped %v, failed %v", i, dropped, failed)
+		}
+		lastQueued = queued
+	}
+	close(stop)
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	if n := fake.count(`{job="frontdoor", site="shop"}`); n != 0 {
+		t.Fatalf("%d entries reached Loki before batch_wait", n)
+	}
+	ok, lost := requests.Load(), connErrors.Load()
+	_, _, _, queued := lokiMetrics(t)
+	if q := int64(queued); q < ok || q > ok+lost {
+		t.Fatalf("queue holds %v entries after 20 reloads, want one per handled request (%d, plus at most %d closed connections)", queued, ok, lost)
+	}
+
+	// Closing the writers flushes their queues.
+	loadConfig(t, plainConfig)
+	got := int64(fake.count(`{job="frontdoor", site="shop"}`) + fake.count(`{job="frontdoor", site="brand"}`))
+	if got != int64(queued) {
+		t.Fatalf("Loki got %d entries, %v were queued", got, queued)
+	}
+	sent, dropped, failed, queued := lokiMetrics(t)
+	if sent < float64(got) || dropped != 0 || failed != 0 || queued != 0 {
+		t.Fatalf("after flush: sent %v (want >= %d), dropped %v, failed %v, queued %v", sent, got, dropped, failed, queued)
+	}
+	t.Logf("%d requests answered during 20 reloads (%d not 200; %d connections closed by reloads), all %d entries delivered", ok, bad.Load(), lost, got)
+}
+
+// TestLokiAnswers checks 429-then-200 and 400 answers through the gateway.
+func TestLokiAnswers(t *testing.T) {
+	var n atomic.Int64
+	mode := atomic.Value{}
+	mode.Store("429-then-200")
+	fake := startFakeLoki(t, func() int {
+		switch mode.Load() {
+		case "429-then-200":
+			if n.Add(1) <= 2 {
+				return http.StatusTooManyRequests
+			}
+			return http.StatusNoContent
+		default:
+			return http.StatusBadRequest
+		}
+	})
+	startGateway(t, fmt.Sprintf(gatewayConfig, "http://"+fakeAddr, "batch_wait 50ms", "v1"))
+	sent0, _, failed0, _ := lokiMetrics(t)
+
+	for range 5 {
+		if resp, _ := get(t, shopURL+"/retry"); resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	waitFor(t, "entries after 429s", 20*time.Second, func() bool {
+		return fake.count(`{job="frontdoor", site="shop"}`) == 5
+	})
+	if sent, _, failed, _ := lokiMetrics(t); sent-sent0 != 5 || failed != failed0 {
+		t.Fatalf("after 429 then 200: sent +%v, failed +%v; want +5 and +0", sent-sent0, failed-failed0)
+	}
+
+	mode.Store("400")
+	for range 3 {
+		get(t, shopURL+"/rejected")
+	}
+	waitFor(t, "the rejected batch to be counted", 10*time.Second, func() bool {
+		_, _, failed, _ := lokiMetrics(t)
+		return failed-failed0 == 3
+	})
+	if got := fake.count(`{job="frontdoor", site="shop"}`); got != 5 {
+		t.Fatalf("Loki stored %d entries, want the 5 from before the 400s", got)
+	}
+}
+
