@@ -626,4 +626,3 @@ func TestLokiAnswers(t *testing.T) {
 		t.Fatalf("Loki stored %d entries, want the 5 from before the 400s", got)
 	}
 }
-
