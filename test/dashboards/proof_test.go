@@ -179,6 +179,58 @@ func TestDashboardsHaveData(t *testing.T) {
 			t.Error(`the instance variable's query up{job="frontdoor"} finds no series`)
 		}
 	})
+	t.Run("variables filter", func(t *testing.T) {
+		traffic := dashboards[0]
+		cases := []struct {
+			panel, label, value string
+			vars                map[string]string
+		}{
+			// Grafana sends a multi-value selection as a regex group.
+			{"Requests/s by site and status class", "site", "brand", map[string]string{"site": "(brand)"}},
+			{"Top 10 countries", "country", "KR", map[string]string{"country": "KR"}},
+			{"Requests by device", "device", "", map[string]string{"country": "JP|KR"}},
+		}
+		for _, c := range cases {
+			t.Run(c.panel, func(t *testing.T) {
+				if c.label != "site" && !modules[modVisitorInfo] {
+					t.Logf("NOT CHECKED: %s is not in this build", modVisitorInfo)
+					return
+				}
+				p := panelByTitle(t, traffic, c.panel)
+				filtered := map[string]string{}
+				for k, v := range vars {
+					filtered[k] = v
+				}
+				for k, v := range c.vars {
+					filtered[k] = v
+				}
+				expr, err := substitute(p.Targets[0].Expr, filtered)
+				if err != nil {
+					t.Fatal(err)
+				}
+				unfiltered, err := substitute(p.Targets[0].Expr, vars)
+				if err != nil {
+					t.Fatal(err)
+				}
+				all, err := q.run("loki", unfiltered, p.Targets[0].instant())
+				if err != nil {
+					t.Fatalf("%v\n  query: %s", err, unfiltered)
+				}
+				res, err := q.run("loki", expr, p.Targets[0].instant())
+				if err != nil {
+					t.Fatalf("%v\n  query: %s", err, expr)
+				}
+				for _, s := range res.series {
+					if c.value != "" && s[c.label] != c.value {
+						t.Errorf("with %v, a series has %s=%q: %v", c.vars, c.label, s[c.label], s)
+					}
+				}
+				if res.total >= all.total {
+					t.Errorf("with %v the panel adds up to %v, not less than %v without the filter", c.vars, res.total, all.total)
+				}
+			})
+		}
+	})
 	t.Run("trace explorer shows every line of a request", func(t *testing.T) {
 		if !modules[modTraceID] {
 			t.Logf("NOT CHECKED: %s is not in this build", modTraceID)
@@ -564,6 +616,8 @@ type querier struct {
 type queryResult struct {
 	queried bool // the query ran without error
 	summary string
+	series  []map[string]string
+	total   float64 // sum of every finite value
 }
 
 // poll runs a panel query until it returns data or the deadline passes.
@@ -633,6 +687,11 @@ func (q *querier) run(dsType, expr string, instant bool) (queryResult, error) {
 	res := queryResult{queried: true}
 	points, finite := 0, 0
 	for _, s := range r.Data.Result {
+		if s.Metric != nil {
+			res.series = append(res.series, s.Metric)
+		} else {
+			res.series = append(res.series, s.Stream)
+		}
 		vals := s.Values
 		if s.Value != nil {
 			vals = append(vals, s.Value)
@@ -646,6 +705,7 @@ func (q *querier) run(dsType, expr string, instant bool) (queryResult, error) {
 			if len(p) == 2 {
 				if f, err := strconv.ParseFloat(fmt.Sprint(p[1]), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 					finite++
+					res.total += f
 				}
 			}
 		}
@@ -755,6 +815,17 @@ func getJSON(t *testing.T, u string, v any) {
 	if err := json.Unmarshal(body, v); err != nil {
 		t.Fatalf("GET %s: %v", u, err)
 	}
+}
+
+func panelByTitle(t *testing.T, d *dashboard, title string) panel {
+	t.Helper()
+	for _, p := range d.queryPanels() {
+		if p.Title == title {
+			return p
+		}
+	}
+	t.Fatalf("%s has no panel %q", d.file, title)
+	return panel{}
 }
 
 func contains(list []string, s string) bool {
