@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -74,6 +76,14 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 
 // Provision sets defaults and obtains the geoip app.
 func (h *Handler) Provision(ctx caddy.Context) error {
+	geo, err := geoipapp.Get(ctx)
+	if err != nil {
+		return err
+	}
+	return h.provision(geo, ctx.GetMetricsRegistry())
+}
+
+func (h *Handler) provision(geo *geoipapp.App, reg prometheus.Registerer) error {
 	if h.CountryHeader == "" {
 		h.CountryHeader = DefaultCountryHeader
 	}
@@ -82,12 +92,8 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.country = http.CanonicalHeaderKey(h.CountryHeader)
 	h.device = http.CanonicalHeaderKey(h.DeviceHeader)
-	geo, err := geoipapp.Get(ctx)
-	if err != nil {
-		return err
-	}
 	h.geo = geo
-	m, err := newMetrics(ctx.GetMetricsRegistry())
+	m, err := newMetrics(reg)
 	if err != nil {
 		return err
 	}
@@ -126,12 +132,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 		r.Header[h.device] = []string{dev.String()}
 	}
-	if extra, ok := ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
-		extra.Set(zap.String("country", country))
-		extra.Set(zap.String("device", dev.String()))
+	if extra, ok := ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok && !info.MarkLogged() {
+		extra.Add(zap.Inline(logFields{info}))
 	}
 	h.metrics.observe(country, dev)
 	return next.ServeHTTP(w, r)
+}
+
+// logFields adds "country" and "device" to a log entry.
+type logFields struct{ info *visitor.Info }
+
+// MarshalLogObject implements zapcore.ObjectMarshaler.
+func (f logFields) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("country", f.info.Country())
+	enc.AddString("device", f.info.Device().Type.String())
+	return nil
 }
 
 // stripClientCopies removes the client's own country and device headers,

@@ -41,6 +41,7 @@ type Info struct {
 
 	geoDone bool
 	devDone bool
+	logged  bool
 	rec     geoip.Record
 	dev     device.Result
 }
@@ -121,6 +122,13 @@ func (in *Info) Device() device.Result {
 		)
 	}
 	return in.dev
+}
+
+// MarkLogged records that the request's log entry carries the visitor, and
+// reports whether it already did (so the fields are added once).
+func (in *Info) MarkLogged() (already bool) {
+	already, in.logged = in.logged, true
+	return already
 }
 
 // Placeholder resolves the visitor placeholders; its signature is that of a
