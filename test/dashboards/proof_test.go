@@ -153,6 +153,12 @@ func TestDashboardsHaveData(t *testing.T) {
 					t.Errorf("%s: %v\n  query: %s", name, err, expr)
 				default:
 					report = append(report, fmt.Sprintf("ok  %s: %s", name, res.summary))
+					if p.Type == "table" {
+						for _, col := range emptyColumns(tg.Expr, res.series, modules) {
+							failed++
+							t.Errorf("%s: column %q is empty in every row (wrong log field?)\n  query: %s", name, col, expr)
+						}
+					}
 				}
 			}
 		}
@@ -248,6 +254,36 @@ func TestDashboardsHaveData(t *testing.T) {
 	t.Run("alert rules load in Prometheus", func(t *testing.T) {
 		q.checkRules(t, 7, time.Now().Add(30*time.Second))
 	})
+}
+
+var byRe = regexp.MustCompile(`\bby \(([^)]*)\)`)
+
+// emptyColumns lists the grouping labels of a table query (its columns) that
+// no row fills, leaving out fields of modules absent from the build.
+func emptyColumns(expr string, series []map[string]string, modules map[string]bool) []string {
+	m := byRe.FindStringSubmatch(expr)
+	if m == nil {
+		return nil
+	}
+	fieldModule := map[string]string{"country": modVisitorInfo, "device": modVisitorInfo, "trace_id": modTraceID}
+	var empty []string
+	for _, col := range strings.Split(m[1], ",") {
+		col = strings.TrimSpace(col)
+		if mod, ok := fieldModule[col]; ok && !modules[mod] {
+			continue
+		}
+		filled := false
+		for _, s := range series {
+			if s[col] != "" {
+				filled = true
+				break
+			}
+		}
+		if !filled {
+			empty = append(empty, col)
+		}
+	}
+	return empty
 }
 
 // neededAbsent lists the absent modules a query needs.
