@@ -93,8 +93,7 @@ func loadDashboard(t *testing.T, path string) *dashboard {
 		t.Fatal(err)
 	}
 	d := &dashboard{file: filepath.Base(path), raw: raw}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	if err := dec.Decode(d); err != nil {
+	if err := json.Unmarshal(raw, d); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return d
@@ -159,10 +158,12 @@ var grafanaMacros = map[string]bool{
 }
 
 var (
-	varRefRe    = regexp.MustCompile(`\$(?:\{([A-Za-z0-9_]+)(?::[a-z]+)?\}|([A-Za-z0-9_]+))`)
-	dsVarRe     = regexp.MustCompile(`^\$\{([A-Za-z0-9_]+)\}$`)
-	uidRe       = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
-	currentSchm = 39 // Grafana 11; the dashboards are written at Grafana 13's 42
+	varRefRe = regexp.MustCompile(`\$(?:\{([A-Za-z0-9_]+)(?::[a-z]+)?\}|([A-Za-z0-9_]+))`)
+	dsVarRe  = regexp.MustCompile(`^\$\{([A-Za-z0-9_]+)\}$`)
+	uidRe    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
+	// minSchemaVersion is Grafana 11's dashboard schema; the dashboards are
+	// written at Grafana 13's 42.
+	minSchemaVersion = 39
 )
 
 // checkDashboard returns every structural problem of d: what Grafana needs
@@ -178,8 +179,8 @@ func checkDashboard(d *dashboard) []string {
 	if strings.TrimSpace(d.Title) == "" {
 		add("no title")
 	}
-	if d.SchemaVersion < currentSchm {
-		add("schemaVersion %d is older than %d", d.SchemaVersion, currentSchm)
+	if d.SchemaVersion < minSchemaVersion {
+		add("schemaVersion %d is older than %d", d.SchemaVersion, minSchemaVersion)
 	}
 	if d.ID != nil {
 		add("id %d: must be null so the dashboard imports into any Grafana", *d.ID)
