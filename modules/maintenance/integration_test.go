@@ -79,7 +79,7 @@ func startGateway(t *testing.T, dir, version string) (*caddytest.Tester, string)
 	t.Helper()
 	t.Setenv("FD_TEST_BYPASS", testSecret)
 	if dir == "" {
-		dir = t.TempDir()
+		dir = gatewayDir(t)
 	}
 	tc := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort})
 	tc.InitServer(fmt.Sprintf(integrationConfig, dir, version), "caddyfile")
@@ -87,6 +87,32 @@ func startGateway(t *testing.T, dir, version string) (*caddytest.Tester, string)
 		t.FailNow()
 	}
 	return tc, dir
+}
+
+// gatewayDir makes the storage and log directory of a test gateway. When the
+// test ends the gateway is given an empty config first, so that nothing
+// writes into the directory (access log, storage cleaning) as it is removed.
+func gatewayDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "frontdoor-maintenance-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		req, _ := http.NewRequest("POST", adminURL+"/load", strings.NewReader(`{"admin":{"listen":"localhost:2313"}}`))
+		req.Header.Set("Content-Type", "application/json")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+		for range 20 {
+			if err := os.RemoveAll(dir); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("could not remove %s", dir)
+	})
+	return dir
 }
 
 var noRedirect = &http.Client{

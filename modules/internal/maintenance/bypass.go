@@ -16,6 +16,7 @@ import (
 // maintenance name and expire; changing the secret invalidates them all.
 type Bypass struct {
 	name       string
+	cookieName string
 	secretHash [sha256.Size]byte
 	key        []byte
 }
@@ -28,13 +29,14 @@ func NewBypass(name, secret string) *Bypass {
 	mac.Write([]byte("frontdoor maintenance bypass cookie\x00" + name))
 	return &Bypass{
 		name:       name,
+		cookieName: "fd_maintenance_" + name,
 		secretHash: sha256.Sum256([]byte(secret)),
 		key:        mac.Sum(nil),
 	}
 }
 
 // CookieName is the name of the bypass cookie of the maintenance.
-func (b *Bypass) CookieName() string { return "fd_maintenance_" + b.name }
+func (b *Bypass) CookieName() string { return b.cookieName }
 
 // MatchSecret reports whether given is the secret, in constant time (lengths
 // included: both sides are hashed first).
