@@ -550,3 +550,25 @@ func grepLines(text, substr string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestAdminWithoutHandlers: a config with no maintenance handler lists none
+// and knows no name.
+func TestAdminWithoutHandlers(t *testing.T) {
+	tc := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort})
+	tc.InitServer(`{
+	admin localhost:2313
+	auto_https off
+}
+
+http://127.0.0.1:19314 {
+	respond "plain"
+}
+`, "caddyfile")
+	resp, body := do(t, "GET", adminURL+"/maintenance", "")
+	wantStatus(t, resp, body, 200)
+	if strings.TrimSpace(body) != "[]" {
+		t.Fatalf("list %s, want []", body)
+	}
+	resp, body = do(t, "PUT", adminURL+"/maintenance/shop", `{}`)
+	wantStatus(t, resp, body, 404)
+}
