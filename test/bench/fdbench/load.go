@@ -122,7 +122,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	// Ports.
 	port := func(i int) int { return o.BasePort + i }
 	upstreamPort, lokiPort, lokiGRPC, deadPort := port(1), port(2), port(3), port(4)
-	aPort, bPort, bDownPort, cPort := port(10), port(11), port(12), port(13)
+	aPort, bPort, bDownPort, cPort, bExactPort := port(10), port(11), port(12), port(13), port(14)
 
 	// The country database nginx reads: the one frontdoor embeds.
 	db := filepath.Join(dir, "country.mmdb")
@@ -178,7 +178,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	}
 
 	// frontdoor (a), (b), (b) with Loki unreachable.
-	fd := func(key, label string, sitePort, adminPort int, full bool, lokiAt int) (*target, error) {
+	fd := func(key, label string, sitePort, adminPort int, full bool, lokiAt int, env ...string) (*target, error) {
 		data := map[string]any{
 			"Admin": adminPort, "Port": sitePort, "Upstream": upstreamPort,
 			"Dir": filepath.Join(dir, key), "Full": full, "Has": has,
@@ -189,7 +189,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 			return nil, err
 		}
 		cmd := exec.Command(bin, "run", "--config", conf, "--adapter", "caddyfile")
-		cmd.Env = os.Environ()
+		cmd.Env = append(os.Environ(), env...)
 		p, err := start("frontdoor-"+key, cmd)
 		if err != nil {
 			return nil, err
@@ -208,6 +208,15 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	var tbDown *target
 	if has["loki"] {
 		if tbDown, err = fd("b_loki_down", "(b) with Loki unreachable", bDownPort, o.AdminBasePort+2, true, deadPort); err != nil {
+			return err
+		}
+	}
+
+	// (b) again, recording every allocation in its heap profile (too slow
+	// to measure throughput, exact for allocations per request).
+	var tbExact *target
+	if o.ProfileDuration > 0 {
+		if tbExact, err = fd("b_exact", "(b), every allocation profiled", bExactPort, o.AdminBasePort+3, true, lokiPort, "GODEBUG=memprofilerate=1"); err != nil {
 			return err
 		}
 	}
@@ -232,7 +241,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	if err := waitHTTP(ctx, upstream, tu.URL, h, 20*time.Second); err != nil {
 		return err
 	}
-	for _, t := range []*target{ta, tb, tbDown, tc} {
+	for _, t := range []*target{ta, tb, tbDown, tc, tbExact} {
 		if t == nil {
 			continue
 		}
@@ -305,9 +314,15 @@ func runLoad(ctx context.Context, o loadOptions) error {
 
 	// Profile (b) under load.
 	if o.ProfileDuration > 0 {
-		logf("profiling %s for %v", tb.Label, o.ProfileDuration)
+		pt := tb
+		for _, t := range rep.Targets {
+			if t.Key == o.ProfileTarget && t.Admin != "" {
+				pt = t
+			}
+		}
+		logf("profiling %s for %v", pt.Label, o.ProfileDuration)
 		pdir := filepath.Join(repo, o.Out, "profile-"+rep.Started.Format("20060102T150405Z"))
-		if p, err := profileTarget(ctx, wrk, tb, o, pdir); err != nil {
+		if p, err := profileTarget(ctx, wrk, pt, tbExact, o, pdir); err != nil {
 			rep.Notes = append(rep.Notes, "profile failed: "+err.Error())
 		} else {
 			rep.Profile = p

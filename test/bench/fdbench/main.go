@@ -59,6 +59,7 @@ type loadOptions struct {
 	RateDuration            time.Duration
 	RateRounds              int
 	ProfileDuration         time.Duration
+	ProfileTarget           string
 	ProxyWorkers            int
 	Untuned                 bool
 	BasePort, AdminBasePort int
@@ -79,6 +80,7 @@ func loadFlags(args []string) loadOptions {
 	fs.DurationVar(&o.RateDuration, "rate-duration", 10*time.Second, "length of each fixed-rate run")
 	fs.IntVar(&o.RateRounds, "rate-rounds", 3, "fixed-rate rounds")
 	fs.DurationVar(&o.ProfileDuration, "profile", 10*time.Second, "CPU profile length of the all-features run (0: no profile)")
+	fs.StringVar(&o.ProfileTarget, "profile-target", "b", "frontdoor target to profile: a, b or b_loki_down")
 	fs.IntVar(&o.ProxyWorkers, "nginx-workers", 2, "worker processes of the nginx proxy (c)")
 	fs.BoolVar(&o.Untuned, "untuned", false, "frontdoor with Caddy's default upstream keep-alive settings")
 	fs.IntVar(&o.BasePort, "port", 19700, "first of the loopback ports used")

@@ -13,19 +13,23 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/frontdoor-gateway/frontdoor/test/bench/openloop"
 )
 
 // profileReport says where (b) spends CPU and allocations, by owner.
 type profileReport struct {
-	Dir          string
-	Requests     int64
-	RPS          float64
-	CPUSeconds   float64 // sampled CPU time
-	Mallocs      uint64  // exact heap allocations during the run
-	Groups       []group
-	FrontdoorTop []site // frontdoor allocation and CPU sites
-	CPUTop       string // pprof -top of the CPU profile
-	AllocTop     string // pprof -top of the allocations
+	Target        string
+	Dir           string
+	Requests      int64   // of the CPU-profiled wrk run
+	RPS           float64 // of the CPU-profiled wrk run
+	CPUSeconds    float64 // sampled CPU time
+	MallocsPerReq float64 // runtime count during the CPU profile
+	ExactRequests int64   // requests of the allocation profile
+	Groups        []group
+	FrontdoorTop  []site // frontdoor allocation and CPU sites
+	CPUTop        string // pprof -top of the CPU profile
+	AllocTop      string // pprof -top of the allocations
 }
 
 type group struct {
@@ -41,37 +45,34 @@ type site struct {
 	AllocObjs   float64
 }
 
-// profileTarget loads t with wrk while it takes a CPU profile and two
-// allocation snapshots through Caddy's admin /debug/pprof, then attributes
-// the samples.
-func profileTarget(ctx context.Context, wrk string, t *target, o loadOptions, dir string) (*profileReport, error) {
+// profileTarget loads t with wrk while it takes a CPU profile through
+// Caddy's admin /debug/pprof; then sends a fixed number of requests to
+// exact, a (b) that records every allocation, between two allocation
+// snapshots. It attributes both profiles' samples to their owners.
+func profileTarget(ctx context.Context, wrk string, t, exact *target, o loadOptions, dir string) (*profileReport, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	admin := "http://" + t.Admin
-	before := filepath.Join(dir, "allocs-before.pb.gz")
-	after := filepath.Join(dir, "allocs-after.pb.gz")
 	cpu := filepath.Join(dir, "cpu.pb.gz")
-
-	if err := fetch(ctx, admin+"/debug/pprof/allocs", before); err != nil {
-		return nil, err
-	}
-	m0, err := mallocs(t.Admin)
-	if err != nil {
-		return nil, err
-	}
 	type wrkDone struct {
 		r   wrkResult
 		err error
 	}
 	done := make(chan wrkDone, 1)
-	wrkFor := o.ProfileDuration + 2*time.Second
 	go func() {
-		r, err := runWrk(ctx, wrk, t.URL, o.Threads, o.Conns, wrkFor, headers)
+		r, err := runWrk(ctx, wrk, t.URL, o.Threads, o.Conns, o.ProfileDuration+2*time.Second, headers)
 		done <- wrkDone{r, err}
 	}()
 	time.Sleep(time.Second)
-	cpuErr := fetch(ctx, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", admin, int(o.ProfileDuration.Seconds())), cpu)
+	m0, err := mallocs(t.Admin)
+	if err != nil {
+		return nil, err
+	}
+	cpuErr := fetch(ctx, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", t.Admin, int(o.ProfileDuration.Seconds())), cpu)
+	m1, err := mallocs(t.Admin)
+	if err != nil {
+		return nil, err
+	}
 	w := <-done
 	if w.err != nil {
 		return nil, w.err
@@ -79,29 +80,59 @@ func profileTarget(ctx context.Context, wrk string, t *target, o loadOptions, di
 	if cpuErr != nil {
 		return nil, cpuErr
 	}
-	if err := fetch(ctx, admin+"/debug/pprof/allocs", after); err != nil {
-		return nil, err
-	}
-	m1, err := mallocs(t.Admin)
-	if err != nil {
-		return nil, err
-	}
+	p := &profileReport{Target: t.Label, Dir: dir, Requests: w.r.Requests, RPS: w.r.RPS}
+	// The runtime's count over the profiled seconds, per request at the
+	// run's average rate.
+	p.MallocsPerReq = float64(m1-m0) / (w.r.RPS * o.ProfileDuration.Seconds())
 
-	p := &profileReport{Dir: dir, Requests: w.r.Requests, RPS: w.r.RPS, Mallocs: m1 - m0}
 	cpuTraces, err := pprofTraces(ctx, "-traces", cpu)
 	if err != nil {
 		return nil, err
 	}
-	allocTraces, err := pprofTraces(ctx, "-traces", "-sample_index=alloc_objects", "-base", before, after)
-	if err != nil {
-		return nil, err
+	var allocTraces []trace
+	if exact != nil {
+		before := filepath.Join(dir, "allocs-before.pb.gz")
+		after := filepath.Join(dir, "allocs-after.pb.gz")
+		h := requestHeader()
+		// Warm up pools and caches first.
+		if _, err := openloop.Run(ctx, openloop.Config{URL: exact.URL, Rate: 200, Duration: time.Second, Header: h, Timeout: 30 * time.Second}); err != nil {
+			return nil, err
+		}
+		if err := fetchAllocs(ctx, exact.Admin, before); err != nil {
+			return nil, err
+		}
+		res, err := openloop.Run(ctx, openloop.Config{URL: exact.URL, Rate: 200, Duration: 5 * time.Second, Header: h, Timeout: 30 * time.Second})
+		if err != nil {
+			return nil, err
+		}
+		if res.Errors > 0 || res.Non2xx > 0 {
+			return nil, fmt.Errorf("allocation profile run: %d errors, %d non-2xx of %d requests", res.Errors, res.Non2xx, res.Sent)
+		}
+		time.Sleep(2 * time.Second) // the Loki writer's batch goes out
+		if err := fetchAllocs(ctx, exact.Admin, after); err != nil {
+			return nil, err
+		}
+		p.ExactRequests = int64(len(res.Latencies))
+		if allocTraces, err = pprofTraces(ctx, "-traces", "-sample_index=alloc_objects", "-base", before, after); err != nil {
+			return nil, err
+		}
+		p.AllocTop, _ = pprofText(ctx, "-top", "-nodecount=40", "-sample_index=alloc_objects", "-base", before, after)
+		_ = os.WriteFile(filepath.Join(dir, "allocs-top.txt"), []byte(p.AllocTop), 0o644)
 	}
 	p.attribute(cpuTraces, allocTraces)
-	p.CPUTop, _ = pprofText(ctx, "-top", "-nodecount=25", cpu)
-	p.AllocTop, _ = pprofText(ctx, "-top", "-nodecount=25", "-sample_index=alloc_objects", "-base", before, after)
+	p.CPUTop, _ = pprofText(ctx, "-top", "-nodecount=40", cpu)
 	_ = os.WriteFile(filepath.Join(dir, "cpu-top.txt"), []byte(p.CPUTop), 0o644)
-	_ = os.WriteFile(filepath.Join(dir, "allocs-top.txt"), []byte(p.AllocTop), 0o644)
 	return p, nil
+}
+
+// fetchAllocs saves the allocation profile with every allocation made so
+// far: the runtime publishes a profile's records up to two garbage
+// collections late, so it collects twice.
+func fetchAllocs(ctx context.Context, admin, path string) error {
+	if err := fetch(ctx, "http://"+admin+"/debug/pprof/allocs?gc=1", path); err != nil {
+		return err
+	}
+	return fetch(ctx, "http://"+admin+"/debug/pprof/allocs?gc=1", path)
 }
 
 func fetch(ctx context.Context, url, path string) error {
@@ -242,6 +273,7 @@ var categories = []struct {
 	name    string
 	markers []string
 }{
+	{profilerOwner, []string{"runtime/pprof.", "net/http/pprof."}},
 	{"Go runtime: GC background", []string{"runtime.gcBgMarkWorker", "runtime.bgsweep", "runtime.bgscavenge"}},
 	{"Caddy access log (zap encoder, log writers)", []string{"go.uber.org/zap", "caddy/v2/modules/logging.", "caddyhttp.(*Server).logRequest", "caddyhttp.(*Server).logTrace"}},
 	{"Caddy reverse_proxy and upstream connections", []string{"caddyhttp/reverseproxy.", "net/http.(*persistConn)", "net/http.(*Transport)"}},
@@ -249,6 +281,10 @@ var categories = []struct {
 	{"net/http server: client connections", []string{"net/http.(*conn)", "net/http.(*connReader)", "net/http.(*response)"}},
 	{"Go runtime: scheduler, netpoll, other", []string{"runtime."}},
 }
+
+// profilerOwner owns the work of taking the profiles themselves, which is
+// left out of the report.
+const profilerOwner = "the profiler"
 
 // ownerOf names who a sample belongs to: the frontdoor package whose code
 // is nearest the leaf, unless Caddy's next-handler glue comes first; else a
@@ -297,6 +333,9 @@ func (p *profileReport) attribute(cpu, allocs []trace) {
 	var totalAllocs float64
 	for _, t := range cpu {
 		owner, frame := ownerOf(t.Stack)
+		if owner == profilerOwner {
+			continue
+		}
 		get(owner).CPU += t.Value
 		p.CPUSeconds += t.Value
 		if frame != "" {
@@ -305,6 +344,9 @@ func (p *profileReport) attribute(cpu, allocs []trace) {
 	}
 	for _, t := range allocs {
 		owner, frame := ownerOf(t.Stack)
+		if owner == profilerOwner {
+			continue
+		}
 		get(owner).AllocObjs += t.Value
 		totalAllocs += t.Value
 		if frame != "" {
@@ -312,6 +354,9 @@ func (p *profileReport) attribute(cpu, allocs []trace) {
 		}
 	}
 	for _, g := range groups {
+		if g.Name == profilerOwner {
+			continue
+		}
 		if totalAllocs > 0 {
 			g.AllocsShare = g.AllocObjs / totalAllocs
 		}
@@ -351,15 +396,15 @@ func cmpDesc(a, b float64) int {
 func (p *profileReport) markdown() string {
 	var b strings.Builder
 	perReq := func(objs float64) string {
-		if p.Requests == 0 {
+		if p.ExactRequests == 0 {
 			return "-"
 		}
-		return fmtFloat(objs/float64(p.Requests), 2)
+		return fmtFloat(objs/float64(p.ExactRequests), 1)
 	}
-	fmt.Fprintf(&b, "\n## Profile of (b) under wrk load\n\n")
-	fmt.Fprintf(&b, "%d requests at %.0f req/s; %d heap allocations in that time (%.1f per request, runtime count); %.2f s of CPU sampled. Profiles: `%s` (open with `go tool pprof`).\n\n",
-		p.Requests, p.RPS, p.Mallocs, float64(p.Mallocs)/float64(max(p.Requests, 1)), p.CPUSeconds, p.Dir)
-	fmt.Fprintf(&b, "Samples are owned by the frontdoor package nearest the leaf (unless Caddy's next-handler call comes first), else by the category listed. Allocations per request are pprof's sampled estimate.\n\n")
+	fmt.Fprintf(&b, "\n## Profile of %s under wrk load\n\n", p.Target)
+	fmt.Fprintf(&b, "CPU: %.2f s sampled at %.0f req/s (%.1f heap allocations per request by the runtime's count). Allocations: every one recorded (GODEBUG=memprofilerate=1) over %d requests to a second (b). Profiles: `%s` (open with `go tool pprof`).\n\n",
+		p.CPUSeconds, p.RPS, p.MallocsPerReq, p.ExactRequests, p.Dir)
+	fmt.Fprintf(&b, "A sample belongs to the frontdoor package nearest the leaf, unless Caddy's call to the next handler comes first; other samples to the first category that matches.\n\n")
 	b.WriteString("| owner | CPU share | allocations share | allocs / req |\n|---|---:|---:|---:|\n")
 	for _, g := range p.Groups {
 		share := 0.0
@@ -374,15 +419,37 @@ func (p *profileReport) markdown() string {
 			fdTotal += g.AllocObjs
 		}
 	}
-	fmt.Fprintf(&b, "\nAllocations in frontdoor code: %s per request.\n", perReq(fdTotal))
-	if len(p.FrontdoorTop) > 0 {
-		b.WriteString("\nfrontdoor's own costs, by function and the call that allocates:\n\n")
-		b.WriteString("| frontdoor function | allocating call / CPU leaf | allocs / req | CPU ms |\n|---|---|---:|---:|\n")
-		for i, s := range p.FrontdoorTop {
+	if p.ExactRequests > 0 {
+		fmt.Fprintf(&b, "\nAllocations in frontdoor code: %s per request.\n", perReq(fdTotal))
+	}
+	var allocSites, cpuSites []site
+	for _, x := range p.FrontdoorTop {
+		if x.AllocObjs > 0 {
+			allocSites = append(allocSites, x)
+		}
+		if x.CPU > 0 {
+			cpuSites = append(cpuSites, x)
+		}
+	}
+	slices.SortFunc(cpuSites, func(a, b site) int { return cmpDesc(a.CPU, b.CPU) })
+	if len(allocSites) > 0 {
+		b.WriteString("\nWhere frontdoor code allocates:\n\n")
+		b.WriteString("| frontdoor function | allocating call | allocs / req |\n|---|---|---:|\n")
+		for i, x := range allocSites {
 			if i == 20 {
 				break
 			}
-			fmt.Fprintf(&b, "| `%s` | `%s` | %s | %.0f |\n", strings.TrimPrefix(s.Owner, modulePath), s.Leaf, perReq(s.AllocObjs), s.CPU*1000)
+			fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", strings.TrimPrefix(x.Owner, modulePath), x.Leaf, perReq(x.AllocObjs))
+		}
+	}
+	if len(cpuSites) > 0 {
+		b.WriteString("\nWhere frontdoor code spends CPU (sampled leaf functions):\n\n")
+		b.WriteString("| frontdoor function | leaf | CPU ms | share |\n|---|---|---:|---:|\n")
+		for i, x := range cpuSites {
+			if i == 20 {
+				break
+			}
+			fmt.Fprintf(&b, "| `%s` | `%s` | %.0f | %.2f%% |\n", strings.TrimPrefix(x.Owner, modulePath), x.Leaf, x.CPU*1000, 100*x.CPU/p.CPUSeconds)
 		}
 	}
 	return b.String()
