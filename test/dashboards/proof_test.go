@@ -445,7 +445,7 @@ func proofCaddyfile(dir, lokiAddr string, modules map[string]bool) string {
 		}
 		if modules[modThrottle] {
 			w("\t\tthrottle shop {")
-			w("\t\t\trate 5r/s")
+			w("\t\t\trate 1r/s")
 			w("\t\t\tburst 10")
 			w("\t\t\tmax_keys 4")
 			w("\t\t}")
