@@ -29,7 +29,7 @@ const (
 	adminURL   = "http://localhost:2314"
 	shopURL    = "http://127.0.0.1:19400" // trace_id, logs to Loki, proxies to 19401
 	brandURL   = "http://127.0.0.1:19403" // logs to Loki with site=brand
-	metricsURL = "http://127.0.0.1:19402/metrics"
+	metricsURL = "http://127.0.0.1:19402/metrics" // also served by plainConfig
 	fakeAddr   = "127.0.0.1:19410" // fake Loki listeners
 )
 
