@@ -27,10 +27,10 @@ import (
 const (
 	adminPort  = 2314
 	adminURL   = "http://localhost:2314"
-	shopURL    = "http://127.0.0.1:19400" // trace_id, logs to Loki, proxies to 19401
-	brandURL   = "http://127.0.0.1:19403" // logs to Loki with site=brand
+	shopURL    = "http://127.0.0.1:19400"         // trace_id, logs to Loki, proxies to 19401
+	brandURL   = "http://127.0.0.1:19403"         // logs to Loki with site=brand
 	metricsURL = "http://127.0.0.1:19402/metrics" // also served by plainConfig
-	fakeAddr   = "127.0.0.1:19410" // fake Loki listeners
+	fakeAddr   = "127.0.0.1:19410"                // fake Loki listeners
 )
 
 // gatewayConfig is the test gateway; %[1]s is Loki's base URL, %[2]s the
