@@ -32,8 +32,8 @@ type Switch struct {
 	name    string
 	def     bool
 	state   atomic.Pointer[State]
-	raw     []byte // last bytes read from or written to storage; guarded by Registry.mu
-	defined bool   // stored state exists; guarded by Registry.mu
+	raw     []byte // last bytes read from or written to storage; guarded by Registry.io
+	defined bool   // stored state exists; guarded by Registry.io
 }
 
 // Name is the name of the maintenance.
@@ -49,7 +49,11 @@ type Registry struct {
 	storage Storage
 	now     func() time.Time
 
-	mu       sync.Mutex // serializes storage reads and writes with memory updates
+	// io serializes storage reads and writes with the memory updates that
+	// follow them; mu guards the map only, so listing and metrics never wait
+	// for a slow storage.
+	io       sync.Mutex
+	mu       sync.Mutex
 	switches map[string]*Switch
 }
 
@@ -67,9 +71,11 @@ func (r *Registry) Register(ctx context.Context, name string, enabledByDefault b
 	if !ValidName(name) {
 		return nil, fmt.Errorf("invalid maintenance name %q: use 1 to 64 letters, digits, '_', '.' or '-'", name)
 	}
+	r.io.Lock()
+	defer r.io.Unlock()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if sw, ok := r.switches[name]; ok {
+		r.mu.Unlock()
 		if sw.def != enabledByDefault {
 			return nil, fmt.Errorf("maintenance %q is configured both enabled and disabled by default", name)
 		}
@@ -78,6 +84,7 @@ func (r *Registry) Register(ctx context.Context, name string, enabledByDefault b
 	sw := &Switch{name: name, def: enabledByDefault}
 	sw.state.Store(&State{Enabled: enabledByDefault})
 	r.switches[name] = sw
+	r.mu.Unlock()
 	return sw, r.refreshLocked(ctx, sw)
 }
 
@@ -114,12 +121,12 @@ func (r *Registry) Switches() []*Switch {
 // stamped in that order, so the write with the latest Updated is the one
 // that stays.
 func (r *Registry) Set(ctx context.Context, name string, s State) (State, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	sw, ok := r.switches[name]
+	sw, ok := r.Lookup(name)
 	if !ok {
 		return State{}, fmt.Errorf("unknown maintenance %q", name)
 	}
+	r.io.Lock()
+	defer r.io.Unlock()
 	s.Updated = r.now().UTC()
 	b, err := MarshalState(s)
 	if err != nil {
@@ -136,10 +143,10 @@ func (r *Registry) Set(ctx context.Context, name string, s State) (State, error)
 // Refresh reloads every switch from storage, so that writes by other
 // instances sharing the storage take effect. It returns the errors joined.
 func (r *Registry) Refresh(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.io.Lock()
+	defer r.io.Unlock()
 	var errs []error
-	for _, sw := range r.switches {
+	for _, sw := range r.Switches() {
 		if err := r.refreshLocked(ctx, sw); err != nil {
 			errs = append(errs, err)
 		}
