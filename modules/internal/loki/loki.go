@@ -361,7 +361,7 @@ func (s *Shipper) push(b *batch) {
 	}
 	defer s.reset(b)
 	if s.ctx.Err() != nil {
-		s.stats.failed.Add(uint64(n))
+		s.fail(b, ErrShutdown, false)
 		return
 	}
 	body, err := b.encode(s.cfg.Labels)
@@ -397,7 +397,14 @@ func (s *Shipper) push(b *batch) {
 	}
 }
 
+// ErrShutdown is reported for lines not delivered when Close's deadline
+// passed.
+var ErrShutdown = errors.New("loki: not delivered within the shutdown timeout")
+
 func (s *Shipper) fail(b *batch, err error, willRetry bool) {
+	if s.ctx.Err() != nil {
+		err = ErrShutdown
+	}
 	s.stats.failed.Add(uint64(len(b.entries)))
 	if s.cfg.OnError != nil {
 		s.cfg.OnError(err, len(b.entries), willRetry)
