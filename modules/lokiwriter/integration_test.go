@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -415,7 +416,7 @@ func runLoad(t *testing.T, d time.Duration) loadResult {
 	wg.Wait()
 	r := loadResult{ok: ok.Load(), failed: failed.Load(), rps: float64(ok.Load()) / d.Seconds(), maxQueue: maxQueue}
 	if n := len(latencies); n > 0 {
-		slicesSort(latencies)
+		slices.Sort(latencies)
 		r.p99 = latencies[n*99/100]
 	}
 	return r

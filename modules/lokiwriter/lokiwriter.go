@@ -236,10 +236,12 @@ func (w *Writer) Provision(ctx caddy.Context) error {
 	}
 	// Cleanup releases the queue; so does the end of the config context,
 	// in case Cleanup is not called.
-	go func() {
-		<-ctx.Done()
-		w.release()
-	}()
+	if ctx.Context != nil {
+		go func() {
+			<-ctx.Done()
+			w.release()
+		}()
+	}
 	return nil
 }
 

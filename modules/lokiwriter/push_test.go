@@ -3,14 +3,10 @@ package lokiwriter
 import (
 	"fmt"
 	"io"
-	"slices"
-	"time"
 
 	"github.com/golang/snappy"
 	"github.com/grafana/loki/pkg/push"
 )
-
-func slicesSort(d []time.Duration) { slices.Sort(d) }
 
 // decodePush decodes a snappy-compressed Loki push request.
 func decodePush(r io.Reader) (*push.PushRequest, error) {
