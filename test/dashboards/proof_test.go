@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -105,7 +106,7 @@ func TestDashboardsHaveData(t *testing.T) {
 	if err := os.WriteFile(caddyfile, []byte(proofCaddyfile(dir, loki.Addr, modules)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := execCommand(bin, "run", "--config", caddyfile, "--adapter", "caddyfile")
+	cmd := exec.Command(bin, "run", "--config", caddyfile, "--adapter", "caddyfile")
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_DATA_HOME="+filepath.Join(dir, "data"))
 	fd := harness.Start(t, "frontdoor", fmt.Sprintf("127.0.0.1:%d", metricsPort), cmd)
 	harness.WaitHTTP(t, fd, fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort), 30*time.Second)
@@ -344,7 +345,7 @@ func buildFrontdoor(t *testing.T, root string) string {
 	t.Helper()
 	bin := filepath.Join(buildDir, "frontdoor")
 	buildOnce.Do(func() {
-		cmd := execCommand("go", "build", "-o", bin, "./cmd/frontdoor")
+		cmd := exec.Command("go", "build", "-o", bin, "./cmd/frontdoor")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build ./cmd/frontdoor: %v\n%s", err, out)
@@ -358,7 +359,7 @@ func buildFrontdoor(t *testing.T, root string) string {
 
 func listModules(t *testing.T, bin string) map[string]bool {
 	t.Helper()
-	out, err := execCommand(bin, "list-modules").Output()
+	out, err := exec.Command(bin, "list-modules").Output()
 	if err != nil {
 		t.Fatalf("frontdoor list-modules: %v", err)
 	}
@@ -899,7 +900,7 @@ func TestComposeConfig(t *testing.T) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := execCommand(bin, "adapt", "--config", path, "--adapter", "caddyfile").CombinedOutput()
+	out, err := exec.Command(bin, "adapt", "--config", path, "--adapter", "caddyfile").CombinedOutput()
 	if err != nil {
 		t.Fatalf("frontdoor adapt of the compose config: %v\n%s", err, out)
 	}

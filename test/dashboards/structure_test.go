@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -257,7 +258,7 @@ func TestDashboardTypes(t *testing.T) {
 		harness.Missing(t, "@grafana/schema is not installed in test/dashboards (npm ci)")
 	}
 	run := func(files ...string) (string, error) {
-		cmd := execCommand(node, append([]string{"typecheck.mjs"}, files...)...)
+		cmd := exec.Command(node, append([]string{"typecheck.mjs"}, files...)...)
 		cmd.Dir = dir
 		out, err := cmd.CombinedOutput()
 		return string(out), err
