@@ -49,6 +49,15 @@ func (MatchCountry) CaddyModule() caddy.ModuleInfo {
 
 // Provision normalizes the codes and obtains the geoip app.
 func (m *MatchCountry) Provision(ctx caddy.Context) error {
+	geo, err := geoipapp.Get(ctx)
+	if err != nil {
+		return err
+	}
+	return m.provision(geo)
+}
+
+func (m *MatchCountry) provision(geo *geoipapp.App) error {
+	m.geo = geo
 	m.codes = m.codes[:0]
 	for _, c := range m.Countries {
 		code, err := normalizeCountry(c)
@@ -57,11 +66,6 @@ func (m *MatchCountry) Provision(ctx caddy.Context) error {
 		}
 		m.codes = append(m.codes, code)
 	}
-	geo, err := geoipapp.Get(ctx)
-	if err != nil {
-		return err
-	}
-	m.geo = geo
 	return nil
 }
 
