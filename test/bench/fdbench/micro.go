@@ -30,7 +30,7 @@ func microFlags(args []string) microOptions {
 	_ = fs.Parse(args)
 	o.Packages = fs.Args()
 	if len(o.Packages) == 0 {
-		o.Packages = []string{"./geoip/...", "./modules/..."}
+		o.Packages = []string{"./geoip/...", "./modules/...", "./test/bench/chain"}
 	}
 	return o
 }
