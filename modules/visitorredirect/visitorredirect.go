@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
@@ -130,6 +132,12 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 
 // Provision sets defaults, compiles the rules and obtains the geoip app.
 func (h *Handler) Provision(ctx caddy.Context) error {
+	return h.provision(func() (*geoipapp.App, error) { return geoipapp.Get(ctx) }, ctx.GetMetricsRegistry())
+}
+
+// provision does the work of Provision; getGeo is called only when a rule
+// needs GeoIP.
+func (h *Handler) provision(getGeo func() (*geoipapp.App, error), reg prometheus.Registerer) error {
 	if h.StatusCode == 0 {
 		h.StatusCode = DefaultStatus
 	}
@@ -147,7 +155,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.stayMaxAge = int(time.Duration(h.StayMaxAge) / time.Second)
 
-	m, err := newMetrics(ctx.GetMetricsRegistry())
+	m, err := newMetrics(reg)
 	if err != nil {
 		return err
 	}
@@ -171,7 +179,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		r.counter = h.metrics.counter(r.Name, h.StatusCode)
 	}
 	if needsGeo {
-		geo, err := geoipapp.Get(ctx)
+		geo, err := getGeo()
 		if err != nil {
 			return err
 		}
