@@ -231,4 +231,3 @@ func waitDecided(t *testing.T, both []*instance, ok func(result) bool) result {
 	t.Fatal("requests were not decided by Redis again within 5 s")
 	return result{}
 }
-
