@@ -123,9 +123,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	header := string(tp.AppendTo(buf[:0]))
 	id := header[3:35]
 
-	r.Header["Traceparent"] = []string{header}
-	r.Header[RequestIDHeader] = []string{id}
-	w.Header()[RequestIDHeader] = []string{id}
+	// One backing array for the three header values; each slice is capped
+	// at its own element, so an append to one never touches the others.
+	vals := [...]string{header, id, id}
+	r.Header["Traceparent"] = vals[0:1:1]
+	r.Header[RequestIDHeader] = vals[1:2:2]
+	w.Header()[RequestIDHeader] = vals[2:3:3]
 	caddyhttp.SetVar(ctx, VarName, id)
 	if extra, ok := ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
 		extra.Set(zap.String(LogField, id))
