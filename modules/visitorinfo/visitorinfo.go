@@ -127,10 +127,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	dev := info.Device().Type
 	if !h.DisableHeaders {
 		h.stripClientCopies(r.Header)
+		// One backing array for both values; each slice is capped at its
+		// own element, so an append to one never touches the other.
+		vals := [...]string{country, dev.String()}
 		if country != "" {
-			r.Header[h.country] = []string{country}
+			r.Header[h.country] = vals[0:1:1]
 		}
-		r.Header[h.device] = []string{dev.String()}
+		r.Header[h.device] = vals[1:2:2]
 	}
 	if extra, ok := ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok && !info.MarkLogged() {
 		extra.Add(zap.Inline(logFields{info}))
