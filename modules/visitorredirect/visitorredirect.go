@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -34,7 +35,7 @@ const (
 
 // Handler redirects visitors by country and device. Rules are tried in
 // order and the first that matches wins; a request no rule matches goes on
-// to the next handler.
+// to the next handler. Only page visits (GET and HEAD) are redirected.
 //
 // Redirects are safe by construction: every target is an absolute http or
 // https URL whose scheme and host are fixed in the config (placeholders are
@@ -84,6 +85,7 @@ type Handler struct {
 	DisableStayParam bool `json:"disable_stay_param,omitempty"`
 
 	geo        *geoipapp.App
+	logger     *zap.Logger
 	vary       string
 	needsDev   bool
 	needsRepl  bool
@@ -132,12 +134,16 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 
 // Provision sets defaults, compiles the rules and obtains the geoip app.
 func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
 	return h.provision(func() (*geoipapp.App, error) { return geoipapp.Get(ctx) }, ctx.GetMetricsRegistry())
 }
 
 // provision does the work of Provision; getGeo is called only when a rule
 // needs GeoIP.
 func (h *Handler) provision(getGeo func() (*geoipapp.App, error), reg prometheus.Registerer) error {
+	if h.logger == nil {
+		h.logger = zap.NewNop()
+	}
 	if h.StatusCode == 0 {
 		h.StatusCode = DefaultStatus
 	}
@@ -339,6 +345,9 @@ func defaultPort(scheme string) string {
 
 // ServeHTTP redirects when a rule matches, else calls the next handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return next.ServeHTTP(w, r) // a form post or an API call is not a page visit
+	}
 	if !h.DisableStay {
 		if stay, handled := h.stay(w, r); handled {
 			if stay {
@@ -366,6 +375,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 		loc, ok := h.location(r, rule, info)
 		if !ok {
+			if ce := h.logger.Check(zap.DebugLevel, "redirect skipped: it would loop or leave the target host"); ce != nil {
+				ce.Write(zap.String("rule", rule.Name), zap.String("uri", r.RequestURI))
+			}
 			return next.ServeHTTP(w, r)
 		}
 		hdr := w.Header()

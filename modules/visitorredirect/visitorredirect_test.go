@@ -134,6 +134,19 @@ func TestServeHTTP(t *testing.T) {
 	}
 }
 
+func TestOnlyPageVisits(t *testing.T) {
+	h := newHandler(t, shopHandler(), nil)
+	for method, want := range map[string]int{"GET": 302, "HEAD": 302, "POST": 200, "PUT": 200, "OPTIONS": 200} {
+		t.Run(method, func(t *testing.T) {
+			r, _ := request(t, ipKR, "shop.example.com", "/", uaDesktop)
+			r.Method = method
+			if w := serve(t, h, r); w.Code != want {
+				t.Fatalf("%s: status %d, want %d", method, w.Code, want)
+			}
+		})
+	}
+}
+
 func TestVary(t *testing.T) {
 	tests := []struct {
 		name string
