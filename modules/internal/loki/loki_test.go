@@ -423,6 +423,32 @@ func BenchmarkWrite(b *testing.B) {
 	b.ReportMetric(float64(stats.Dropped()), "dropped")
 }
 
+// BenchmarkWriteSteady is Write while the queue keeps up: lines are written
+// in rounds of 1000 and the queue is drained (untimed) between rounds, so
+// the line buffers come back from the pool.
+func BenchmarkWriteSteady(b *testing.B) {
+	loki := newFakeLoki(b, nil)
+	stats := new(Stats)
+	s, err := New(Config{URL: loki.URL, Labels: `{job="frontdoor"}`, BatchWait: time.Millisecond, BatchSize: 64 << 10, Stats: stats})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		s.Write(accessLine)
+		if i%1000 == 999 {
+			b.StopTimer()
+			for stats.Queued() != 0 {
+				time.Sleep(100 * time.Microsecond)
+			}
+			b.StartTimer()
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(stats.Dropped()), "dropped")
+}
+
 // BenchmarkWriteFullQueue is Write when Loki is down and the queue is full:
 // the line is dropped and counted.
 func BenchmarkWriteFullQueue(b *testing.B) {
