@@ -238,7 +238,15 @@ func scan(ua string) flags {
 			continue
 		}
 		start := i
+		b := &buf[cur]
 		for i < len(ua) && wordByte[ua[i]] {
+			if n := i - start; n < maxWord {
+				c := ua[i]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				b[n] = c
+			}
 			i++
 		}
 		orig := ua[start:i]
@@ -252,14 +260,6 @@ func scan(ua string) flags {
 			}
 			prev = ""
 			continue
-		}
-		b := &buf[cur]
-		for j := 0; j < len(orig); j++ {
-			c := orig[j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			b[j] = c
 		}
 		// w is a lowercase view of buf[cur]; buf[cur] is not written again
 		// until w is no longer needed (it becomes prev for one word).
@@ -341,7 +341,8 @@ func wordFacts(w, prev string) flags {
 		"imgproxy", "whatsapp", "scrap", "skypeuripreview", "embedly", "vkshare":
 		return fBot
 	}
-	if strings.HasSuffix(s, "bot") || strings.HasSuffix(s, "spider") || strings.Contains(s, "crawl") {
+	if strings.HasSuffix(s, "bot") || strings.HasSuffix(s, "spider") ||
+		strings.HasPrefix(s, "crawl") || strings.HasSuffix(s, "crawler") {
 		return fBot // googlebot, bingbot, gptbot, ahrefsbot, bytespider, baiduspider...
 	}
 	return 0
