@@ -139,5 +139,29 @@ func microMarkdown(results []benchResult, o microOptions) string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %.0f | %.0f | %s |\n",
 			strings.TrimPrefix(r.Package, modulePath), r.Name, fmtFloat(r.NsPerOp, 1), r.BytesPerOp, r.AllocsPerOp, strings.Join(r.Extra, ", "))
 	}
+	for _, p := range [][2]string{{"all", "bare"}, {"all+log", "bare+log"}} {
+		all, okA := findBench(results, "BenchmarkChain/"+p[0])
+		bare, okB := findBench(results, "BenchmarkChain/"+p[1])
+		if okA && okB {
+			fmt.Fprintf(&b, "\nAdded by all frontdoor features per request (in-process chain, %s - %s): %.0f allocations, %.0f B, %.0f ns.\n",
+				p[0], p[1], all.AllocsPerOp-bare.AllocsPerOp, all.BytesPerOp-bare.BytesPerOp, all.NsPerOp-bare.NsPerOp)
+		}
+	}
 	return b.String()
+}
+
+// findBench finds a benchmark by name without its -GOMAXPROCS suffix.
+func findBench(results []benchResult, name string) (benchResult, bool) {
+	for _, r := range results {
+		n := r.Name
+		if i := strings.LastIndexByte(n, '-'); i > 0 {
+			if _, err := strconv.Atoi(n[i+1:]); err == nil {
+				n = n[:i]
+			}
+		}
+		if n == name {
+			return r, true
+		}
+	}
+	return benchResult{}, false
 }

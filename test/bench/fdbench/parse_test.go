@@ -308,3 +308,33 @@ func TestParseLokiCount(t *testing.T) {
 		})
 	}
 }
+
+func TestFindBench(t *testing.T) {
+	results := []benchResult{
+		{Name: "BenchmarkChain/bare-2", AllocsPerOp: 69},
+		{Name: "BenchmarkChain/bare+log-2", AllocsPerOp: 82},
+		{Name: "BenchmarkChain/all", AllocsPerOp: 87},
+	}
+	tests := []struct {
+		name string
+		want float64
+		ok   bool
+	}{
+		{"BenchmarkChain/bare", 69, true},
+		{"BenchmarkChain/bare+log", 82, true},
+		{"BenchmarkChain/all", 87, true},
+		{"BenchmarkChain/none", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, ok := findBench(results, tt.name)
+			if ok != tt.ok || r.AllocsPerOp != tt.want {
+				t.Fatalf("findBench(%q) = %v, %v; want %v, %v", tt.name, r.AllocsPerOp, ok, tt.want, tt.ok)
+			}
+		})
+	}
+	out := microMarkdown(results, microOptions{Bench: ".", Benchtime: "1s"})
+	if !strings.Contains(out, "(in-process chain, all - bare): 18 allocations") {
+		t.Fatalf("no added-allocations line in:\n%s", out)
+	}
+}
