@@ -448,7 +448,8 @@ func (h *Handler) location(r *http.Request, rule *Rule, info *visitor.Info) (str
 	// No loops: never to the URL requested, nor back into the target's own
 	// path on the same host.
 	if rule.sameHost(r.Host) {
-		if rest == r.RequestURI || (rest == "" && r.RequestURI == "/") {
+		requested := r.URL.RequestURI() // what {uri} is
+		if rest == requested || (rest == "" && requested == "/") {
 			return "", false
 		}
 		if s := rule.static; s != "" && s != "/" {
