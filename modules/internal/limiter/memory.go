@@ -12,18 +12,25 @@ import (
 	"golang.org/x/time/rate"
 )
 
+// evictionSamples is how many buckets an eviction compares to find an old
+// one, as in Redis's approximated LRU: the evicted bucket is the least
+// recently used of a random sample of the shard.
+const evictionSamples = 8
+
 // DefaultMaxKeys bounds a zone's memory when no max_keys is configured.
 const DefaultMaxKeys = 100_000
 
 // Memory is an in-memory set of token buckets, one per key, each a
 // rate.Limiter. It holds at most MaxKeys buckets: inserting one more evicts
-// the least recently used. Buckets idle long enough to be full again are
+// a least recently used one. Buckets idle long enough to be full again are
 // dropped by Sweep, since a new bucket is identical. Safe for concurrent use.
 //
-// Keys are spread over shards, each with its own lock, map and recency list.
-// The cap is global: a new key first evicts the least recently used key of
-// its shard (of another shard when its own is empty), so the number of keys
-// never exceeds the cap, and recency is exact within a shard.
+// Keys are spread over shards, each with its own lock and map. The cap is
+// global: a new key first evicts a bucket of its shard (of another shard when
+// its own is empty), so the number of keys never exceeds the cap. The evicted
+// bucket is the least recently used of evictionSamples random buckets of the
+// shard (exact LRU when a shard holds no more), so a hit writes nothing but
+// its own bucket and touches no other memory.
 type Memory struct {
 	seed      maphash.Seed
 	shards    []shard
@@ -34,19 +41,17 @@ type Memory struct {
 }
 
 type shard struct {
-	mu   sync.Mutex
-	m    map[string]*entry
-	head entry // sentinel: head.next is the most recently used entry
-	_    [40]byte
+	mu sync.Mutex
+	m  map[string]*entry
+	_  [48]byte // one cache line per shard
 }
 
 type entry struct {
-	key        string // in buf when it fits, so a lookup touches one object
-	last       int64  // unix nanoseconds of the last use
-	limit      Limit  // the limit lim was last set to
-	prev, next *entry
-	buf        [20]byte
-	lim        rate.Limiter
+	key   string // in buf when it fits, so a lookup touches one object
+	last  int64  // unix nanoseconds of the last use
+	limit Limit  // the limit lim was last set to
+	buf   [20]byte
+	lim   rate.Limiter
 }
 
 // NewMemory returns a Memory holding at most maxKeys buckets (DefaultMaxKeys
@@ -63,9 +68,7 @@ func NewMemory(maxKeys int) *Memory {
 	}
 	m := &Memory{seed: maphash.MakeSeed(), shards: make([]shard, n), mask: uint64(n - 1)}
 	for i := range m.shards {
-		s := &m.shards[i]
-		s.m = make(map[string]*entry)
-		s.head.next, s.head.prev = &s.head, &s.head
+		m.shards[i].m = make(map[string]*entry)
 	}
 	m.maxKeys.Store(int64(maxKeys))
 	return m
@@ -96,16 +99,12 @@ func (m *Memory) Allow(key []byte, l Limit, now time.Time) Decision {
 	s.mu.Lock()
 	e := s.m[string(key)]
 	if e == nil {
-		e = m.insert(s, key, l, now)
-	} else {
-		e.unlink()
-		if e.limit != l {
-			e.lim.SetLimitAt(now, l.Rate.Limit())
-			e.lim.SetBurstAt(now, l.Burst)
-			e.limit = l
-		}
+		e = m.insert(s, key, l)
+	} else if e.limit != l {
+		e.lim.SetLimitAt(now, l.Rate.Limit())
+		e.lim.SetBurstAt(now, l.Burst)
+		e.limit = l
 	}
-	e.pushFront(&s.head)
 	e.last = now.UnixNano()
 	ok := e.lim.AllowN(now, 1)
 	tokens := e.lim.TokensAt(now)
@@ -113,9 +112,9 @@ func (m *Memory) Allow(key []byte, l Limit, now time.Time) Decision {
 	return decide(ok, tokens, l)
 }
 
-// insert creates key's bucket in s, first evicting least recently used
-// buckets until the zone is below its cap. s.mu is held.
-func (m *Memory) insert(s *shard, key []byte, l Limit, now time.Time) *entry {
+// insert creates key's bucket in s, first evicting buckets until the zone
+// is below its cap. s.mu is held.
+func (m *Memory) insert(s *shard, key []byte, l Limit) *entry {
 	for {
 		n := m.size.Load()
 		if n < m.maxKeys.Load() {
@@ -141,11 +140,10 @@ func (m *Memory) insert(s *shard, key []byte, l Limit, now time.Time) *entry {
 	return e
 }
 
-// evictOne drops the least recently used bucket of s, or, when s is empty,
-// of the first other shard it can lock without waiting. s.mu is held.
+// evictOne evicts a bucket of s, or, when s is empty, of the first other
+// shard it can lock without waiting. s.mu is held.
 func (m *Memory) evictOne(s *shard) {
-	if s.head.prev != &s.head {
-		s.evictTail()
+	if s.evict() {
 		m.size.Add(-1)
 		m.evictions.Add(1)
 		return
@@ -155,65 +153,56 @@ func (m *Memory) evictOne(s *shard) {
 		if o == s || !o.mu.TryLock() {
 			continue
 		}
-		evicted := o.head.prev != &o.head
-		if evicted {
-			o.evictTail()
-		}
+		evicted := o.evict()
 		o.mu.Unlock()
 		if evicted {
 			m.size.Add(-1)
 			m.evictions.Add(1)
+			return
 		}
-		return
 	}
-	runtime.Gosched() // every other shard is busy: try again
+	runtime.Gosched() // every other shard is busy or empty: try again
 }
 
-func (s *shard) evictTail() {
-	old := s.head.prev
-	old.unlink()
-	delete(s.m, old.key)
+// evict deletes the least recently used of a random sample of s's buckets
+// and reports whether s had any. s.mu is held.
+func (s *shard) evict() bool {
+	var victim *entry
+	n := 0
+	for _, e := range s.m { // map iteration starts at a random position
+		if victim == nil || e.last < victim.last {
+			victim = e
+		}
+		if n++; n == evictionSamples {
+			break
+		}
+	}
+	if victim == nil {
+		return false
+	}
+	delete(s.m, victim.key)
+	return true
 }
 
 // Sweep drops the buckets that have been idle for at least their fill time
 // at now (they are full, like a new bucket) and returns how many it dropped.
-// It holds each shard's lock only briefly.
+// It locks one shard at a time.
 func (m *Memory) Sweep(now time.Time) int {
 	dropped := 0
+	t := now.UnixNano()
 	for i := range m.shards {
 		s := &m.shards[i]
-		for more := true; more; {
-			s.mu.Lock()
-			more = false
-			for n := 0; ; n++ {
-				e := s.head.prev
-				if e == &s.head || now.UnixNano()-e.last < int64(e.limit.FillTime()) {
-					break
-				}
-				if n == 1024 { // let requests in, then go on
-					more = true
-					break
-				}
-				e.unlink()
-				delete(s.m, e.key)
+		s.mu.Lock()
+		for k, e := range s.m {
+			if t-e.last >= int64(e.limit.FillTime()) {
+				delete(s.m, k)
 				m.size.Add(-1)
 				dropped++
 			}
-			s.mu.Unlock()
 		}
+		s.mu.Unlock()
 	}
 	return dropped
-}
-
-func (e *entry) unlink() {
-	e.prev.next, e.next.prev = e.next, e.prev
-	e.prev, e.next = nil, nil
-}
-
-func (e *entry) pushFront(head *entry) {
-	e.prev, e.next = head, head.next
-	head.next.prev = e
-	head.next = e
 }
 
 // decide builds a Decision from the outcome of a take and the tokens left.

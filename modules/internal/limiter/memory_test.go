@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -89,15 +90,21 @@ func TestMemoryCapAndEvictions(t *testing.T) {
 
 func TestMemoryLRUKeepsRecentKeys(t *testing.T) {
 	m := NewMemory(4) // one shard
-	l := perSec(1, 1)
+	l := Limit{Rate: Rate{Count: 1, Per: time.Hour}, Burst: 1}
 	hot := []byte("hot")
 	m.Allow(hot, l, t0) // bucket now empty
+	now := t0
 	for i := range 100 {
-		m.Allow(hot, l, t0)
-		m.Allow([]byte(strconv.Itoa(i)), l, t0)
+		now = now.Add(time.Second)
+		m.Allow(hot, l, now)
+		m.Allow([]byte(strconv.Itoa(i)), l, now)
+		m.Allow([]byte(strconv.Itoa(i+1000)), l, now)
 	}
-	if d := m.Allow(hot, l, t0); d.Allowed {
+	if d := m.Allow(hot, l, now); d.Allowed {
 		t.Fatal("a recently used key was evicted (its empty bucket came back full)")
+	}
+	if m.Evictions() != 200-3 {
+		t.Fatalf("Evictions = %d, want 197", m.Evictions())
 	}
 }
 
@@ -120,32 +127,35 @@ func TestMemorySweep(t *testing.T) {
 }
 
 func TestMemoryConcurrent(t *testing.T) {
-	m := NewMemory(1000)
-	l := perSec(1, 50)
-	var wg sync.WaitGroup
-	allowed := make([]int, 8)
-	for g := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 2000 {
-				if m.Allow([]byte("shared"), l, t0).Allowed {
-					allowed[g]++
-				}
-				m.Allow([]byte(fmt.Sprint(g, i)), l, t0)
+	for _, maxKeys := range []int{100_000, 1000} {
+		t.Run(strconv.Itoa(maxKeys), func(t *testing.T) {
+			m := NewMemory(maxKeys)
+			l := perSec(1, 50)
+			var wg sync.WaitGroup
+			var allowed atomic.Int64
+			for g := range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range 2000 {
+						if m.Allow([]byte("shared"), l, t0).Allowed {
+							allowed.Add(1)
+						}
+						m.Allow([]byte(fmt.Sprint(g, i)), l, t0)
+						if n := m.Len(); n > maxKeys {
+							t.Errorf("Len %d above the cap", n)
+							return
+						}
+					}
+				}()
 			}
-		}()
-	}
-	wg.Wait()
-	total := 0
-	for _, n := range allowed {
-		total += n
-	}
-	if total != 50 {
-		t.Fatalf("shared key allowed %d times, want exactly the burst 50", total)
-	}
-	if m.Len() > 1000 {
-		t.Fatalf("Len %d above the cap", m.Len())
+			wg.Wait()
+			// Without evictions the shared bucket gives exactly its burst;
+			// with 16,000 new keys in the same instant it is evicted.
+			if maxKeys == 100_000 && allowed.Load() != 50 {
+				t.Fatalf("shared key allowed %d times, want exactly the burst 50", allowed.Load())
+			}
+		})
 	}
 }
 
@@ -203,9 +213,10 @@ func BenchmarkMemoryAllowHit(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	var worker atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
 		var buf [32]byte
-		i := 0
+		i := int(worker.Add(1)) * 50_021 // each goroutine starts elsewhere
 		for pb.Next() {
 			// Keys are built the way the handler builds them, on the stack,
 			// and visited in a scattered order so that caches do not help.
@@ -229,5 +240,29 @@ func BenchmarkMemoryAllowNewKey(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		key = strconv.AppendInt(key[:0], int64(i), 10)
 		m.Allow(key, l, t0)
+	}
+}
+
+// TestMemoryHotKeySurvivesFlood floods a zone with new keys while one client
+// keeps hitting its exhausted bucket: the bucket is never the one evicted.
+func TestMemoryHotKeySurvivesFlood(t *testing.T) {
+	m := NewMemory(10_000)
+	l := Limit{Rate: Rate{Count: 1, Per: time.Hour}, Burst: 1}
+	hot := []byte("hot")
+	now := t0
+	m.Allow(hot, l, now)
+	key := make([]byte, 0, 16)
+	for i := range 200_000 {
+		now = now.Add(time.Microsecond)
+		key = strconv.AppendInt(key[:0], int64(i), 10)
+		m.Allow(key, l, now)
+		if i%10 == 0 {
+			if d := m.Allow(hot, l, now); d.Allowed {
+				t.Fatalf("after %d new keys the hot bucket came back full: it was evicted", i+1)
+			}
+		}
+	}
+	if m.Len() != 10_000 || m.Evictions() != 200_001-10_000 {
+		t.Fatalf("Len %d, Evictions %d", m.Len(), m.Evictions())
 	}
 }
