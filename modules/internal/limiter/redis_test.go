@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -195,4 +197,43 @@ func BenchmarkRedisAllow(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// TestRedisOneRoundTrip counts the commands Redis executed: one script call
+// per decision (plus the script's first load).
+func TestRedisOneRoundTrip(t *testing.T) {
+	srv := harness.Redis(t)
+	s := newTestRedis(t, srv.Addr)
+	ctx := context.Background()
+	const n = 50
+	for i := range n {
+		if _, err := s.Allow(ctx, []byte{byte(i)}, perSec(10, 10), time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, err := s.client.Info(ctx, "commandstats").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := map[string]int{}
+	for line := range strings.SplitSeq(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
+		if !ok {
+			continue
+		}
+		num, _, _ := strings.Cut(rest, ",")
+		calls[strings.TrimPrefix(name, "cmdstat_")], _ = strconv.Atoi(num)
+	}
+	// The first EVALSHA misses (NOSCRIPT) and is followed by one EVAL.
+	if calls["evalsha"] != n || calls["eval"] > 1 {
+		t.Fatalf("command calls %v for %d decisions, want %d evalsha and at most 1 eval", calls, n, n)
+	}
+	for name := range calls {
+		switch name {
+		case "evalsha", "eval", "info", "hello", "client|setinfo", "client",
+			"time", "hmget", "hset", "pexpire": // run inside the script
+		default:
+			t.Errorf("unexpected command %s", name)
+		}
+	}
 }
