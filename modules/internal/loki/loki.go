@@ -152,6 +152,8 @@ type Shipper struct {
 	pool   sync.Pool
 
 	closed    atomic.Bool
+	pending   atomic.Int64 // bytes of lines in the queue
+	kick      chan struct{}
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -185,6 +187,7 @@ func New(cfg Config) (*Shipper, error) {
 		client: client,
 		stats:  cfg.Stats,
 		queue:  make(chan entry, cfg.Buffer),
+		kick:   make(chan struct{}, 1),
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
 		ctx:    ctx,
@@ -221,6 +224,13 @@ func (s *Shipper) Write(p []byte) (int, error) {
 		s.stats.queued.Add(-1)
 		s.stats.dropped.Add(1)
 		s.release(buf)
+		return n, nil
+	}
+	if s.pending.Add(int64(len(line))) >= int64(s.cfg.BatchSize) && len(s.kick) == 0 {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
 	}
 	return n, nil
 }
@@ -299,22 +309,33 @@ func (s *Shipper) Close() error {
 func (s *Shipper) run() {
 	defer close(s.done)
 	var b batch
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
+	// The goroutine wakes on a tick, or when Write has queued a batch's
+	// worth of bytes; never once per line, which would cost every request
+	// a goroutine wake-up.
+	tick := time.NewTicker(s.cfg.BatchWait)
+	defer tick.Stop()
 	for {
 		select {
-		case e := <-s.queue:
-			if len(b.entries) == 0 {
-				timer.Reset(s.cfg.BatchWait)
-			}
-			s.add(&b, e)
-		case <-timer.C:
+		case <-tick.C:
+			s.collect(&b)
 			s.push(&b)
+		case <-s.kick:
+			s.collect(&b)
 		case <-s.stop:
-			timer.Stop()
 			s.drain(&b)
 			return
 		}
+	}
+}
+
+// collect moves the lines queued now into batches, pushing full ones. The
+// rest waits for the next tick, so no line waits longer than BatchWait
+// (plus the time to push what is ahead of it).
+func (s *Shipper) collect(b *batch) {
+	for n := len(s.queue); n > 0; n-- {
+		e := <-s.queue
+		s.pending.Add(-int64(len(*e.line)))
+		s.add(b, e)
 	}
 }
 
@@ -335,6 +356,7 @@ func (s *Shipper) drain(b *batch) {
 	for {
 		select {
 		case e := <-s.queue:
+			s.pending.Add(-int64(len(*e.line)))
 			s.add(b, e)
 		default:
 			s.push(b)
