@@ -470,32 +470,41 @@ func TestKeyFlood(t *testing.T) {
 	}
 }
 
-// BenchmarkServeHTTPHit is the whole handler on an existing key with
-// 100,000 live keys, from parallel goroutines.
+// BenchmarkServeHTTPHit is the whole handler on existing keys with 100,000
+// live keys, from parallel goroutines, each on its own scattered keys.
 func BenchmarkServeHTTPHit(b *testing.B) {
 	ctx, _ := newContext(b)
 	h := provision(b, &ctx, &Throttle{Zone: "b_hit", Rate: "1000000r/s", Burst: 1000, MaxKeys: 200_000})
 	const live = 100_000
-	reqs := make([]*http.Request, 256)
-	for i := range reqs {
-		reqs[i] = request(fmt.Sprintf("10.%d.%d.%d", i>>16, (i>>8)&255, i&255))
-	}
+	ip := func(i int) string { return fmt.Sprintf("10.%d.%d.%d", i>>16, (i>>8)&255, i&255) }
 	w := &nopWriter{h: make(http.Header)}
 	for i := range live {
-		r := request(fmt.Sprintf("10.%d.%d.%d", i>>16, (i>>8)&255, i&255))
-		h.ServeHTTP(w, r, okHandler)
+		h.ServeHTTP(w, request(ip(i)), okHandler)
 	}
+	const perWorker = 4096
+	var worker sync.Mutex
+	next := 0
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
+		worker.Lock()
+		reqs := make([]*http.Request, perWorker)
+		for i := range reqs {
+			reqs[i] = request(ip((next*perWorker + i*7919) % live))
+		}
+		next++
+		worker.Unlock()
 		w := &nopWriter{h: make(http.Header)}
 		i := 0
 		for pb.Next() {
-			if err := h.ServeHTTP(w, reqs[i&255], okHandler); err != nil {
+			if err := h.ServeHTTP(w, reqs[i%perWorker], okHandler); err != nil {
 				b.Error(err)
 				return
 			}
 			i++
 		}
 	})
+	if n := h.zone.mem.Len(); n != live {
+		b.Fatalf("zone holds %d keys, want %d", n, live)
+	}
 }
