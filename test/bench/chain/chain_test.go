@@ -33,7 +33,7 @@ var features = []struct {
 }
 
 // caddyfile is a site whose route holds the given directives, then
-// `respond`; with accessLog, a JSON access log to the discard writer.
+// `respond`; with accessLog, a JSON access log written to /dev/null.
 func caddyfile(storage string, accessLog bool, directives ...string) string {
 	var b strings.Builder
 	b.WriteString("{\n\tadmin off\n\tauto_https off\n\tpersist_config off\n")
@@ -41,7 +41,8 @@ func caddyfile(storage string, accessLog bool, directives ...string) string {
 	b.WriteString("\tservers {\n\t\ttrusted_proxies static 127.0.0.1/32\n\t\tclient_ip_headers X-Forwarded-For\n\t}\n}\n\n")
 	b.WriteString("http://127.0.0.1:" + sitePort + " {\n\tbind 127.0.0.1\n")
 	if accessLog {
-		b.WriteString("\tlog discard {\n\t\toutput discard\n\t\tformat json\n\t}\n")
+		// Not the discard writer: Caddy skips encoding for it.
+		b.WriteString("\tlog {\n\t\toutput file /dev/null {\n\t\t\troll_disabled\n\t\t}\n\t\tformat json\n\t}\n")
 	}
 	b.WriteString("\troute {\n")
 	for _, d := range directives {

@@ -41,19 +41,22 @@ func TestFrontdoorConfigs(t *testing.T) {
 		name     string
 		full     bool
 		tuned    bool
+		log      string
 		handlers []string // handler names the adapted JSON must hold
+		writer   string   // log writer the adapted JSON must hold
 	}{
-		{"bare", false, true, []string{"reverse_proxy"}},
-		{"bare untuned", false, false, []string{"reverse_proxy"}},
-		{"all features", true, true, append(presentHandlers(has), "reverse_proxy", "subroute")},
-		{"all features untuned", true, false, append(presentHandlers(has), "reverse_proxy", "subroute")},
+		{"bare", false, true, "", []string{"reverse_proxy"}, ""},
+		{"bare untuned", false, false, "", []string{"reverse_proxy"}, ""},
+		{"all features", true, true, lokiOr(has), append(presentHandlers(has), "reverse_proxy", "subroute"), writerOf(lokiOr(has))},
+		{"all features, log to /dev/null", true, true, "devnull", append(presentHandlers(has), "reverse_proxy", "subroute"), "file"},
+		{"all features untuned", true, false, lokiOr(has), append(presentHandlers(has), "reverse_proxy", "subroute"), writerOf(lokiOr(has))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			path, err := renderTemplate(configDir, "frontdoor.Caddyfile", dir, "test.Caddyfile", map[string]any{
 				"Admin": 19799, "Port": 19798, "Upstream": 19797, "Dir": dir,
-				"Full": tt.full, "Has": has, "LokiPort": 19796, "Tuned": tt.tuned,
+				"Full": tt.full, "Has": has, "LokiPort": 19796, "Tuned": tt.tuned, "Log": tt.log,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -74,6 +77,9 @@ func TestFrontdoorConfigs(t *testing.T) {
 					t.Errorf("adapted config has no %s handler:\n%s", h, adapted)
 				}
 			}
+			if tt.writer != "" && !strings.Contains(string(adapted), `"output":"`+tt.writer+`"`) {
+				t.Errorf("adapted config has no %s log writer:\n%s", tt.writer, adapted)
+			}
 			if tt.tuned != strings.Contains(string(adapted), `"max_idle_conns_per_host":1024`) {
 				t.Errorf("tuned=%v, but the upstream keep-alive setting says otherwise:\n%s", tt.tuned, adapted)
 			}
@@ -86,6 +92,22 @@ func TestFrontdoorConfigs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lokiOr is the access log (b) uses: Loki when the build has the writer.
+func lokiOr(has map[string]bool) string {
+	if has["loki"] {
+		return "loki"
+	}
+	return "devnull"
+}
+
+// writerOf is the log writer module name of a template Log value.
+func writerOf(log string) string {
+	if log == "loki" {
+		return "loki"
+	}
+	return "file"
 }
 
 func presentHandlers(has map[string]bool) []string {

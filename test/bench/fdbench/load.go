@@ -122,7 +122,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	// Ports.
 	port := func(i int) int { return o.BasePort + i }
 	upstreamPort, lokiPort, lokiGRPC, deadPort := port(1), port(2), port(3), port(4)
-	aPort, bPort, bDownPort, cPort, bExactPort := port(10), port(11), port(12), port(13), port(14)
+	aPort, bPort, bDownPort, cPort, bExactPort, bDevNullPort := port(10), port(11), port(12), port(13), port(14), port(15)
 
 	// The country database nginx reads: the one frontdoor embeds.
 	db := filepath.Join(dir, "country.mmdb")
@@ -178,11 +178,11 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	}
 
 	// frontdoor (a), (b), (b) with Loki unreachable.
-	fd := func(key, label string, sitePort, adminPort int, full bool, lokiAt int, env ...string) (*target, error) {
+	fd := func(key, label string, sitePort, adminPort int, full bool, log string, lokiAt int, env ...string) (*target, error) {
 		data := map[string]any{
 			"Admin": adminPort, "Port": sitePort, "Upstream": upstreamPort,
 			"Dir": filepath.Join(dir, key), "Full": full, "Has": has,
-			"LokiPort": lokiAt, "Tuned": !o.Untuned,
+			"Log": log, "LokiPort": lokiAt, "Tuned": !o.Untuned,
 		}
 		conf, err := renderTemplate(configDir, "frontdoor.Caddyfile", dir, key+".Caddyfile", data)
 		if err != nil {
@@ -197,26 +197,34 @@ func runLoad(ctx context.Context, o loadOptions) error {
 		return &target{Key: key, Label: label, URL: fmt.Sprintf("http://127.0.0.1:%d/", sitePort),
 			Admin: fmt.Sprintf("127.0.0.1:%d", adminPort), proc: p}, nil
 	}
-	ta, err := fd("a", "(a) frontdoor, bare reverse_proxy", aPort, o.AdminBasePort, false, lokiPort)
+	bLog := "devnull"
+	if has["loki"] {
+		bLog = "loki"
+	}
+	ta, err := fd("a", "(a) frontdoor, bare reverse_proxy", aPort, o.AdminBasePort, false, "", lokiPort)
 	if err != nil {
 		return err
 	}
-	tb, err := fd("b", "(b) frontdoor, all features", bPort, o.AdminBasePort+1, true, lokiPort)
+	tb, err := fd("b", "(b) frontdoor, all features, log to Loki", bPort, o.AdminBasePort+1, true, bLog, lokiPort)
 	if err != nil {
 		return err
 	}
 	var tbDown *target
 	if has["loki"] {
-		if tbDown, err = fd("b_loki_down", "(b) with Loki unreachable", bDownPort, o.AdminBasePort+2, true, deadPort); err != nil {
+		if tbDown, err = fd("b_loki_down", "(b) with Loki unreachable", bDownPort, o.AdminBasePort+2, true, "loki", deadPort); err != nil {
 			return err
 		}
+	}
+	tbDevNull, err := fd("b_devnull", "(b) with the log encoded to /dev/null", bDevNullPort, o.AdminBasePort+4, true, "devnull", lokiPort)
+	if err != nil {
+		return err
 	}
 
 	// (b) again, recording every allocation in its heap profile (too slow
 	// to measure throughput, exact for allocations per request).
 	var tbExact *target
 	if o.ProfileDuration > 0 {
-		if tbExact, err = fd("b_exact", "(b), every allocation profiled", bExactPort, o.AdminBasePort+3, true, lokiPort, "GODEBUG=memprofilerate=1"); err != nil {
+		if tbExact, err = fd("b_exact", "(b), every allocation profiled", bExactPort, o.AdminBasePort+3, true, bLog, lokiPort, "GODEBUG=memprofilerate=1"); err != nil {
 			return err
 		}
 	}
@@ -241,7 +249,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	if err := waitHTTP(ctx, upstream, tu.URL, h, 20*time.Second); err != nil {
 		return err
 	}
-	for _, t := range []*target{ta, tb, tbDown, tc, tbExact} {
+	for _, t := range []*target{ta, tb, tbDown, tbDevNull, tc, tbExact} {
 		if t == nil {
 			continue
 		}
@@ -255,9 +263,9 @@ func runLoad(ctx context.Context, o loadOptions) error {
 			return err
 		}
 	} else {
-		rep.Notes = append(rep.Notes, "no Loki writer in the binary: (b) logs JSON to the discard writer only, and the Loki-unreachable run is skipped")
+		rep.Notes = append(rep.Notes, "no Loki writer in the binary: (b) logs JSON to /dev/null, and the Loki-unreachable run is skipped")
 	}
-	rep.Targets = []*target{ta, tb, tc}
+	rep.Targets = []*target{ta, tb, tc, tbDevNull}
 	if tbDown != nil {
 		rep.Targets = append(rep.Targets, tbDown)
 	}

@@ -141,6 +141,8 @@ func (r *loadReport) markdown() string {
 		{"(b)/(c) throughput", "b", "c"},
 		{"(a)/(c) throughput", "a", "c"},
 		{"(b) Loki unreachable / Loki up", "b_loki_down", "b"},
+		{"(b) log to /dev/null / log to Loki", "b_devnull", "b"},
+		{"(b) log to /dev/null / (a)", "b_devnull", "a"},
 	} {
 		med, per := r.ratio(p[1], p[2])
 		if len(per) == 0 {
