@@ -2,10 +2,11 @@
 # frontdoor's benchmarks, run by `make bench` (after `make build` and the
 # test dependencies):
 #   1. the load benchmark: nginx upstream; frontdoor bare (a) and with every
-#      feature (b); nginx with geoip2 (c); wrk rounds alternating the targets,
-#      a fixed-rate open-loop run, a run with Loki unreachable, and a CPU and
-#      allocation profile of (b);
-#   2. the microbenchmarks of the per-request packages, in one table.
+#      feature (b), also with Loki unreachable and with its log to /dev/null;
+#      nginx with geoip2 (c); wrk rounds alternating the targets, a
+#      fixed-rate open-loop run, and CPU and allocation profiles of (b);
+#   2. the microbenchmarks of the per-request packages and of the in-process
+#      handler chain (test/bench/chain), in one table.
 # Reports go to stdout and test/bench/results/. Everything stays on loopback
 # (ports 19700-19799).
 #
@@ -14,7 +15,7 @@
 #   BENCH_RATE=2000 BENCH_RATE_DURATION=10s BENCH_RATE_ROUNDS=3
 #   BENCH_PROFILE=10s (0 = none)  BENCH_BENCHTIME=1s
 #   BENCH_LOAD=1 BENCH_MICRO=1 (0 skips a part)
-#   BENCH_FLAGS="..." (more fdbench load flags, e.g. -untuned)
+#   BENCH_FLAGS="..." (more fdbench load flags, e.g. -untuned, -gogc 200)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

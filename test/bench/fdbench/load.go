@@ -190,6 +190,9 @@ func runLoad(ctx context.Context, o loadOptions) error {
 		}
 		cmd := exec.Command(bin, "run", "--config", conf, "--adapter", "caddyfile")
 		cmd.Env = append(os.Environ(), env...)
+		if o.GOGC != "" {
+			cmd.Env = append(cmd.Env, "GOGC="+o.GOGC)
+		}
 		p, err := start("frontdoor-"+key, cmd)
 		if err != nil {
 			return nil, err

@@ -1,9 +1,10 @@
 // Command fdbench is frontdoor's load benchmark: `make bench` runs it
 // through test/bench/run.sh.
 //
-//	fdbench load   # nginx upstream; frontdoor bare (a) and all features (b);
-//	               # nginx with geoip2 (c); wrk rounds, a fixed-rate run,
-//	               # a Loki-unreachable run, and a profile of (b)
+//	fdbench load   # nginx upstream; frontdoor bare (a) and all features (b),
+//	               # (b) with Loki unreachable and with its log to /dev/null;
+//	               # nginx with geoip2 (c); wrk rounds, a fixed-rate run, and
+//	               # CPU and allocation profiles of (b)
 //	fdbench micro  # go test -bench over the per-request packages, one table
 //
 // Everything listens on loopback ports 19700-19799. Figures are printed as
@@ -62,6 +63,7 @@ type loadOptions struct {
 	ProfileTarget           string
 	ProxyWorkers            int
 	Untuned                 bool
+	GOGC                    string
 	BasePort, AdminBasePort int
 }
 
@@ -83,6 +85,7 @@ func loadFlags(args []string) loadOptions {
 	fs.StringVar(&o.ProfileTarget, "profile-target", "b", "frontdoor target to profile: a, b or b_loki_down")
 	fs.IntVar(&o.ProxyWorkers, "nginx-workers", 2, "worker processes of the nginx proxy (c)")
 	fs.BoolVar(&o.Untuned, "untuned", false, "frontdoor with Caddy's default upstream keep-alive settings")
+	fs.StringVar(&o.GOGC, "gogc", "", "GOGC of the frontdoor processes (empty: Go's default, 100)")
 	fs.IntVar(&o.BasePort, "port", 19700, "first of the loopback ports used")
 	fs.IntVar(&o.AdminBasePort, "admin-port", 19790, "first of the frontdoor admin ports")
 	_ = fs.Parse(args)

@@ -100,6 +100,9 @@ func (r *loadReport) markdown() string {
 	if o.Untuned {
 		b.WriteString("frontdoor upstream transport: Caddy defaults (-untuned).\n")
 	}
+	if o.GOGC != "" {
+		fmt.Fprintf(&b, "frontdoor processes run with GOGC=%s.\n", o.GOGC)
+	}
 	if len(r.Missing) > 0 {
 		fmt.Fprintf(&b, "\n**(b) is incomplete**: the binary lacks %s.\n", strings.Join(r.Missing, ", "))
 	}
