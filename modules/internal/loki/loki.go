@@ -154,6 +154,8 @@ type Shipper struct {
 	closed    atomic.Bool
 	pending   atomic.Int64 // bytes of lines in the queue
 	kick      chan struct{}
+	kickBytes int64 // pending bytes that wake the shipping goroutine
+	kickLen   int   // queued lines that wake the shipping goroutine
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -188,10 +190,15 @@ func New(cfg Config) (*Shipper, error) {
 		stats:  cfg.Stats,
 		queue:  make(chan entry, cfg.Buffer),
 		kick:   make(chan struct{}, 1),
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
-		ctx:    ctx,
-		cancel: cancel,
+		// Woken at an eighth of a batch or of the queue, the goroutine
+		// keeps the queue mostly empty, so that the whole buffer absorbs
+		// a slow push.
+		kickBytes: max(int64(cfg.BatchSize/8), 1),
+		kickLen:   max(cfg.Buffer/8, 1),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
+		ctx:       ctx,
+		cancel:    cancel,
 	}
 	s.pool.New = func() any { b := make([]byte, 0, 1024); return &b }
 	go s.run()
@@ -226,7 +233,7 @@ func (s *Shipper) Write(p []byte) (int, error) {
 		s.release(buf)
 		return n, nil
 	}
-	if s.pending.Add(int64(len(line))) >= int64(s.cfg.BatchSize) && len(s.kick) == 0 {
+	if (s.pending.Add(int64(len(line))) >= s.kickBytes || len(s.queue) >= s.kickLen) && len(s.kick) == 0 {
 		select {
 		case s.kick <- struct{}{}:
 		default:
@@ -309,9 +316,9 @@ func (s *Shipper) Close() error {
 func (s *Shipper) run() {
 	defer close(s.done)
 	var b batch
-	// The goroutine wakes on a tick, or when Write has queued a batch's
-	// worth of bytes; never once per line, which would cost every request
-	// a goroutine wake-up.
+	// The goroutine wakes on a tick, or when Write has queued an eighth
+	// of a batch or of the buffer; never once per line, which would cost
+	// every request a goroutine wake-up.
 	tick := time.NewTicker(s.cfg.BatchWait)
 	defer tick.Stop()
 	for {
