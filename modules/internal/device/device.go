@@ -323,7 +323,7 @@ func wordFacts(w, prev string) flags {
 		return fLinux
 
 	case "tv", "smarttv", "smart_tv", "hbbtv", "netcast", "web0s", "googletv", "androidtv",
-		"roku", "crkey", "bravia", "philipstv", "nettv", "vidaa", "viera", "aquos", "mibox",
+		"roku", "crkey", "bravia", "philipstv", "nettv", "vidaa", "viera", "mibox", "mitv",
 		"playstation", "xbox", "nintendo":
 		return fTV
 	case "appletv", "tvos":
