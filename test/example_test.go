@@ -36,6 +36,9 @@ func loadExample(t *testing.T) string {
 	for from, to := range examplePorts {
 		cfg = strings.ReplaceAll(cfg, from, to)
 	}
+	// Keep state (maintenance switches) out of the user's Caddy storage.
+	admin := fmt.Sprintf("admin localhost:%d", adminPort)
+	cfg = strings.Replace(cfg, admin, admin+"\n\tstorage file_system "+t.TempDir(), 1)
 	return cfg
 }
 
