@@ -217,13 +217,14 @@ func (h *Throttle) Provision(ctx caddy.Context) error {
 	window := int64(math.Ceil(h.limit.FillTime().Seconds()))
 	h.policy = []string{fmt.Sprintf(`"%s";q=%d;w=%d`, h.Zone, h.limit.Burst, max(window, 1))}
 
-	h.poolKey = h.Zone + "\x00" + h.Store
-	val, _, err := zones.LoadOrNew(h.poolKey, func() (caddy.Destructor, error) {
+	poolKey := h.Zone + "\x00" + h.Store
+	val, _, err := zones.LoadOrNew(poolKey, func() (caddy.Destructor, error) {
 		return newZone(h.Zone, h.Store, h.MaxKeys)
 	})
 	if err != nil {
 		return fmt.Errorf("zone %s: %w", h.Zone, err)
 	}
+	h.poolKey = poolKey // from now on Cleanup releases it
 	h.zone = val.(*zone)
 	if h.zone.mem != nil {
 		h.zone.mem.SetMaxKeys(h.MaxKeys)
@@ -367,7 +368,7 @@ func (h *Throttle) setHeaders(hdr http.Header, remaining int, reset time.Duratio
 // storeFailed handles a request whose bucket the store could not decide on.
 func (h *Throttle) storeFailed(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, err error) error {
 	h.zone.storeErrors.Add(1)
-	h.zone.logStoreError(h.logger, err)
+	h.zone.logStoreError(h.logger, err, h.OnStoreError == "deny")
 	if h.OnStoreError == "deny" {
 		h.zone.limited.Add(1)
 		reject(w, r, http.StatusServiceUnavailable, 1, h.Zone)
@@ -430,7 +431,11 @@ const sweepInterval = 30 * time.Second
 // storeErrorLogInterval bounds how often store failures are logged.
 const storeErrorLogInterval = 10 * time.Second
 
-// zone is a set of buckets and its counters. It outlives configs.
+// zone is a set of buckets and its counters. It outlives configs, so its
+// sweeper goroutine is not tied to any config's context: it stops when the
+// last handler using the zone is cleaned up (Caddy cleans up a handler when
+// its config stops and when its provisioning fails) and the pool destructs
+// the zone.
 type zone struct {
 	name  string
 	mem   *limiter.Memory // in memory, or
@@ -474,7 +479,7 @@ func (z *zone) sweep() {
 
 // logStoreError logs err unless a store error was logged in the last
 // storeErrorLogInterval; the count of errors not logged is attached.
-func (z *zone) logStoreError(logger *zap.Logger, err error) {
+func (z *zone) logStoreError(logger *zap.Logger, err error, deny bool) {
 	now := time.Now().UnixNano()
 	last := z.lastErrLog.Load()
 	if now-last < int64(storeErrorLogInterval) || !z.lastErrLog.CompareAndSwap(last, now) {
@@ -484,8 +489,11 @@ func (z *zone) logStoreError(logger *zap.Logger, err error) {
 	if errors.Is(err, limiter.ErrStoreDown) {
 		err = fmt.Errorf("%w (it failed less than a second ago)", err)
 	}
-	logger.Error("rate-limit store failed; requests are decided without it",
-		zap.String("zone", z.name), zap.Error(err),
+	msg := "rate-limit store failed; requests pass unlimited until it answers"
+	if deny {
+		msg = "rate-limit store failed; requests get 503 until it answers"
+	}
+	logger.Error(msg, zap.String("zone", z.name), zap.Error(err),
 		zap.Uint64("errors_not_logged", z.suppressed.Swap(0)))
 }
 

@@ -305,7 +305,7 @@ func TestReloadKeepsBuckets(t *testing.T) {
 }
 
 func TestZoneConflictInOneConfig(t *testing.T) {
-	ctx, _ := newContext(t)
+	ctx, stop := newContext(t)
 	provision(t, &ctx, &Throttle{Zone: "t_conflict", Rate: "10r/s", Burst: 5})
 	provision(t, &ctx, &Throttle{Zone: "t_conflict", Rate: "10r/s", Burst: 5, Key: "{path}", DisableHeaders: true})
 	h := &Throttle{Zone: "t_conflict", Rate: "10r/s", Burst: 6}
@@ -313,6 +313,13 @@ func TestZoneConflictInOneConfig(t *testing.T) {
 	h.Cleanup()
 	if err == nil || !strings.Contains(err.Error(), "different settings") {
 		t.Fatalf("a second handler with another burst in the same config: %v, want an error", err)
+	}
+	if refs, _ := zones.References("t_conflict\x00"); refs != 2 {
+		t.Fatalf("zone references %d after the failed handler was cleaned up, want 2", refs)
+	}
+	stop()
+	if _, ok := zones.References("t_conflict\x00"); ok {
+		t.Fatal("zone still in the pool after its config stopped")
 	}
 }
 
