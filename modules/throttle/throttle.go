@@ -125,7 +125,7 @@ type Throttle struct {
 	prefixes limiter.Prefixes
 	allow    []netip.Prefix
 	keyParts []keyPart // nil: the key is the client's network
-	policy   []string  // RateLimit-Policy header value
+	policy   string    // RateLimit-Policy header value
 	zone     *zone
 	poolKey  string
 	logger   *zap.Logger
@@ -215,7 +215,7 @@ func (h *Throttle) Provision(ctx caddy.Context) error {
 	h.keyParts = parseKey(h.Key)
 
 	window := int64(math.Ceil(h.limit.FillTime().Seconds()))
-	h.policy = []string{fmt.Sprintf(`"%s";q=%d;w=%d`, h.Zone, h.limit.Burst, max(window, 1))}
+	h.policy = fmt.Sprintf(`"%s";q=%d;w=%d`, h.Zone, h.limit.Burst, max(window, 1))
 
 	poolKey := h.Zone + "\x00" + h.Store
 	val, _, err := zones.LoadOrNew(poolKey, func() (caddy.Destructor, error) {
@@ -354,7 +354,10 @@ func (h *Throttle) appendTemplateKey(dst []byte, r *http.Request, addr netip.Add
 
 // setHeaders adds the RateLimit-Policy and RateLimit headers.
 func (h *Throttle) setHeaders(hdr http.Header, remaining int, reset time.Duration) {
-	hdr["Ratelimit-Policy"] = h.policy
+	// One allocation for both value slices; each is capped so that an
+	// append by a later handler copies instead of writing into the other.
+	vals := make([]string, 2)
+	vals[0] = h.policy
 	var b [96]byte
 	v := append(b[:0], '"')
 	v = append(v, h.Zone...)
@@ -362,7 +365,9 @@ func (h *Throttle) setHeaders(hdr http.Header, remaining int, reset time.Duratio
 	v = strconv.AppendInt(v, int64(remaining), 10)
 	v = append(v, ";t="...)
 	v = strconv.AppendInt(v, int64(math.Ceil(reset.Seconds())), 10)
-	hdr["Ratelimit"] = []string{string(v)}
+	vals[1] = string(v)
+	hdr["Ratelimit-Policy"] = vals[0:1:1]
+	hdr["Ratelimit"] = vals[1:2:2]
 }
 
 // storeFailed handles a request whose bucket the store could not decide on.
