@@ -55,6 +55,9 @@ type run struct {
 	Wrk          wrkResult
 	CPUPer10k    float64 // CPU seconds of the target per 10k requests
 	AllocsPerReq float64 // Go heap allocations per request; NaN for nginx
+	// LokiCPUPer10k is Loki's CPU seconds during the run per 10k requests;
+	// NaN without Loki.
+	LokiCPUPer10k float64
 }
 
 // fixedRun is one recorded open-loop run.
@@ -292,7 +295,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 		}
 		for _, t := range order {
 			logf("round %d/%d: wrk %s", r+1, o.Rounds, t.Label)
-			res, err := measure(ctx, wrk, t, o)
+			res, err := measure(ctx, wrk, t, o, loki)
 			if err != nil {
 				return err
 			}
@@ -362,10 +365,17 @@ func runLoad(ctx context.Context, o loadOptions) error {
 
 // measure runs wrk against t and reads the target's CPU time and
 // allocations around it.
-func measure(ctx context.Context, wrk string, t *target, o loadOptions) (run, error) {
+//
+// Loki runs on the same CPUs, so its CPU time during the run is recorded
+// too: it is what the machine spent ingesting (b)'s log lines.
+func measure(ctx context.Context, wrk string, t *target, o loadOptions, loki *process) (run, error) {
 	before, err := usageOf(t.proc.pid())
 	if err != nil {
 		return run{}, err
+	}
+	var lokiBefore procUsage
+	if loki != nil {
+		lokiBefore, _ = usageOf(loki.pid())
 	}
 	var m0 uint64
 	if t.Admin != "" {
@@ -381,9 +391,14 @@ func measure(ctx context.Context, wrk string, t *target, o loadOptions) (run, er
 	if err != nil {
 		return run{}, err
 	}
-	r := run{Target: t.Key, Wrk: res, AllocsPerReq: math.NaN()}
+	r := run{Target: t.Key, Wrk: res, AllocsPerReq: math.NaN(), LokiCPUPer10k: math.NaN()}
 	if res.Requests > 0 {
 		r.CPUPer10k = (after.CPUSeconds - before.CPUSeconds) / float64(res.Requests) * 10000
+		if loki != nil {
+			if lokiAfter, err := usageOf(loki.pid()); err == nil {
+				r.LokiCPUPer10k = (lokiAfter.CPUSeconds - lokiBefore.CPUSeconds) / float64(res.Requests) * 10000
+			}
+		}
 	}
 	if t.Admin != "" {
 		m1, err := mallocs(t.Admin)

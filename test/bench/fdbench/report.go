@@ -116,27 +116,29 @@ func (r *loadReport) markdown() string {
 	}
 
 	b.WriteString("\n## Throughput at fixed connections (wrk)\n\n")
-	b.WriteString("| target | req/s | p50 | p99 | CPU s / 10k req | allocs / req | peak RSS | non-2xx, socket errors |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| target | req/s | p50 | p99 | CPU s / 10k req | allocs / req | peak RSS | non-2xx, socket errors | Loki's CPU s / 10k req |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, t := range r.Targets {
 		runs := r.runsOf(t.Key)
-		var rps, cpu, allocs []float64
+		var rps, cpu, allocs, lokiCPU []float64
 		var p50, p99 []time.Duration
 		var bad int64
 		for _, x := range runs {
 			rps = append(rps, x.Wrk.RPS)
 			cpu = append(cpu, x.CPUPer10k)
 			allocs = append(allocs, x.AllocsPerReq)
+			lokiCPU = append(lokiCPU, x.LokiCPUPer10k)
 			p50 = append(p50, x.Wrk.P50)
 			p99 = append(p99, x.Wrk.P99)
 			bad += x.Wrk.Non2xx3xx + x.Wrk.SocketErrors
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %d |\n", t.Label,
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %d | %s |\n", t.Label,
 			fmtFloat(median(rps), 0), fmtDur(medianDuration(p50)), fmtDur(medianDuration(p99)),
 			fmtFloat(median(cpu), 3), fmtFloat(median(allocs), 1),
-			fmt.Sprintf("%.1f MiB", float64(r.PeakRSS[t.Key])/1024), bad)
+			fmt.Sprintf("%.1f MiB", float64(r.PeakRSS[t.Key])/1024), bad, fmtFloat(median(lokiCPU), 3))
 	}
 
+	b.WriteString("\nLoki runs on the same CPUs as the gateway under test; its CPU time is shown for every run (it idles except for (b)).\n")
 	b.WriteString("\n## Ratios (median of the per-round ratios)\n\n")
 	b.WriteString("| ratio | median | per round |\n|---|---:|---|\n")
 	for _, p := range [][3]string{
