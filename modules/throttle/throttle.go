@@ -327,7 +327,7 @@ func (h *Throttle) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyh
 	if !h.DisableHeaders {
 		h.setHeaders(w.Header(), 0, time.Duration(retry)*time.Second)
 	}
-	reject(w, r, h.StatusCode, retry, h.Zone)
+	reject(w, r, h.StatusCode, retry, h.Zone, "too many requests")
 	return nil
 }
 
@@ -376,7 +376,7 @@ func (h *Throttle) storeFailed(w http.ResponseWriter, r *http.Request, next cadd
 	h.zone.logStoreError(h.logger, err, h.OnStoreError == "deny")
 	if h.OnStoreError == "deny" {
 		h.zone.limited.Add(1)
-		reject(w, r, http.StatusServiceUnavailable, 1, h.Zone)
+		reject(w, r, http.StatusServiceUnavailable, 1, h.Zone, "rate limiter unavailable")
 		return nil
 	}
 	h.zone.allowed.Add(1)
@@ -389,14 +389,10 @@ func wholeSeconds(d time.Duration) int64 {
 }
 
 // reject writes a rejection: JSON when the client accepts JSON, else text.
-func reject(w http.ResponseWriter, r *http.Request, status int, retry int64, zone string) {
+func reject(w http.ResponseWriter, r *http.Request, status int, retry int64, zone, msg string) {
 	hdr := w.Header()
 	hdr.Set("Retry-After", strconv.FormatInt(retry, 10))
 	hdr.Set("Cache-Control", "no-store")
-	msg := "too many requests"
-	if status == http.StatusServiceUnavailable && zone != "" {
-		msg = "rate limiter unavailable"
-	}
 	if acceptsJSON(r) {
 		hdr.Set("Content-Type", "application/json")
 		w.WriteHeader(status)

@@ -163,7 +163,7 @@ func TestRejectionBody(t *testing.T) {
 			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
 				t.Fatalf("body %q: %v", w.Body.String(), err)
 			}
-			if body.Zone != "t_body" || fmt.Sprint(body.RetryAfter) != ra || body.Error == "" {
+			if body.Zone != "t_body" || fmt.Sprint(body.RetryAfter) != ra || body.Error != "too many requests" {
 				t.Fatalf("body %+v, Retry-After %s", body, ra)
 			}
 		})
@@ -374,6 +374,9 @@ func TestStoreDown(t *testing.T) {
 				}
 				if w.Code != want {
 					t.Fatalf("request %d: %d, want %d", i, w.Code, want)
+				}
+				if mode == "deny" && (w.Header().Get("Retry-After") != "1" || !strings.Contains(w.Body.String(), "rate limiter unavailable")) {
+					t.Fatalf("request %d: Retry-After %q, body %q", i, w.Header().Get("Retry-After"), w.Body.String())
 				}
 				if el := time.Since(start); el > 150*time.Millisecond {
 					t.Fatalf("request %d took %v", i, el)
