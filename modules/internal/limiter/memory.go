@@ -74,12 +74,28 @@ func NewMemory(maxKeys int) *Memory {
 	return m
 }
 
-// SetMaxKeys changes the cap. A lower cap takes effect as keys are inserted.
+// SetMaxKeys changes the cap; buckets over a lower cap are evicted at once.
 func (m *Memory) SetMaxKeys(n int) {
 	if n <= 0 {
 		n = DefaultMaxKeys
 	}
 	m.maxKeys.Store(int64(n))
+	for m.size.Load() > int64(n) {
+		evicted := false
+		for i := range m.shards {
+			s := &m.shards[i]
+			s.mu.Lock()
+			if m.size.Load() > int64(n) && s.evict() {
+				m.size.Add(-1)
+				m.evictions.Add(1)
+				evicted = true
+			}
+			s.mu.Unlock()
+		}
+		if !evicted {
+			return
+		}
+	}
 }
 
 // MaxKeys returns the cap.

@@ -84,6 +84,10 @@ func TestMemoryCapAndEvictions(t *testing.T) {
 			if m.Len() != maxKeys {
 				t.Fatalf("Len = %d, want close to the cap %d", m.Len(), maxKeys)
 			}
+			m.SetMaxKeys(max(maxKeys/2, 1))
+			if m.Len() != max(maxKeys/2, 1) || m.Evictions() != uint64(n-m.Len()) {
+				t.Fatalf("after lowering the cap to %d: Len %d, Evictions %d", max(maxKeys/2, 1), m.Len(), m.Evictions())
+			}
 		})
 	}
 }
