@@ -122,7 +122,9 @@ func (s *Redis) Allow(ctx context.Context, key []byte, l Limit, timeout time.Dur
 	if timeout <= 0 {
 		timeout = DefaultStoreTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	// A client that goes away must not make the store look down to
+	// everyone: only the timeout ends the call.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	interval := strconv.FormatFloat(float64(l.Interval())/float64(time.Microsecond), 'f', 3, 64)
 	res, err := gcra.Run(ctx, s.client, []string{s.prefix + string(key)}, interval, l.Burst).Int64Slice()

@@ -237,3 +237,18 @@ func TestRedisOneRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestRedisCanceledCallerIsNotAFailure checks that a request whose client
+// went away does not mark the store as down for everyone.
+func TestRedisCanceledCallerIsNotAFailure(t *testing.T) {
+	srv := harness.Redis(t)
+	s := newTestRedis(t, srv.Addr)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Allow(ctx, []byte("k"), perSec(1, 5), time.Second); err != nil {
+		t.Fatalf("canceled caller: %v", err)
+	}
+	if d, err := s.Allow(context.Background(), []byte("k"), perSec(1, 5), time.Second); err != nil || d.Remaining != 3 {
+		t.Fatalf("next caller: %+v, %v; want a decision with 3 left", d, err)
+	}
+}
