@@ -345,12 +345,14 @@ func TestRealLoki(t *testing.T) {
 			}
 		}
 		// A writer that waited on Loki would hold requests for seconds
-		// (connect retries, the 10 s push timeout): throughput would
-		// collapse and the Loki site would be far slower than the control
-		// site. The throughput bound is loose because the machine running
-		// the tests is shared; the latency comparison is within one run.
+		// (connect retries, the 10 s push timeout): the Loki site would be
+		// far slower than the control site in the same run, and throughput
+		// would collapse. The throughput bound only catches a collapse:
+		// between runs, other work on a shared machine moves it by 2-4x
+		// (for both sites alike), so the within-run comparison is the
+		// measurement.
 		for _, r := range []loadResult{stopped, hanging} {
-			if r.rps < 0.4*up.rps {
+			if r.rps < 0.2*up.rps {
 				t.Fatalf("throughput with Loki down %.0f req/s, with Loki up %.0f req/s: want the same within noise", r.rps, up.rps)
 			}
 		}
