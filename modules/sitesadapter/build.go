@@ -83,7 +83,10 @@ func adapt(file string, body []byte) ([]byte, []caddyconfig.Warning, error) {
 	t := &tree{files: make(map[*yaml.Node]string), errs: errs}
 	g, defNode, entries := load(t, file, body)
 	if g == nil {
-		return nil, nil, errs.err()
+		if err := errs.err(); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, fmt.Errorf("the catalog is not a mapping with a sites: key")
 	}
 
 	b := &builder{
@@ -794,6 +797,13 @@ func (b *builder) config() *caddy.Config {
 		ipHeaders = append(ipHeaders, h.v)
 	}
 
+	handover := g.ReloadHandover == nil || *g.ReloadHandover
+	if handover && !moduleRegistered("caddy.listeners.idle_drain") {
+		handover = false
+		if g.ReloadHandover != nil {
+			requireModule(errs, g.At, "reload_handover", "caddy.listeners.idle_drain")
+		}
+	}
 	for _, key := range b.serverOrder {
 		s := b.servers[key]
 		srv := &caddyhttp.Server{
@@ -809,6 +819,9 @@ func (b *builder) config() *caddy.Config {
 		}
 		if s.tlsOff {
 			srv.AutoHTTPS = &caddyhttp.AutoHTTPSConfig{Disabled: true}
+			if handover {
+				srv.ListenerWrappersRaw = []json.RawMessage{json.RawMessage(`{"wrapper":"idle_drain"}`)}
+			}
 		}
 		if len(s.logged) > 0 || s.defaultLog != "" {
 			srv.Logs = &caddyhttp.ServerLogConfig{

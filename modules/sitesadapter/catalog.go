@@ -48,6 +48,10 @@ type globals struct {
 	// GracePeriod is how long a reload or stop waits for requests in
 	// flight before closing their connections (default: forever).
 	GracePeriod str `yaml:"grace_period"`
+	// ReloadHandover hands the keep-alive connections of plain-HTTP
+	// servers to the new config on a reload, instead of closing them
+	// (listener wrapper idle_drain). Default: on.
+	ReloadHandover *bool `yaml:"reload_handover"`
 	// Metrics serves Prometheus metrics at /metrics on its own address.
 	Metrics *metricsConfig `yaml:"metrics"`
 	// GeoIP configures the geoip app (default: the embedded database).
@@ -242,12 +246,13 @@ func load(t *tree, file string, body []byte) (*globals, *yaml.Node, []siteEntry)
 		t.errs.add(at{file: file}, "the catalog is empty: it needs a sites: mapping")
 		return nil, nil, nil
 	}
+	if r := resolve(root); r == nil || r.Kind != yaml.MappingNode {
+		t.errs.add(t.at(root), "the catalog must be a mapping with a sites: key, got %s", describe(root))
+		return nil, nil, nil
+	}
 	root = t.scalarShorthand(root, "metrics", "listen")
 	g := new(globals)
 	t.decode(root, reflect.ValueOf(g).Elem(), "catalog")
-	if resolve(root).Kind != yaml.MappingNode {
-		return nil, nil, nil
-	}
 
 	var entries []siteEntry
 	seen := make(map[string]at)

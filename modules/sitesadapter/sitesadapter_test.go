@@ -25,6 +25,7 @@ var frontdoorModules = []string{
 	"http.handlers.maintenance",
 	"caddy.logging.writers.loki",
 	"geoip",
+	"caddy.listeners.idle_drain",
 }
 
 type standIn struct{ id string }

@@ -494,6 +494,10 @@ func (t *tree) decodeStruct(n *yaml.Node, v reflect.Value, what string) {
 }
 
 func describe(n *yaml.Node) string {
+	n = resolve(n)
+	if n == nil {
+		return "nothing"
+	}
 	if n.Kind == yaml.ScalarNode {
 		return strconv.Quote(n.Value)
 	}

@@ -1,0 +1,418 @@
+// Package idledrain is the listener wrapper caddy.listeners.idle_drain: on
+// a config reload, the plain-HTTP keep-alive connections of the old server
+// are handed to the new one instead of being cut.
+//
+// On a reload Caddy starts the new server on the same address, then shuts
+// the old one down, which closes its idle keep-alive connections at once.
+// A client may be sending its next request on such a connection at that
+// very moment: the request is lost and the client sees a read error.
+// Browsers and Go's net/http retry an idempotent request once in that case;
+// wrk, many HTTP libraries, and proxies in front of the gateway do not, and
+// a POST is never retried. A request that the old server read just after
+// its shutdown began is dropped the same way (net/http serves no request
+// once shutting down).
+//
+// With this wrapper, when the shutting-down server closes a connection
+// that waits for its next request, or that holds a request it did not
+// answer, the connection is handed to the newest server on the same
+// address, with the bytes of that request replayed, as if the client had
+// just connected: the request is answered by the new config, and the
+// connection stays alive. Connections closed in any other situation (after
+// a response with Connection: close, on timeouts, on errors), and all
+// connections when no newer server listens on the address (a stop, or a
+// reload that removed the address), are closed as before.
+//
+// It applies to plain HTTP/1: with TLS the session cannot move between
+// servers (HTTP/2 clients get a graceful GOAWAY anyway). Pipelined requests
+// already buffered behind an answered one are not replayed.
+package idledrain
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+)
+
+func init() {
+	caddy.RegisterModule(Wrapper{})
+}
+
+// Wrapper hands the idle keep-alive connections of a shutting-down server
+// to its successor on the same address. Use it on plain-HTTP servers; it
+// has no options.
+type Wrapper struct{}
+
+// CaddyModule returns the Caddy module information.
+func (Wrapper) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "caddy.listeners.idle_drain",
+		New: func() caddy.Module { return new(Wrapper) },
+	}
+}
+
+// WrapListener wraps ln.
+func (w *Wrapper) WrapListener(ln net.Listener) net.Listener {
+	return newListener(ln)
+}
+
+// UnmarshalCaddyfile sets up the wrapper from Caddyfile tokens:
+//
+//	idle_drain
+func (w *Wrapper) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // consume wrapper name
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	return nil
+}
+
+// hubs joins the generations of wrapped listeners on one address (the old
+// config's and the new one's during a reload), keyed by address.
+var hubs = caddy.NewUsagePool()
+
+type hub struct {
+	mu        sync.Mutex
+	listeners []*listener // oldest first
+}
+
+func (h *hub) Destruct() error { return nil }
+
+// successor returns the newest listener on the address that is not
+// shutting down, or nil.
+func (h *hub) successor() *listener {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := len(h.listeners) - 1; i >= 0; i-- {
+		if l := h.listeners[i]; !l.closing.Load() {
+			return l
+		}
+	}
+	return nil
+}
+
+func (h *hub) remove(l *listener) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, x := range h.listeners {
+		if x == l {
+			h.listeners = append(h.listeners[:i], h.listeners[i+1:]...)
+			return
+		}
+	}
+}
+
+type listener struct {
+	net.Listener
+	key string
+	hub *hub
+
+	closing  atomic.Bool
+	closed   atomic.Int64 // when Close was called, in Unix nanoseconds
+	accepted chan acceptResult
+	handed   chan net.Conn // connections handed over by an older generation
+	done     chan struct{}
+	once     sync.Once
+}
+
+type acceptResult struct {
+	c   net.Conn
+	err error
+}
+
+func newListener(ln net.Listener) *listener {
+	l := &listener{
+		Listener: ln,
+		key:      ln.Addr().Network() + "/" + ln.Addr().String(),
+		accepted: make(chan acceptResult),
+		handed:   make(chan net.Conn, 256),
+		done:     make(chan struct{}),
+	}
+	v, _, _ := hubs.LoadOrNew(l.key, func() (caddy.Destructor, error) { return new(hub), nil })
+	l.hub = v.(*hub)
+	l.hub.mu.Lock()
+	l.hub.listeners = append(l.hub.listeners, l)
+	l.hub.mu.Unlock()
+	go l.pump()
+	return l
+}
+
+// pump accepts from the socket until the listener closes.
+func (l *listener) pump() {
+	for {
+		c, err := l.Listener.Accept()
+		select {
+		case l.accepted <- acceptResult{c, err}:
+		case <-l.done:
+			if c != nil {
+				l.pass(c)
+			}
+			return
+		}
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return
+		}
+	}
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	select {
+	case r := <-l.accepted:
+		if r.err != nil {
+			return nil, r.err
+		}
+		return &conn{Conn: r.c, l: l}, nil
+	case c := <-l.handed:
+		return &conn{Conn: c, l: l}, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// Close is called first when the server shuts down, before it closes its
+// idle connections.
+func (l *listener) Close() error {
+	l.closed.CompareAndSwap(0, time.Now().UnixNano())
+	l.closing.Store(true)
+	l.once.Do(func() {
+		close(l.done)
+		l.hub.remove(l)
+		_, _ = hubs.Delete(l.key)
+		// Connections handed to this generation but not accepted yet go on.
+		for {
+			select {
+			case c := <-l.handed:
+				l.pass(c)
+				continue
+			default:
+			}
+			break
+		}
+	})
+	return l.Listener.Close()
+}
+
+func (l *listener) closedAt() time.Time { return time.Unix(0, l.closed.Load()) }
+
+// pass hands c to the newest live generation on the same address, or
+// closes it when there is none (the server stops for good).
+func (l *listener) pass(c net.Conn) {
+	if next := l.hub.successor(); next != nil && next != l {
+		select {
+		case next.handed <- c:
+			return
+		default:
+		}
+	}
+	c.Close()
+}
+
+type conn struct {
+	net.Conn
+	l *listener
+
+	mu        sync.Mutex
+	cond      *sync.Cond
+	reading   int    // reads in progress
+	unread    []byte // bytes read since the last write: an unanswered request
+	responded bool   // a response was written since the last request bytes
+	closeSent bool   // the last response said Connection: close
+	legacy    bool   // the last request was HTTP/1.0
+	upgraded  bool   // the connection switched protocols (WebSocket)
+	handed    bool   // the connection was handed to a newer generation
+}
+
+var errHandedOver = &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+
+var (
+	connectionClose = []byte("\r\nConnection: close\r\n")
+	http10          = []byte(" HTTP/1.0\r\n")
+)
+
+func (c *conn) Read(b []byte) (int, error) {
+	c.mu.Lock()
+	if c.handed {
+		c.mu.Unlock()
+		return 0, errHandedOver
+	}
+	c.reading++
+	c.mu.Unlock()
+
+	n, err := c.Conn.Read(b)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reading--
+	if c.cond != nil {
+		c.cond.Broadcast()
+	}
+	if n > 0 {
+		c.responded = false
+		if len(c.unread)+n <= maxUnread {
+			c.unread = append(c.unread, b[:n]...)
+		} else {
+			c.unread = append(c.unread[:0], '!') // too long to replay
+		}
+		c.legacy = bytes.Contains(c.unread, http10)
+	}
+	if c.handed {
+		// The bytes are replayed to the new generation, not served here.
+		return 0, errHandedOver
+	}
+	return n, err
+}
+
+func (c *conn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	if c.handed {
+		c.mu.Unlock()
+		return 0, net.ErrClosed
+	}
+	c.unread = c.unread[:0]
+	if bytes.HasPrefix(b, []byte("HTTP/1.")) && len(b) > 12 {
+		// A response header starts here (net/http writes it first).
+		head := b
+		if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
+			head = b[:i+2]
+		}
+		c.responded = true
+		c.closeSent = bytes.Contains(head, connectionClose)
+		c.upgraded = c.upgraded || bytes.HasPrefix(b[9:], []byte("101"))
+	}
+	c.mu.Unlock()
+	return c.Conn.Write(b)
+}
+
+// dropWindow is how soon after the shutdown began a dropped request may be
+// replayed.
+const dropWindow = time.Second
+
+// maxUnread bounds the bytes kept for a replay; a longer unanswered request
+// is not handed over.
+const maxUnread = 64 << 10
+
+// Close closes the connection, except while the server shuts down when
+// the connection waits for, or holds, a request that was not answered: then
+// the connection, with those bytes, is handed to the new generation's
+// server on the same address, as if the client had just connected.
+func (c *conn) Close() error {
+	c.mu.Lock()
+	if c.handed {
+		c.mu.Unlock()
+		return nil
+	}
+	if !c.l.closing.Load() || c.upgraded || !c.handOverable() {
+		c.mu.Unlock()
+		return c.Conn.Close()
+	}
+	c.handed = true
+	c.mu.Unlock()
+
+	// Wake a read blocked on the socket, then hand over once it returned.
+	_ = c.Conn.SetReadDeadline(time.Now())
+	go c.handOver()
+	return nil
+}
+
+// handOverable tells the closes of a shutting-down server that would cut a
+// keep-alive client from the others. c.mu is held.
+func (c *conn) handOverable() bool {
+	switch {
+	case len(c.unread) == 0 && c.reading > 0:
+		// Waiting for the next request.
+		return true
+	case len(c.unread) == 0 && c.responded:
+		// Just answered and about to wait for the next request, unless the
+		// answer ended the connection.
+		return !c.closeSent && !c.legacy
+	case c.reading == 0 && looksLikeRequest(c.unread):
+		// A request read and dropped because the shutdown began, which the
+		// server does at once. A request still being handled when the
+		// grace period ends (a late close) is never replayed.
+		return time.Since(c.l.closedAt()) < dropWindow
+	}
+	return false
+}
+
+func (c *conn) handOver() {
+	c.mu.Lock()
+	if c.cond == nil {
+		c.cond = sync.NewCond(&c.mu)
+	}
+	for c.reading > 0 {
+		c.cond.Wait()
+	}
+	replay := append([]byte(nil), c.unread...)
+	c.mu.Unlock()
+
+	if err := c.Conn.SetReadDeadline(time.Time{}); err != nil {
+		c.Conn.Close()
+		return
+	}
+	var next net.Conn = c.Conn
+	if len(replay) > 0 {
+		next = &replayConn{Conn: c.Conn, buf: replay}
+	}
+	c.l.pass(next)
+}
+
+// looksLikeRequest reports whether b starts like an HTTP/1 request line
+// (upper-case method, space): bytes worth replaying.
+func looksLikeRequest(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for i, ch := range b {
+		switch {
+		case ch >= 'A' && ch <= 'Z':
+		case ch == ' ' && i > 0:
+			return true
+		default:
+			return false
+		}
+		if i > 16 {
+			return false
+		}
+	}
+	return true
+}
+
+// replayConn returns buf before reading from the socket.
+type replayConn struct {
+	net.Conn
+	buf []byte
+}
+
+func (r *replayConn) Read(b []byte) (int, error) {
+	if len(r.buf) > 0 {
+		n := copy(b, r.buf)
+		r.buf = r.buf[n:]
+		return n, nil
+	}
+	return r.Conn.Read(b)
+}
+
+// CloseWrite half-closes TCP connections, which the HTTP server uses to
+// close without losing a response.
+func (c *conn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// Interface guards
+var (
+	_ caddy.ListenerWrapper = (*Wrapper)(nil)
+	_ caddyfile.Unmarshaler = (*Wrapper)(nil)
+)

@@ -1,0 +1,201 @@
+package idledrain
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sharedListener stands for the socket that Caddy's generations share on a
+// reload: closing one generation's view leaves it open.
+type sharedListener struct{ net.Listener }
+
+func (sharedListener) Close() error { return nil }
+
+func server(t *testing.T, ln net.Listener, name string) *http.Server {
+	t.Helper()
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, name+" "+r.URL.Path)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// client is one keep-alive connection written by hand, so that the test
+// decides exactly when the next request is sent.
+type client struct {
+	t  *testing.T
+	c  net.Conn
+	br *bufio.Reader
+}
+
+func dial(t *testing.T, addr string) *client {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &client{t: t, c: c, br: bufio.NewReader(c)}
+}
+
+func (c *client) get(path string) (body string, closed bool, err error) {
+	c.c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c.c, "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		return "", false, err
+	}
+	resp, err := http.ReadResponse(c.br, nil)
+	if err != nil {
+		return "", false, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return string(b), resp.Close, err
+}
+
+// TestReloadHandsIdleConnectionsOver reproduces the reload race: a
+// keep-alive connection is idle when the old server shuts down, and the
+// client sends its next request right then.
+func TestReloadHandsIdleConnectionsOver(t *testing.T) {
+	tests := []struct {
+		name     string
+		wrap     bool
+		newer    bool   // a newer generation listens on the address
+		wantBody string // "" means the request fails
+	}{
+		{name: "bare server cuts the request", wrap: false, newer: true},
+		{name: "the newer server answers it", wrap: true, newer: true, wantBody: "new /2"},
+		{name: "no newer server: closed as before", wrap: true, newer: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			raw, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			shared := sharedListener{raw}
+			var oldLn, newLn net.Listener = shared, shared
+			if tc.wrap {
+				oldLn = new(Wrapper).WrapListener(shared)
+			}
+			old := server(t, oldLn, "old")
+			c := dial(t, raw.Addr().String())
+			if body, closed, err := c.get("/1"); err != nil || body != "old /1" || closed {
+				t.Fatalf("first request: %q closed=%v %v", body, closed, err)
+			}
+
+			if tc.newer {
+				if tc.wrap {
+					newLn = new(Wrapper).WrapListener(shared)
+				}
+				server(t, newLn, "new")
+			}
+			done := make(chan struct{})
+			go func() {
+				old.Shutdown(context.Background())
+				close(done)
+			}()
+			time.Sleep(100 * time.Millisecond) // the idle connection was closed (or handed over)
+
+			body, closed, err := c.get("/2")
+			switch {
+			case tc.wantBody == "" && err == nil:
+				t.Fatalf("request answered (%q): the race did not happen", body)
+			case tc.wantBody != "" && (err != nil || body != tc.wantBody || closed):
+				t.Fatalf("request during the reload: %q closed=%v %v, want %q on a kept-alive connection", body, closed, err, tc.wantBody)
+			}
+			if tc.wantBody != "" {
+				if body, _, err := c.get("/3"); err != nil || body != "new /3" {
+					t.Fatalf("next request on the handed-over connection: %q %v", body, err)
+				}
+			}
+			if !tc.wrap {
+				return // the bare server's Accept on the shared socket never ends
+			}
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("shutdown did not finish")
+			}
+		})
+	}
+}
+
+// TestReplayDroppedRequest hands over a connection whose request the old
+// server read and then dropped because it was shutting down.
+func TestReplayDroppedRequest(t *testing.T) {
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	shared := sharedListener{raw}
+	oldLn := new(Wrapper).WrapListener(shared).(*listener)
+
+	// Play the old server by hand: read a request after Close, then close
+	// the connection without answering, as net/http does when shutting down.
+	c := dial(t, raw.Addr().String())
+	sc, err := oldLn.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	server(t, new(Wrapper).WrapListener(shared), "new")
+	oldLn.Close()
+	if _, err := io.WriteString(c.c, "GET /dropped HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	if _, err := sc.Read(buf); err != nil {
+		t.Fatal(err)
+	}
+	sc.Close()
+
+	c.c.SetDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(c.br, nil)
+	if err != nil {
+		t.Fatalf("the dropped request was not replayed: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if string(b) != "new /dropped" {
+		t.Fatalf("replayed request answered %q", b)
+	}
+}
+
+// TestOtherClosesAreImmediate checks that a connection the server closes
+// on its own (the client asked for Connection: close) is closed at once,
+// also during a shutdown.
+func TestOtherClosesAreImmediate(t *testing.T) {
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	shared := sharedListener{raw}
+	server(t, new(Wrapper).WrapListener(shared), "old")
+	server(t, new(Wrapper).WrapListener(shared), "new")
+	c := dial(t, raw.Addr().String())
+	io.WriteString(c.c, "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	c.c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	out, err := io.ReadAll(c.c)
+	if err != nil || !strings.Contains(string(out), " /x") {
+		t.Fatalf("%q %v", out, err)
+	}
+}
+
+func TestLooksLikeRequest(t *testing.T) {
+	for in, want := range map[string]bool{
+		"GET / HTTP/1.1": true, "POS": true, "": false, "get /": false,
+		" GET": false, "\x16\x03\x01": false, "ABCDEFGHIJKLMNOPQRSTUVWXYZ ": false,
+	} {
+		if got := looksLikeRequest([]byte(in)); got != want {
+			t.Errorf("looksLikeRequest(%q) = %v", in, got)
+		}
+	}
+}
