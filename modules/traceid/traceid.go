@@ -6,6 +6,7 @@ package traceid
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 
 	"go.uber.org/zap"
@@ -133,7 +134,41 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if extra, ok := ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
 		extra.Set(zap.String(LogField, id))
 	}
-	return next.ServeHTTP(w, r)
+	return next.ServeHTTP(&requestIDWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, id: id}, r)
+}
+
+// requestIDWriter sets X-Request-ID again when the response header is
+// written, so that an upstream that echoes the header (reverse_proxy adds
+// the upstream's values) does not leave two values.
+type requestIDWriter struct {
+	caddyhttp.ResponseWriterWrapper
+	id          string
+	wroteHeader bool
+}
+
+// WriteHeader replaces any X-Request-ID value with the request's trace id.
+func (w *requestIDWriter) WriteHeader(status int) {
+	if !w.wroteHeader {
+		w.Header()[RequestIDHeader] = []string{w.id}
+		w.wroteHeader = status >= 200 || status == http.StatusSwitchingProtocols
+	}
+	w.ResponseWriterWrapper.WriteHeader(status)
+}
+
+// Write writes the header first, as an http.ResponseWriter does.
+func (w *requestIDWriter) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriterWrapper.Write(b)
+}
+
+// ReadFrom writes the header first, as an http.ResponseWriter does.
+func (w *requestIDWriter) ReadFrom(r io.Reader) (int64, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriterWrapper.ReadFrom(r)
 }
 
 // incoming returns the request's traceparent when it may be kept.
@@ -157,4 +192,7 @@ func (h *Handler) incoming(r *http.Request) (traceparent.TraceParent, bool) {
 var (
 	_ caddy.Provisioner           = (*Handler)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+	_ http.ResponseWriter         = (*requestIDWriter)(nil)
+	_ io.ReaderFrom               = (*requestIDWriter)(nil)
+	_ http.Pusher                 = (*requestIDWriter)(nil)
 )

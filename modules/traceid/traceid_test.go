@@ -2,9 +2,11 @@ package traceid
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2"
@@ -112,6 +114,47 @@ func TestServeHTTP(t *testing.T) {
 			}
 			if tt.keep && tt.headers["Tracestate"] != nil && next.header.Get("Tracestate") != "a=b" {
 				t.Fatal("tracestate of a kept traceparent was dropped")
+			}
+		})
+	}
+}
+
+func TestUpstreamEchoKeepsOneRequestID(t *testing.T) {
+	h := &Handler{}
+	if err := h.Provision(caddy.Context{}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		write func(w http.ResponseWriter, id string)
+	}{
+		{"WriteHeader", func(w http.ResponseWriter, id string) {
+			w.Header().Add("X-Request-Id", id)
+			w.WriteHeader(http.StatusAccepted)
+		}},
+		{"Write", func(w http.ResponseWriter, id string) {
+			w.Header().Add("X-Request-Id", "upstream-own-id")
+			w.Write([]byte("body"))
+		}},
+		{"ReadFrom", func(w http.ResponseWriter, id string) {
+			w.Header().Add("X-Request-Id", id)
+			w.(io.ReaderFrom).ReadFrom(strings.NewReader("body"))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRequest(false, nil)
+			w := httptest.NewRecorder()
+			next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+				tt.write(w, r.Header.Get("X-Request-Id"))
+				return nil
+			})
+			if err := h.ServeHTTP(w, r, next); err != nil {
+				t.Fatal(err)
+			}
+			got := w.Result().Header.Values("X-Request-Id")
+			if len(got) != 1 || !hexID.MatchString(got[0]) {
+				t.Fatalf("response X-Request-ID = %q, want the trace id once", got)
 			}
 		})
 	}
