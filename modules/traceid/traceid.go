@@ -134,7 +134,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if extra, ok := ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
 		extra.Set(zap.String(LogField, id))
 	}
-	return next.ServeHTTP(&requestIDWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, id: id}, r)
+	return next.ServeHTTP(&requestIDWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, id: vals[2:3:3]}, r)
 }
 
 // requestIDWriter sets X-Request-ID again when the response header is
@@ -142,14 +142,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 // the upstream's values) does not leave two values.
 type requestIDWriter struct {
 	caddyhttp.ResponseWriterWrapper
-	id          string
+	id          []string // the header value, capped: appends copy it
 	wroteHeader bool
 }
 
 // WriteHeader replaces any X-Request-ID value with the request's trace id.
 func (w *requestIDWriter) WriteHeader(status int) {
 	if !w.wroteHeader {
-		w.Header()[RequestIDHeader] = []string{w.id}
+		w.Header()[RequestIDHeader] = w.id
 		w.wroteHeader = status >= 200 || status == http.StatusSwitchingProtocols
 	}
 	w.ResponseWriterWrapper.WriteHeader(status)
