@@ -302,7 +302,7 @@ func (h *Throttle) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyh
 			return h.storeFailed(w, r, next, err)
 		}
 	} else {
-		d = h.zone.mem.Allow(key, h.limit, time.Now())
+		d = h.zone.mem.Allow(key, &h.limit, time.Now())
 	}
 
 	switch {

@@ -496,6 +496,7 @@ func BenchmarkServeHTTPHit(b *testing.B) {
 	next := 0
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	b.RunParallel(func(pb *testing.PB) {
 		worker.Lock()
 		reqs := make([]*http.Request, perWorker)
@@ -514,6 +515,7 @@ func BenchmarkServeHTTPHit(b *testing.B) {
 			i++
 		}
 	})
+	reportCPU(b, cpu0)
 	if n := h.zone.mem.Len(); n != live {
 		b.Fatalf("zone holds %d keys, want %d", n, live)
 	}

@@ -6,3 +6,5 @@ import "net/netip"
 func addrN(n int) netip.Addr {
 	return netip.AddrFrom4([4]byte{10, byte(n >> 16), byte(n >> 8), byte(n)})
 }
+
+func ptr[T any](v T) *T { return &v }

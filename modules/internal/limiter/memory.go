@@ -46,13 +46,18 @@ type shard struct {
 	_  [48]byte // one cache line per shard
 }
 
+// entry is one bucket, 128 bytes: two cache lines. Its key is the map's;
+// when it fits (address keys always do), the key's bytes live in buf, so a
+// lookup touches the map group and this object only.
 type entry struct {
-	key   string // in buf when it fits, so a lookup touches one object
-	last  int64  // unix nanoseconds of the last use
-	limit Limit  // the limit lim was last set to
-	buf   [20]byte
 	lim   rate.Limiter
+	buf   [maxInlineKey]byte
+	last  int64  // unix nanoseconds of the last use
+	limit *Limit // the limit lim was last set to
 }
+
+// maxInlineKey is the longest key kept inside its entry: an address key.
+const maxInlineKey = 18
 
 // NewMemory returns a Memory holding at most maxKeys buckets (DefaultMaxKeys
 // when maxKeys <= 0).
@@ -109,16 +114,20 @@ func (m *Memory) Evictions() uint64 { return m.evictions.Load() }
 
 // Allow takes one token from key's bucket at time now, creating the bucket
 // (full) if needed. A bucket last used with a different limit is switched to
-// l first, keeping its tokens. It allocates only when it creates a bucket.
-func (m *Memory) Allow(key []byte, l Limit, now time.Time) Decision {
+// *l first, keeping its tokens. *l must not change after the call (callers
+// pass a limit fixed at configuration time). Allow allocates only when it
+// creates a bucket.
+func (m *Memory) Allow(key []byte, l *Limit, now time.Time) Decision {
 	s := &m.shards[maphash.Bytes(m.seed, key)&m.mask]
 	s.mu.Lock()
 	e := s.m[string(key)]
 	if e == nil {
 		e = m.insert(s, key, l)
 	} else if e.limit != l {
-		e.lim.SetLimitAt(now, l.Rate.Limit())
-		e.lim.SetBurstAt(now, l.Burst)
+		if *e.limit != *l {
+			e.lim.SetLimitAt(now, l.Rate.Limit())
+			e.lim.SetBurstAt(now, l.Burst)
+		}
 		e.limit = l
 	}
 	e.last = now.UnixNano()
@@ -130,7 +139,7 @@ func (m *Memory) Allow(key []byte, l Limit, now time.Time) Decision {
 
 // insert creates key's bucket in s, first evicting buckets until the zone
 // is below its cap. s.mu is held.
-func (m *Memory) insert(s *shard, key []byte, l Limit) *entry {
+func (m *Memory) insert(s *shard, key []byte, l *Limit) *entry {
 	for {
 		n := m.size.Load()
 		if n < m.maxKeys.Load() {
@@ -142,17 +151,18 @@ func (m *Memory) insert(s *shard, key []byte, l Limit) *entry {
 		m.evictOne(s)
 	}
 	e := &entry{limit: l}
+	var k string
 	if len(key) <= len(e.buf) {
 		n := copy(e.buf[:], key)
-		e.key = unsafe.String(&e.buf[0], n) // e.buf is never written again
+		k = unsafe.String(&e.buf[0], n) // e.buf is never written again
 	} else {
-		e.key = string(key)
+		k = string(key)
 	}
 	// A zero Limiter given its limit and burst at the zero time is full
 	// at its first use.
 	e.lim.SetLimitAt(time.Time{}, l.Rate.Limit())
 	e.lim.SetBurstAt(time.Time{}, l.Burst)
-	s.m[e.key] = e
+	s.m[k] = e
 	return e
 }
 
@@ -184,10 +194,11 @@ func (m *Memory) evictOne(s *shard) {
 // and reports whether s had any. s.mu is held.
 func (s *shard) evict() bool {
 	var victim *entry
+	var key string
 	n := 0
-	for _, e := range s.m { // map iteration starts at a random position
+	for k, e := range s.m { // map iteration starts at a random position
 		if victim == nil || e.last < victim.last {
-			victim = e
+			victim, key = e, k
 		}
 		if n++; n == evictionSamples {
 			break
@@ -196,7 +207,7 @@ func (s *shard) evict() bool {
 	if victim == nil {
 		return false
 	}
-	delete(s.m, victim.key)
+	delete(s.m, key)
 	return true
 }
 
@@ -222,7 +233,7 @@ func (m *Memory) Sweep(now time.Time) int {
 }
 
 // decide builds a Decision from the outcome of a take and the tokens left.
-func decide(ok bool, tokens float64, l Limit) Decision {
+func decide(ok bool, tokens float64, l *Limit) Decision {
 	ps := l.Rate.PerSecond()
 	d := Decision{Allowed: ok}
 	if tokens > 0 {

@@ -2,12 +2,14 @@ package limiter
 
 import (
 	"fmt"
+	"net/netip"
 	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -21,22 +23,22 @@ func TestMemoryBurst(t *testing.T) {
 	l := perSec(5, 5)
 	key := []byte("k")
 	for i := 1; i <= 5; i++ {
-		d := m.Allow(key, l, t0)
+		d := m.Allow(key, &l, t0)
 		if !d.Allowed || d.Remaining != 5-i {
 			t.Fatalf("request %d: %+v, want allowed with %d remaining", i, d, 5-i)
 		}
 	}
-	d := m.Allow(key, l, t0)
+	d := m.Allow(key, &l, t0)
 	if d.Allowed || d.RetryAfter != 200*time.Millisecond || d.Reset != time.Second {
 		t.Fatalf("6th request: %+v, want limited, retry after 200ms, reset 1s", d)
 	}
-	if d := m.Allow(key, l, t0.Add(199*time.Millisecond)); d.Allowed {
+	if d := m.Allow(key, &l, t0.Add(199*time.Millisecond)); d.Allowed {
 		t.Fatalf("after 199ms: %+v, want limited", d)
 	}
-	if d := m.Allow(key, l, t0.Add(200*time.Millisecond)); !d.Allowed {
+	if d := m.Allow(key, &l, t0.Add(200*time.Millisecond)); !d.Allowed {
 		t.Fatalf("after 200ms: %+v, want allowed", d)
 	}
-	if d := m.Allow([]byte("other"), l, t0); !d.Allowed {
+	if d := m.Allow([]byte("other"), &l, t0); !d.Allowed {
 		t.Fatalf("another key: %+v, want allowed", d)
 	}
 }
@@ -45,20 +47,20 @@ func TestMemoryLimitChangeKeepsTokens(t *testing.T) {
 	m := NewMemory(100)
 	key := []byte("k")
 	for range 3 {
-		m.Allow(key, perSec(1, 3), t0)
+		m.Allow(key, ptr(perSec(1, 3)), t0)
 	}
-	if d := m.Allow(key, perSec(1, 3), t0); d.Allowed {
+	if d := m.Allow(key, ptr(perSec(1, 3)), t0); d.Allowed {
 		t.Fatal("bucket not exhausted")
 	}
 	// A larger burst must not refill the bucket ...
-	if d := m.Allow(key, perSec(1, 10), t0); d.Allowed {
+	if d := m.Allow(key, ptr(perSec(1, 10)), t0); d.Allowed {
 		t.Fatalf("a new burst refilled the bucket: %+v", d)
 	}
 	// ... and a faster rate applies to the existing key from the moment it
 	// is seen: at 1r/s no token is back after 30 ms, at 100r/s one is.
 	fast := perSec(100, 10)
-	m.Allow(key, fast, t0.Add(10*time.Millisecond))
-	if d := m.Allow(key, fast, t0.Add(30*time.Millisecond)); !d.Allowed {
+	m.Allow(key, &fast, t0.Add(10*time.Millisecond))
+	if d := m.Allow(key, &fast, t0.Add(30*time.Millisecond)); !d.Allowed {
 		t.Fatalf("faster rate not applied to an existing key: %+v", d)
 	}
 	if m.Len() != 1 {
@@ -73,7 +75,7 @@ func TestMemoryCapAndEvictions(t *testing.T) {
 			l := perSec(1, 1)
 			n := maxKeys * 3
 			for i := range n {
-				m.Allow([]byte(strconv.Itoa(i)), l, t0)
+				m.Allow([]byte(strconv.Itoa(i)), &l, t0)
 				if m.Len() > maxKeys {
 					t.Fatalf("after %d keys Len = %d > cap %d", i+1, m.Len(), maxKeys)
 				}
@@ -96,15 +98,15 @@ func TestMemoryLRUKeepsRecentKeys(t *testing.T) {
 	m := NewMemory(4) // one shard
 	l := Limit{Rate: Rate{Count: 1, Per: time.Hour}, Burst: 1}
 	hot := []byte("hot")
-	m.Allow(hot, l, t0) // bucket now empty
+	m.Allow(hot, &l, t0) // bucket now empty
 	now := t0
 	for i := range 100 {
 		now = now.Add(time.Second)
-		m.Allow(hot, l, now)
-		m.Allow([]byte(strconv.Itoa(i)), l, now)
-		m.Allow([]byte(strconv.Itoa(i+1000)), l, now)
+		m.Allow(hot, &l, now)
+		m.Allow([]byte(strconv.Itoa(i)), &l, now)
+		m.Allow([]byte(strconv.Itoa(i+1000)), &l, now)
 	}
-	if d := m.Allow(hot, l, now); d.Allowed {
+	if d := m.Allow(hot, &l, now); d.Allowed {
 		t.Fatal("a recently used key was evicted (its empty bucket came back full)")
 	}
 	if m.Evictions() != 200-3 {
@@ -116,9 +118,9 @@ func TestMemorySweep(t *testing.T) {
 	m := NewMemory(10_000)
 	l := perSec(10, 20) // fills in 2 s
 	for i := range 3000 {
-		m.Allow([]byte(strconv.Itoa(i)), l, t0)
+		m.Allow([]byte(strconv.Itoa(i)), &l, t0)
 	}
-	m.Allow([]byte("late"), l, t0.Add(1500*time.Millisecond))
+	m.Allow([]byte("late"), &l, t0.Add(1500*time.Millisecond))
 	if n := m.Sweep(t0.Add(1999 * time.Millisecond)); n != 0 {
 		t.Fatalf("Sweep before the fill time dropped %d keys", n)
 	}
@@ -142,10 +144,10 @@ func TestMemoryConcurrent(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for i := range 2000 {
-						if m.Allow([]byte("shared"), l, t0).Allowed {
+						if m.Allow([]byte("shared"), &l, t0).Allowed {
 							allowed.Add(1)
 						}
-						m.Allow([]byte(fmt.Sprint(g, i)), l, t0)
+						m.Allow([]byte(fmt.Sprint(g, i)), &l, t0)
 						if n := m.Len(); n > maxKeys {
 							t.Errorf("Len %d above the cap", n)
 							return
@@ -184,7 +186,7 @@ func TestMemoryKeyFlood(t *testing.T) {
 	var atCap uint64
 	for i := range flood {
 		key = strconv.AppendInt(key[:0], int64(i), 10)
-		m.Allow(key, l, now)
+		m.Allow(key, &l, now)
 		if m.Len() > maxKeys {
 			t.Fatalf("after %d keys Len = %d > %d", i+1, m.Len(), maxKeys)
 		}
@@ -213,10 +215,11 @@ func BenchmarkMemoryAllowHit(b *testing.B) {
 	m := NewMemory(live)
 	l := perSec(1e6, 1000)
 	for i := range live {
-		m.Allow(DefaultPrefixes.AppendAddrKey(nil, addrN(i)), l, t0)
+		m.Allow(DefaultPrefixes.AppendAddrKey(nil, addrN(i)), &l, t0)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	var worker atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
 		var buf [32]byte
@@ -225,10 +228,11 @@ func BenchmarkMemoryAllowHit(b *testing.B) {
 			// Keys are built the way the handler builds them, on the stack,
 			// and visited in a scattered order so that caches do not help.
 			key := DefaultPrefixes.AppendAddrKey(buf[:0], addrN(i%live))
-			m.Allow(key, l, time.Now())
+			m.Allow(key, &l, time.Now())
 			i += 7919
 		}
 	})
+	reportCPU(b, cpu0)
 	if m.Len() != live {
 		b.Fatalf("Len = %d, want %d", m.Len(), live)
 	}
@@ -243,7 +247,7 @@ func BenchmarkMemoryAllowNewKey(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		key = strconv.AppendInt(key[:0], int64(i), 10)
-		m.Allow(key, l, t0)
+		m.Allow(key, &l, t0)
 	}
 }
 
@@ -254,19 +258,28 @@ func TestMemoryHotKeySurvivesFlood(t *testing.T) {
 	l := Limit{Rate: Rate{Count: 1, Per: time.Hour}, Burst: 1}
 	hot := []byte("hot")
 	now := t0
-	m.Allow(hot, l, now)
+	m.Allow(hot, &l, now)
 	key := make([]byte, 0, 16)
 	for i := range 200_000 {
 		now = now.Add(time.Microsecond)
 		key = strconv.AppendInt(key[:0], int64(i), 10)
-		m.Allow(key, l, now)
+		m.Allow(key, &l, now)
 		if i%10 == 0 {
-			if d := m.Allow(hot, l, now); d.Allowed {
+			if d := m.Allow(hot, &l, now); d.Allowed {
 				t.Fatalf("after %d new keys the hot bucket came back full: it was evicted", i+1)
 			}
 		}
 	}
 	if m.Len() != 10_000 || m.Evictions() != 200_001-10_000 {
 		t.Fatalf("Len %d, Evictions %d", m.Len(), m.Evictions())
+	}
+}
+
+func TestEntryFitsTwoCacheLines(t *testing.T) {
+	if s := unsafe.Sizeof(entry{}); s > 128 {
+		t.Fatalf("entry is %d bytes, want at most 128 (two cache lines)", s)
+	}
+	if n := len(DefaultPrefixes.AppendAddrKey(nil, netip.MustParseAddr("2001:db8::1"))); n > maxInlineKey {
+		t.Fatalf("an address key is %d bytes, more than maxInlineKey %d", n, maxInlineKey)
 	}
 }
