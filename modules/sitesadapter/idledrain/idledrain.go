@@ -114,7 +114,7 @@ type listener struct {
 	hub *hub
 
 	closing  atomic.Bool
-	closed   atomic.Int64 // when Close was called, in Unix nanoseconds
+	closedAt atomic.Pointer[time.Time] // when Close was first called
 	accepted chan acceptResult
 	handed   chan net.Conn // connections handed over by an older generation
 	done     chan struct{}
@@ -182,7 +182,8 @@ func (l *listener) Accept() (net.Conn, error) {
 // Close is called first when the server shuts down, before it closes its
 // idle connections.
 func (l *listener) Close() error {
-	l.closed.CompareAndSwap(0, time.Now().UnixNano())
+	now := time.Now()
+	l.closedAt.CompareAndSwap(nil, &now)
 	l.closing.Store(true)
 	l.once.Do(func() {
 		close(l.done)
@@ -201,8 +202,6 @@ func (l *listener) Close() error {
 	})
 	return l.Listener.Close()
 }
-
-func (l *listener) closedAt() time.Time { return time.Unix(0, l.closed.Load()) }
 
 // pass hands c to the newest live generation on the same address, or
 // closes it when there is none (the server stops for good).
@@ -223,13 +222,14 @@ type conn struct {
 
 	mu        sync.Mutex
 	cond      *sync.Cond
-	reading   int    // reads in progress
-	unread    []byte // bytes read since the last write: an unanswered request
-	responded bool   // a response was written since the last request bytes
-	closeSent bool   // the last response said Connection: close
-	legacy    bool   // the last request was HTTP/1.0
-	upgraded  bool   // the connection switched protocols (WebSocket)
-	handed    bool   // the connection was handed to a newer generation
+	reading   int       // reads in progress
+	unread    []byte    // bytes read since the last write: an unanswered request
+	unreadAt  time.Time // when the first of them was read
+	responded bool      // a response was written since the last request bytes
+	closeSent bool      // the last response said Connection: close
+	legacy    bool      // the last request was HTTP/1.0
+	upgraded  bool      // the connection switched protocols (WebSocket)
+	handed    bool      // the connection was handed to a newer generation
 }
 
 var errHandedOver = &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
@@ -258,6 +258,9 @@ func (c *conn) Read(b []byte) (int, error) {
 	}
 	if n > 0 {
 		c.responded = false
+		if len(c.unread) == 0 {
+			c.unreadAt = time.Now()
+		}
 		if len(c.unread)+n <= maxUnread {
 			c.unread = append(c.unread, b[:n]...)
 		} else {
@@ -293,9 +296,15 @@ func (c *conn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
-// dropWindow is how soon after the shutdown began a dropped request may be
-// replayed.
-const dropWindow = time.Second
+// handoverWindow is how long after its shutdown began a server's closes
+// may hand connections over: the closes that cut keep-alive clients come
+// at once; a close when the grace period ends, with a request still being
+// handled, never hands over.
+const handoverWindow = time.Second
+
+// shutdownWait is how long a connection ended after a keep-alive
+// response waits for its server's listeners to close.
+const shutdownWait = 250 * time.Millisecond
 
 // maxUnread bounds the bytes kept for a replay; a longer unanswered request
 // is not handed over.
@@ -311,7 +320,24 @@ func (c *conn) Close() error {
 		c.mu.Unlock()
 		return nil
 	}
-	if !c.l.closing.Load() || c.upgraded || !c.handOverable() {
+	if c.upgraded {
+		c.mu.Unlock()
+		return c.Conn.Close()
+	}
+	if !c.l.closing.Load() {
+		// The server ends a keep-alive connection right after a response
+		// that did not say Connection: close: it began shutting down just
+		// after writing it, and closes its listeners next. Wait for that.
+		if c.reading == 0 && len(c.unread) == 0 && c.responded && !c.closeSent && !c.legacy {
+			c.handed = true
+			c.mu.Unlock()
+			go c.handOverOnShutdown()
+			return nil
+		}
+		c.mu.Unlock()
+		return c.Conn.Close()
+	}
+	if !c.handOverable() {
 		c.mu.Unlock()
 		return c.Conn.Close()
 	}
@@ -324,24 +350,33 @@ func (c *conn) Close() error {
 	return nil
 }
 
+// handOverOnShutdown hands the connection over if its listener closes
+// soon (the server is shutting down), and closes it otherwise.
+func (c *conn) handOverOnShutdown() {
+	select {
+	case <-c.l.done:
+		c.handOver()
+	case <-time.After(shutdownWait):
+		c.Conn.Close()
+	}
+}
+
 // handOverable tells the closes of a shutting-down server that would cut a
 // keep-alive client from the others. c.mu is held.
 func (c *conn) handOverable() bool {
-	switch {
-	case len(c.unread) == 0 && c.reading > 0:
-		// Waiting for the next request.
-		return true
-	case len(c.unread) == 0 && c.responded:
-		// Just answered and about to wait for the next request, unless the
-		// answer ended the connection.
-		return !c.closeSent && !c.legacy
-	case c.reading == 0 && looksLikeRequest(c.unread):
-		// A request read and dropped because the shutdown began, which the
-		// server does at once. A request still being handled when the
-		// grace period ends (a late close) is never replayed.
-		return time.Since(c.l.closedAt()) < dropWindow
+	closedAt := c.l.closedAt.Load()
+	if closedAt == nil || time.Since(*closedAt) > handoverWindow {
+		return false
 	}
-	return false
+	if len(c.unread) == 0 {
+		// Waiting for the next request, or about to, unless the last
+		// response ended the connection.
+		return c.reading > 0 || (c.responded && !c.closeSent && !c.legacy)
+	}
+	// A request that arrived after the shutdown began: the server drops
+	// it unanswered, and no handler has seen it. A request read before
+	// might have been handled (and aborted), so it is never replayed.
+	return looksLikeRequest(c.unread) && !c.unreadAt.Before(*closedAt)
 }
 
 func (c *conn) handOver() {

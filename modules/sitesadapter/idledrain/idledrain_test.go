@@ -199,3 +199,87 @@ func TestLooksLikeRequest(t *testing.T) {
 		}
 	}
 }
+
+// oldGeneration accepts one connection by hand on a wrapped listener,
+// playing the old server; the client side is returned too.
+func oldGeneration(t *testing.T) (shared sharedListener, oldLn *listener, sc net.Conn, c *client) {
+	t.Helper()
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	shared = sharedListener{raw}
+	oldLn = new(Wrapper).WrapListener(shared).(*listener)
+	c = dial(t, raw.Addr().String())
+	sc, err = oldLn.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shared, oldLn, sc, c
+}
+
+// TestNeverReplaysHandledRequests checks the closes that must not hand
+// over: a request read before the shutdown began (its handler may have
+// run and aborted), and a connection upgraded to another protocol.
+func TestNeverReplaysHandledRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(sc net.Conn, c *client)
+	}{
+		{"request read before the shutdown", func(sc net.Conn, c *client) {
+			io.WriteString(c.c, "POST /pay HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+			sc.Read(make([]byte, 256))
+		}},
+		{"upgraded connection", func(sc net.Conn, c *client) {
+			io.WriteString(c.c, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+			sc.Read(make([]byte, 256))
+			io.WriteString(sc, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+			go sc.Read(make([]byte, 256)) // the proxy copying frames
+			time.Sleep(20 * time.Millisecond)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			shared, oldLn, sc, c := oldGeneration(t)
+			tc.setup(sc, c)
+			server(t, new(Wrapper).WrapListener(shared), "new")
+			oldLn.Close()
+			sc.Close()
+
+			c.c.SetReadDeadline(time.Now().Add(2 * time.Second))
+			rest, err := io.ReadAll(c.br)
+			if err != nil {
+				t.Fatalf("connection not closed: %v", err)
+			}
+			if strings.Contains(string(rest), "new ") {
+				t.Fatalf("the new server answered a request that was already handled: %q", rest)
+			}
+		})
+	}
+}
+
+// memConn is a connection that reads a fixed request and discards writes.
+type memConn struct {
+	net.Conn
+	req []byte
+}
+
+func (m *memConn) Read(b []byte) (int, error)  { return copy(b, m.req), nil }
+func (m *memConn) Write(b []byte) (int, error) { return len(b), nil }
+
+// BenchmarkConn measures what the wrapper adds to one request and
+// response on a keep-alive connection.
+func BenchmarkConn(b *testing.B) {
+	c := &conn{Conn: &memConn{req: []byte("GET /index.html HTTP/1.1\r\nHost: shop.example.com\r\nUser-Agent: bench\r\n\r\n")}, l: &listener{}}
+	buf := make([]byte, 4096)
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Read(buf); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Write(resp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
