@@ -125,14 +125,16 @@ func profileTarget(ctx context.Context, wrk string, t, exact *target, o loadOpti
 	return p, nil
 }
 
-// fetchAllocs saves the allocation profile with every allocation made so
-// far: the runtime publishes a profile's records up to two garbage
-// collections late, so it collects twice.
+// fetchAllocs saves the heap profile, whose alloc_objects are every
+// allocation so far. It asks for /debug/pprof/heap?gc=1, not allocs: the
+// runtime publishes a profile's records at the end of a garbage collection,
+// and only the heap endpoint runs one first. Twice, so the second profile
+// holds everything allocated before the request.
 func fetchAllocs(ctx context.Context, admin, path string) error {
-	if err := fetch(ctx, "http://"+admin+"/debug/pprof/allocs?gc=1", path); err != nil {
+	if err := fetch(ctx, "http://"+admin+"/debug/pprof/heap?gc=1", path); err != nil {
 		return err
 	}
-	return fetch(ctx, "http://"+admin+"/debug/pprof/allocs?gc=1", path)
+	return fetch(ctx, "http://"+admin+"/debug/pprof/heap?gc=1", path)
 }
 
 func fetch(ctx context.Context, url, path string) error {
