@@ -124,17 +124,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	header := string(tp.AppendTo(buf[:0]))
 	id := header[3:35]
 
-	// One backing array for the three header values; each slice is capped
-	// at its own element, so an append to one never touches the others.
-	vals := [...]string{header, id, id}
-	r.Header["Traceparent"] = vals[0:1:1]
-	r.Header[RequestIDHeader] = vals[1:2:2]
-	w.Header()[RequestIDHeader] = vals[2:3:3]
+	// The three header values live in the response writer wrapper, one
+	// allocation for all; each slice is capped at its own element, so an
+	// append to one never touches the others.
+	rw := &requestIDWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
+	rw.vals = [...]string{header, id, id}
+	rw.id = rw.vals[2:3:3]
+	r.Header["Traceparent"] = rw.vals[0:1:1]
+	r.Header[RequestIDHeader] = rw.vals[1:2:2]
+	w.Header()[RequestIDHeader] = rw.id
 	caddyhttp.SetVar(ctx, VarName, id)
 	if extra, ok := ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
 		extra.Set(zap.String(LogField, id))
 	}
-	return next.ServeHTTP(&requestIDWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, id: vals[2:3:3]}, r)
+	return next.ServeHTTP(rw, r)
 }
 
 // requestIDWriter sets X-Request-ID again when the response header is
@@ -142,7 +145,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 // the upstream's values) does not leave two values.
 type requestIDWriter struct {
 	caddyhttp.ResponseWriterWrapper
-	id          []string // the header value, capped: appends copy it
+	id          []string  // the header value, capped: appends copy it
+	vals        [3]string // traceparent, request and response X-Request-ID
 	wroteHeader bool
 }
 
