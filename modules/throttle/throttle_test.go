@@ -298,9 +298,15 @@ func TestReloadKeepsBuckets(t *testing.T) {
 	if w := serve(t, h, request("192.0.2.1")); w.Code != 200 {
 		t.Fatalf("60 ms after changing to 20r/s: %d, want 200", w.Code)
 	}
+	z := h.zone
 	cancel()
 	if _, ok := zones.References("t_reload\x00"); ok {
 		t.Fatal("zone still in the pool after its last config stopped")
+	}
+	select {
+	case <-z.stop: // the sweeper goroutine returns
+	default:
+		t.Fatal("zone not destructed after its last config stopped")
 	}
 }
 
@@ -437,7 +443,7 @@ func TestKeyFlood(t *testing.T) {
 	}
 	const maxKeys, flood = 100_000, 1_000_000
 	ctx, _ := newContext(t)
-	h := provision(t, &ctx, &Throttle{Zone: "t_flood", Rate: "10r/s", Burst: 10, MaxKeys: maxKeys})
+	h := provision(t, &ctx, &Throttle{Zone: "t_flood", Rate: "1r/h", Burst: 10, MaxKeys: maxKeys}) // never idle long enough to be swept
 	r := request("192.0.2.1")
 	vars := r.Context().Value(caddyhttp.VarsCtxKey).(map[string]any)
 	w := &nopWriter{h: make(http.Header)}
