@@ -169,6 +169,17 @@ func TestRatio(t *testing.T) {
 	if med != 0.95 {
 		t.Fatalf("median ratio %v, want 0.95", med)
 	}
+
+	cpu := &loadReport{Runs: []run{
+		{Target: "a", Round: 0, CPUPer10k: 1.0},
+		{Target: "b", Round: 0, CPUPer10k: 1.25},
+		{Target: "a", Round: 1, CPUPer10k: 1.2},
+		{Target: "b", Round: 1, CPUPer10k: 1.2},
+	}}
+	cmed, cper := cpu.cpuRatio("b", "a")
+	if len(cper) != 2 || cper[0] != 0.8 || cper[1] != 1 || cmed != 0.9 {
+		t.Fatalf("CPU ratios %v (median %v), want [0.8 1] (0.9)", cper, cmed)
+	}
 }
 
 func TestParseTraces(t *testing.T) {
