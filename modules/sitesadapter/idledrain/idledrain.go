@@ -225,6 +225,7 @@ type conn struct {
 	reading   int       // reads in progress
 	unread    []byte    // bytes read since the last write: an unanswered request
 	unreadAt  time.Time // when the first of them was read
+	handling  bool      // a handler runs for the unread request
 	responded bool      // a response was written since the last request bytes
 	closeSent bool      // the last response said Connection: close
 	legacy    bool      // the last request was HTTP/1.0
@@ -246,6 +247,11 @@ func (c *conn) Read(b []byte) (int, error) {
 		return 0, errHandedOver
 	}
 	c.reading++
+	if len(b) == 1 && len(c.unread) > 0 {
+		// net/http watches for the client going away with one-byte reads
+		// once a request is read and its handler runs.
+		c.handling = true
+	}
 	c.mu.Unlock()
 
 	n, err := c.Conn.Read(b)
@@ -260,6 +266,7 @@ func (c *conn) Read(b []byte) (int, error) {
 		c.responded = false
 		if len(c.unread) == 0 {
 			c.unreadAt = time.Now()
+			c.handling = false
 		}
 		if len(c.unread)+n <= maxUnread {
 			c.unread = append(c.unread, b[:n]...)
@@ -282,6 +289,7 @@ func (c *conn) Write(b []byte) (int, error) {
 		return 0, net.ErrClosed
 	}
 	c.unread = c.unread[:0]
+	c.handling = false
 	if bytes.HasPrefix(b, []byte("HTTP/1.")) && len(b) > 12 {
 		// A response header starts here (net/http writes it first).
 		head := b
@@ -373,10 +381,37 @@ func (c *conn) handOverable() bool {
 		// response ended the connection.
 		return c.reading > 0 || (c.responded && !c.closeSent && !c.legacy)
 	}
-	// A request that arrived after the shutdown began: the server drops
-	// it unanswered, and no handler has seen it. A request read before
-	// might have been handled (and aborted), so it is never replayed.
-	return looksLikeRequest(c.unread) && !c.unreadAt.Before(*closedAt)
+	// A request the server read but dropped unanswered because its
+	// shutdown began. One whose handler ran (and ended the connection
+	// without a response) is never replayed: for a request without a body
+	// net/http starts watching the connection before the handler runs;
+	// a request with a body is replayed only if it arrived after the
+	// shutdown began, when no handler can have seen it.
+	if !looksLikeRequest(c.unread) || c.handling {
+		return false
+	}
+	return !hasBody(c.unread) || !c.unreadAt.Before(*closedAt)
+}
+
+// hasBody reports whether request headers announce a body.
+func hasBody(req []byte) bool {
+	head := req
+	if i := bytes.Index(req, []byte("\r\n\r\n")); i >= 0 {
+		head = req[:i]
+	}
+	head = bytes.ToLower(head)
+	if bytes.Contains(head, []byte("\ntransfer-encoding:")) {
+		return true
+	}
+	i := bytes.Index(head, []byte("\ncontent-length:"))
+	if i < 0 {
+		return false
+	}
+	v := head[i+len("\ncontent-length:"):]
+	if j := bytes.IndexByte(v, '\r'); j >= 0 {
+		v = v[:j]
+	}
+	return string(bytes.TrimSpace(v)) != "0"
 }
 
 func (c *conn) handOver() {

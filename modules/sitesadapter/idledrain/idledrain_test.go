@@ -189,6 +189,20 @@ func TestOtherClosesAreImmediate(t *testing.T) {
 	}
 }
 
+func TestHasBody(t *testing.T) {
+	for in, want := range map[string]bool{
+		"GET / HTTP/1.1\r\nHost: x\r\n\r\n":                      false,
+		"POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n":           false,
+		"POST / HTTP/1.1\r\ncontent-length: 12\r\n\r\n":          true,
+		"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n":  true,
+		"GET / HTTP/1.1\r\nHost: x\r\n\r\nContent-Length: 5\r\n": false,
+	} {
+		if got := hasBody([]byte(in)); got != want {
+			t.Errorf("hasBody(%q) = %v", in, got)
+		}
+	}
+}
+
 func TestLooksLikeRequest(t *testing.T) {
 	for in, want := range map[string]bool{
 		"GET / HTTP/1.1": true, "POS": true, "": false, "get /": false,
@@ -227,9 +241,15 @@ func TestNeverReplaysHandledRequests(t *testing.T) {
 		name  string
 		setup func(sc net.Conn, c *client)
 	}{
-		{"request read before the shutdown", func(sc net.Conn, c *client) {
-			io.WriteString(c.c, "POST /pay HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+		{"request with a body read before the shutdown", func(sc net.Conn, c *client) {
+			io.WriteString(c.c, "POST /pay HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")
 			sc.Read(make([]byte, 256))
+		}},
+		{"request whose handler ran", func(sc net.Conn, c *client) {
+			io.WriteString(c.c, "GET /abort HTTP/1.1\r\nHost: x\r\n\r\n")
+			sc.Read(make([]byte, 256))
+			go sc.Read(make([]byte, 1)) // net/http's background read while the handler runs
+			time.Sleep(20 * time.Millisecond)
 		}},
 		{"upgraded connection", func(sc net.Conn, c *client) {
 			io.WriteString(c.c, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
