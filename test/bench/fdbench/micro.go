@@ -143,11 +143,29 @@ func microMarkdown(results []benchResult, o microOptions) string {
 		all, okA := findBench(results, "BenchmarkChain/"+p[0])
 		bare, okB := findBench(results, "BenchmarkChain/"+p[1])
 		if okA && okB {
-			fmt.Fprintf(&b, "\nAdded by all frontdoor features per request (in-process chain, %s - %s): %.0f allocations, %.0f B, %.0f ns.\n",
+			fmt.Fprintf(&b, "\nAdded by all frontdoor features per request (in-process chain, %s - %s): %.0f allocations, %.0f B, %.0f ns",
 				p[0], p[1], all.AllocsPerOp-bare.AllocsPerOp, all.BytesPerOp-bare.BytesPerOp, all.NsPerOp-bare.NsPerOp)
+			ca, okCA := all.metric("cpu-ns/op")
+			cb, okCB := bare.metric("cpu-ns/op")
+			if okCA && okCB {
+				fmt.Fprintf(&b, " (%.0f ns of CPU time)", ca-cb)
+			}
+			b.WriteString(".\n")
 		}
 	}
 	return b.String()
+}
+
+// metric returns the value of a custom metric ("cpu-ns/op").
+func (r benchResult) metric(unit string) (float64, bool) {
+	for _, e := range r.Extra {
+		v, u, ok := strings.Cut(e, " ")
+		if ok && u == unit {
+			f, err := strconv.ParseFloat(v, 64)
+			return f, err == nil
+		}
+	}
+	return 0, false
 }
 
 // findBench finds a benchmark by name without its -GOMAXPROCS suffix.

@@ -322,9 +322,9 @@ func TestParseLokiCount(t *testing.T) {
 
 func TestFindBench(t *testing.T) {
 	results := []benchResult{
-		{Name: "BenchmarkChain/bare-2", AllocsPerOp: 69},
+		{Name: "BenchmarkChain/bare-2", AllocsPerOp: 69, Extra: []string{"7000 cpu-ns/op"}},
 		{Name: "BenchmarkChain/bare+log-2", AllocsPerOp: 82},
-		{Name: "BenchmarkChain/all", AllocsPerOp: 87},
+		{Name: "BenchmarkChain/all", AllocsPerOp: 87, Extra: []string{"9500 cpu-ns/op"}},
 	}
 	tests := []struct {
 		name string
@@ -345,7 +345,7 @@ func TestFindBench(t *testing.T) {
 		})
 	}
 	out := microMarkdown(results, microOptions{Bench: ".", Benchtime: "1s"})
-	if !strings.Contains(out, "(in-process chain, all - bare): 18 allocations") {
+	if !strings.Contains(out, "(in-process chain, all - bare): 18 allocations") || !strings.Contains(out, "(2500 ns of CPU time)") {
 		t.Fatalf("no added-allocations line in:\n%s", out)
 	}
 }
