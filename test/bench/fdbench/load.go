@@ -180,7 +180,8 @@ func runLoad(ctx context.Context, o loadOptions) error {
 		}
 	}
 
-	// frontdoor (a), (b), (b) with Loki unreachable.
+	// frontdoor: (a), (b), (b) with Loki unreachable, (b) logging to
+	// /dev/null.
 	fd := func(key, label string, sitePort, adminPort int, full bool, log string, lokiAt int, env ...string) (*target, error) {
 		data := map[string]any{
 			"Admin": adminPort, "Port": sitePort, "Upstream": upstreamPort,
@@ -203,15 +204,15 @@ func runLoad(ctx context.Context, o loadOptions) error {
 		return &target{Key: key, Label: label, URL: fmt.Sprintf("http://127.0.0.1:%d/", sitePort),
 			Admin: fmt.Sprintf("127.0.0.1:%d", adminPort), proc: p}, nil
 	}
-	bLog := "devnull"
+	bLog, bLabel := "devnull", "(b) frontdoor, all features, log to /dev/null"
 	if has["loki"] {
-		bLog = "loki"
+		bLog, bLabel = "loki", "(b) frontdoor, all features, log to Loki"
 	}
 	ta, err := fd("a", "(a) frontdoor, bare reverse_proxy", aPort, o.AdminBasePort, false, "", lokiPort)
 	if err != nil {
 		return err
 	}
-	tb, err := fd("b", "(b) frontdoor, all features, log to Loki", bPort, o.AdminBasePort+1, true, bLog, lokiPort)
+	tb, err := fd("b", bLabel, bPort, o.AdminBasePort+1, true, bLog, lokiPort)
 	if err != nil {
 		return err
 	}
