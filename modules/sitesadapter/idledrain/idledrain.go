@@ -17,10 +17,11 @@
 // answer, the connection is handed to the newest server on the same
 // address, with the bytes of that request replayed, as if the client had
 // just connected: the request is answered by the new config, and the
-// connection stays alive. Connections closed in any other situation (after
-// a response with Connection: close, on timeouts, on errors), and all
-// connections when no newer server listens on the address (a stop, or a
-// reload that removed the address), are closed as before.
+// connection stays alive. A request that a handler has seen is never
+// replayed. Connections closed in any other situation (after a response
+// with Connection: close, on timeouts, on errors, upgraded connections),
+// and all connections when no newer server listens on the address (a stop,
+// or a reload that removed the address), are closed as before.
 //
 // It applies to plain HTTP/1: with TLS the session cannot move between
 // servers (HTTP/2 clients get a graceful GOAWAY anyway). Pipelined requests
