@@ -19,9 +19,19 @@ const EmbeddedName = "embedded"
 //go:embed data/geo-whois-asn-country.mmdb.gz
 var embeddedGzip []byte
 
-// Embedded returns the embedded country database, decompressed and verified
-// on first use and shared afterwards.
+// Embedded returns the embedded country database, decompressed on first use
+// and shared afterwards. It is part of the binary, so it is not verified at
+// run time (a full verification costs more than the decompression); the
+// package's tests verify it.
 var Embedded = sync.OnceValues(func() (*Database, error) {
+	data, err := embeddedData()
+	if err != nil {
+		return nil, err
+	}
+	return openBytes(EmbeddedName, data, false)
+})
+
+func embeddedData() ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(embeddedGzip))
 	if err != nil {
 		return nil, fmt.Errorf("geoip: embedded database: %w", err)
@@ -30,5 +40,5 @@ var Embedded = sync.OnceValues(func() (*Database, error) {
 	if err != nil {
 		return nil, fmt.Errorf("geoip: embedded database: %w", err)
 	}
-	return OpenBytes(EmbeddedName, data)
-})
+	return data, nil
+}

@@ -107,6 +107,10 @@ type Database struct {
 // OpenBytes opens and verifies a database held in data, which must not be
 // modified afterwards. Name identifies it in errors and metrics.
 func OpenBytes(name string, data []byte) (*Database, error) {
+	return openBytes(name, data, true)
+}
+
+func openBytes(name string, data []byte, verify bool) (*Database, error) {
 	r, err := maxminddb.OpenBytes(data)
 	if err != nil {
 		return nil, fmt.Errorf("geoip: %s: %w", name, err)
@@ -116,8 +120,10 @@ func OpenBytes(name string, data []byte) (*Database, error) {
 	if len(r.Metadata.Description) == 0 {
 		r.Metadata.Description = map[string]string{"en": r.Metadata.DatabaseType}
 	}
-	if err := r.Verify(); err != nil {
-		return nil, fmt.Errorf("geoip: %s: invalid database: %w", name, err)
+	if verify {
+		if err := r.Verify(); err != nil {
+			return nil, fmt.Errorf("geoip: %s: invalid database: %w", name, err)
+		}
 	}
 	return &Database{
 		name:   name,

@@ -186,6 +186,17 @@ func TestEmbeddedWellKnown(t *testing.T) {
 	}
 }
 
+// The embedded database is not verified when it is opened: verify it here.
+func TestEmbeddedVerifies(t *testing.T) {
+	data, err := embeddedData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenBytes(EmbeddedName, data); err != nil {
+		t.Fatalf("the embedded database does not verify: %v", err)
+	}
+}
+
 func TestEmbeddedIsShared(t *testing.T) {
 	a, err := Embedded()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
 
@@ -45,7 +46,7 @@ func loadExample(t *testing.T) string {
 // TestExampleCaddyfile serves Caddyfile.example and gets 200 from each demo
 // site through the gateway, and the metrics endpoint.
 func TestExampleCaddyfile(t *testing.T) {
-	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort})
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort, LoadRequestTimeout: 60 * time.Second, TestRequestTimeout: 30 * time.Second})
 	tester.InitServer(loadExample(t), "caddyfile")
 
 	tests := []struct {
