@@ -81,7 +81,11 @@ type loadReport struct {
 	Fixed     []fixedRun
 	PeakRSS   map[string]int64 // KiB
 	LokiLines int64            // lines Loki holds for (b), -1 when unknown
-	Profile   *profileReport
+	// SentToB counts the requests (b) answered: wrk's completed requests
+	// (a run may end with up to -connections more in flight) and the
+	// open-loop ones.
+	SentToB int64
+	Profile *profileReport
 }
 
 func runLoad(ctx context.Context, o loadOptions) error {
@@ -281,12 +285,17 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	for _, t := range append([]*target{tu}, rep.Targets...) {
 		rep.Echo[t.Key] = echo(ctx, t.URL+"echo", h)
 	}
+	rep.SentToB += 2 // the readiness probe and the echo
 
 	// Warm up, then alternate the targets round by round.
 	for _, t := range rep.Targets {
 		logf("warming up %s", t.Label)
-		if _, err := runWrk(ctx, wrk, t.URL, o.Threads, o.Conns, o.Warmup, headers); err != nil {
+		w, err := runWrk(ctx, wrk, t.URL, o.Threads, o.Conns, o.Warmup, headers)
+		if err != nil {
 			return err
+		}
+		if t == tb {
+			rep.SentToB += w.Requests
 		}
 	}
 	for r := range o.Rounds {
@@ -302,6 +311,9 @@ func runLoad(ctx context.Context, o loadOptions) error {
 			}
 			res.Round = r
 			rep.Runs = append(rep.Runs, res)
+			if t == tb {
+				rep.SentToB += res.Wrk.Requests
+			}
 			logf("  %.0f req/s, p50 %v, p99 %v, %.3f CPU s/10k, %.1f allocs/req",
 				res.Wrk.RPS, res.Wrk.P50, res.Wrk.P99, res.CPUPer10k, res.AllocsPerReq)
 		}
@@ -323,6 +335,9 @@ func runLoad(ctx context.Context, o loadOptions) error {
 			fr := fixedRun{Target: t.Key, Round: r, Sent: res.Sent, Errors: res.Errors, Non2xx: res.Non2xx,
 				P50: res.Quantile(0.5), P99: res.Quantile(0.99), P999: res.Quantile(0.999)}
 			rep.Fixed = append(rep.Fixed, fr)
+			if t == tb {
+				rep.SentToB += int64(len(res.Latencies))
+			}
 			logf("  p50 %v, p99 %v, p99.9 %v", fr.P50, fr.P99, fr.P999)
 		}
 	}
@@ -341,6 +356,9 @@ func runLoad(ctx context.Context, o loadOptions) error {
 			rep.Notes = append(rep.Notes, "profile failed: "+err.Error())
 		} else {
 			rep.Profile = p
+			if pt == tb {
+				rep.SentToB += p.Requests
+			}
 		}
 	}
 

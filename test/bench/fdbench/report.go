@@ -212,11 +212,8 @@ func (r *loadReport) markdown() string {
 		}
 	}
 	if r.LokiLines >= 0 {
-		var sent int64
-		for _, x := range r.runsOf("b") {
-			sent += x.Wrk.Requests
-		}
-		fmt.Fprintf(&b, "\nLoki holds %d lines from (b) (recorded wrk runs alone sent %d requests; warm-up, fixed-rate and profile runs add more).\n", r.LokiLines, sent)
+		fmt.Fprintf(&b, "\nLoki holds %d lines from (b), which answered about %d requests (wrk's count leaves out up to %d requests in flight at the end of each run).\n",
+			r.LokiLines, r.SentToB, o.Conns)
 	}
 	if r.Profile != nil {
 		b.WriteString(r.Profile.markdown())
