@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestErrors checks that each mistake is reported with its file and line.
@@ -266,5 +267,24 @@ func TestMissingModule(t *testing.T) {
 	want := "line 5: throttle needs the module http.handlers.throttle, which this frontdoor build does not include"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %s", err, want)
+	}
+}
+
+// TestIncludeSkipsSpecialFiles checks that an include pattern matching
+// device files reads none of them (reading /dev/zero would never end).
+func TestIncludeSkipsSpecialFiles(t *testing.T) {
+	body := "include: [\"/dev/zero\", \"/dev/*\"]\nsites:\n  shop:\n    hosts: [shop.example.com]\n    upstreams: [10.0.0.1:80]\n"
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := Adapter{}.Adapt([]byte(body), nil)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("adapt: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("adapt hangs on an include of device files")
 	}
 }

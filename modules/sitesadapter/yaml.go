@@ -20,6 +20,12 @@ const maxNodes = 1_000_000
 // maxWork bounds how many values decoding may visit, aliases expanded.
 const maxWork = 2_000_000
 
+// maxIncludes bounds how many files a catalog may include.
+const maxIncludes = 1000
+
+// maxIncludeSize bounds the size of an included file.
+const maxIncludeSize = 4 << 20
+
 // maxErrors is how many problems one adapt reports before it stops.
 const maxErrors = 20
 
@@ -563,8 +569,19 @@ func expandIncludes(base string, patterns []string, where []at, errs *errorList)
 			continue
 		}
 		sort.Strings(matches)
+		if len(out)+len(matches) > maxIncludes {
+			errs.add(where[i], "include %q: more than %d files", p, maxIncludes)
+			return out
+		}
 		for _, m := range matches {
-			if st, err := os.Stat(m); err != nil || st.IsDir() {
+			// Only regular files: a pattern matching devices or FIFOs
+			// (/dev/*) must not hang or exhaust memory.
+			st, err := os.Stat(m)
+			if err != nil || !st.Mode().IsRegular() {
+				continue
+			}
+			if st.Size() > maxIncludeSize {
+				errs.add(where[i], "include %q: %s is larger than %d bytes", p, m, maxIncludeSize)
 				continue
 			}
 			if abs, err := filepath.Abs(m); err == nil && !seen[abs] {
