@@ -8,6 +8,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/limiter"
 	"github.com/frontdoor-gateway/frontdoor/modules/internal/metrics"
 )
 
@@ -52,8 +53,12 @@ func joinZoneSet(ctx caddy.Context, h *Throttle) error {
 }
 
 func (s *zoneSet) add(h *Throttle) error {
-	settings := fmt.Sprintf("rate %s, burst %d, max_keys %d, store %q",
-		h.limit.Rate, h.limit.Burst, h.MaxKeys, h.Store)
+	maxKeys := h.MaxKeys
+	if maxKeys == 0 {
+		maxKeys = limiter.DefaultMaxKeys
+	}
+	settings := fmt.Sprintf("rate %gr/s, burst %d, max_keys %d, store %q",
+		h.limit.Rate.PerSecond(), h.limit.Burst, maxKeys, h.Store)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if u, ok := s.zones[h.Zone]; ok {

@@ -313,7 +313,7 @@ func TestReloadKeepsBuckets(t *testing.T) {
 func TestZoneConflictInOneConfig(t *testing.T) {
 	ctx, stop := newContext(t)
 	provision(t, &ctx, &Throttle{Zone: "t_conflict", Rate: "10r/s", Burst: 5})
-	provision(t, &ctx, &Throttle{Zone: "t_conflict", Rate: "10r/s", Burst: 5, Key: "{path}", DisableHeaders: true})
+	provision(t, &ctx, &Throttle{Zone: "t_conflict", Rate: "600r/m", Burst: 5, MaxKeys: 100_000, Key: "{path}", DisableHeaders: true})
 	h := &Throttle{Zone: "t_conflict", Rate: "10r/s", Burst: 6}
 	err := h.Provision(ctx)
 	h.Cleanup()
