@@ -48,6 +48,15 @@ type target struct {
 	proc  *process
 }
 
+// alive reports an error, with the end of its output, when the target's
+// process has exited.
+func (t *target) alive() error {
+	if t.proc.exited() {
+		return fmt.Errorf("%s exited (%v); its output ends:\n%s", t.Label, t.proc.cmd.ProcessState, t.proc.output())
+	}
+	return nil
+}
+
 // run is one recorded wrk run.
 type run struct {
 	Target       string
@@ -332,6 +341,9 @@ func runLoad(ctx context.Context, o loadOptions) error {
 			if err != nil {
 				return err
 			}
+			if err := t.alive(); err != nil {
+				return err
+			}
 			fr := fixedRun{Target: t.Key, Round: r, Sent: res.Sent, Errors: res.Errors, Non2xx: res.Non2xx,
 				P50: res.Quantile(0.5), P99: res.Quantile(0.99), P999: res.Quantile(0.999)}
 			rep.Fixed = append(rep.Fixed, fr)
@@ -388,6 +400,9 @@ func runLoad(ctx context.Context, o loadOptions) error {
 // Loki runs on the same CPUs, so its CPU time during the run is recorded
 // too: it is what the machine spent ingesting (b)'s log lines.
 func measure(ctx context.Context, wrk string, t *target, o loadOptions, loki *process) (run, error) {
+	if err := t.alive(); err != nil {
+		return run{}, err
+	}
 	before, err := usageOf(t.proc.pid())
 	if err != nil {
 		return run{}, err
