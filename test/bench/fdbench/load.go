@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -137,8 +138,8 @@ func runLoad(ctx context.Context, o loadOptions) error {
 
 	// Ports.
 	port := func(i int) int { return o.BasePort + i }
-	upstreamPort, lokiPort, lokiGRPC, deadPort := port(1), port(2), port(3), port(4)
-	aPort, bPort, bDownPort, cPort, bExactPort, bDevNullPort := port(10), port(11), port(12), port(13), port(14), port(15)
+	upstreamPort, lokiPort, lokiGRPC, deadPort, sinkPort := port(1), port(2), port(3), port(4), port(5)
+	aPort, bPort, bDownPort, cPort, bExactPort, bDevNullPort, bSinkPort := port(10), port(11), port(12), port(13), port(14), port(15), port(16)
 
 	// The country database nginx reads: the one frontdoor embeds.
 	db := filepath.Join(dir, "country.mmdb")
@@ -235,6 +236,19 @@ func runLoad(ctx context.Context, o loadOptions) error {
 			return err
 		}
 	}
+	// A stand-in for Loki that accepts pushes and drops them: the
+	// gateway's shipping cost without Loki's ingestion on the same CPUs.
+	var tbSink *target
+	if has["loki"] {
+		stop, err := startLokiSink(sinkPort)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		if tbSink, err = fd("b_sink", "(b) log to a Loki stand-in that drops pushes", bSinkPort, o.AdminBasePort+5, true, "loki", sinkPort); err != nil {
+			return err
+		}
+	}
 	tbDevNull, err := fd("b_devnull", "(b) with the log encoded to /dev/null", bDevNullPort, o.AdminBasePort+4, true, "devnull", lokiPort)
 	if err != nil {
 		return err
@@ -269,7 +283,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	if err := waitHTTP(ctx, upstream, tu.URL, h, 20*time.Second); err != nil {
 		return err
 	}
-	for _, t := range []*target{ta, tb, tbDown, tbDevNull, tc, tbExact} {
+	for _, t := range []*target{ta, tb, tbDown, tbDevNull, tbSink, tc, tbExact} {
 		if t == nil {
 			continue
 		}
@@ -286,6 +300,9 @@ func runLoad(ctx context.Context, o loadOptions) error {
 		rep.Notes = append(rep.Notes, "no Loki writer in the binary: (b) logs JSON to /dev/null, and the Loki-unreachable run is skipped")
 	}
 	rep.Targets = []*target{ta, tb, tc, tbDevNull}
+	if tbSink != nil {
+		rep.Targets = append(rep.Targets, tbSink)
+	}
 	if tbDown != nil {
 		rep.Targets = append(rep.Targets, tbDown)
 	}
@@ -478,6 +495,25 @@ func lokiCount(ctx context.Context, port int) int64 {
 	}
 	defer resp.Body.Close()
 	return parseLokiCount(resp.Body)
+}
+
+// startLokiSink serves a Loki push endpoint on port that reads and drops
+// every push.
+func startLokiSink(port int) (stop func(), err error) {
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if r.Method == http.MethodPost && r.URL.Path == "/loki/api/v1/push" {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+	})}
+	go func() { _ = srv.Serve(l) }()
+	return func() { _ = srv.Close() }, nil
 }
 
 func reversed(ts []*target) []*target {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -347,5 +348,34 @@ func TestFindBench(t *testing.T) {
 	out := microMarkdown(results, microOptions{Bench: ".", Benchtime: "1s"})
 	if !strings.Contains(out, "(in-process chain, all - bare): 18 allocations") || !strings.Contains(out, "(2500 ns of CPU time)") {
 		t.Fatalf("no added-allocations line in:\n%s", out)
+	}
+}
+
+func TestLokiSink(t *testing.T) {
+	stop, err := startLokiSink(19795)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	tests := []struct {
+		method, path string
+		want         int
+	}{
+		{http.MethodPost, "/loki/api/v1/push", http.StatusNoContent},
+		{http.MethodGet, "/loki/api/v1/push", http.StatusNotFound},
+		{http.MethodPost, "/other", http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, "http://127.0.0.1:19795"+tt.path, strings.NewReader("x"))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
 	}
 }

@@ -159,7 +159,9 @@ func (r *loadReport) markdown() string {
 		{"(b)/(a)", "b", "a"},
 		{"(b)/(c)", "b", "c"},
 		{"(a)/(c)", "a", "c"},
+		{"(b) Loki stand-in / (a)", "b_sink", "a"},
 		{"(b) Loki unreachable / Loki up", "b_loki_down", "b"},
+		{"(b) Loki unreachable / Loki stand-in", "b_loki_down", "b_sink"},
 		{"(b) log to /dev/null / log to Loki", "b_devnull", "b"},
 		{"(b) log to /dev/null / (a)", "b_devnull", "a"},
 	} {
