@@ -28,7 +28,7 @@ vet:
 
 ## test: install test dependencies, vet, and run every test
 test: test-deps vet build
-	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -race -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./...
 
 ## bench: microbenchmarks and the load benchmark (test/bench)
 bench: test-deps build
