@@ -28,7 +28,7 @@ vet:
 
 ## test: install test dependencies, vet, and run every test
 test: test-deps vet build
-	$(GO) test -race -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./...
+	FRONTDOOR_BIN=$(abspath $(BIN)) $(GO) test -race -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./...
 
 ## bench: microbenchmarks and the load benchmark (test/bench)
 bench: test-deps build

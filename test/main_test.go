@@ -5,10 +5,6 @@
 package test
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	// Caddy's standard modules and frontdoor's, as in cmd/frontdoor.
@@ -22,37 +18,7 @@ import (
 // are 19000-19099.
 const adminPort = 2310
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	buildOut  []byte
-)
+// frontdoorBinary is the binary the command tests run.
+func frontdoorBinary(t *testing.T) string { return harness.FrontdoorBinary(t) }
 
-// frontdoorBinary builds cmd/frontdoor once per test run.
-func frontdoorBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "frontdoor-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "frontdoor")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/frontdoor")
-		cmd.Dir = harness.RepoRoot(t)
-		buildOut, buildErr = cmd.CombinedOutput()
-	})
-	if buildErr != nil {
-		t.Fatalf("building frontdoor: %v\n%s", buildErr, buildOut)
-	}
-	return binPath
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { harness.Main(m) }

@@ -13,20 +13,9 @@ import (
 	"github.com/frontdoor-gateway/frontdoor/test/harness"
 )
 
-// frontdoorBinary is $FRONTDOOR_BIN, or a binary built from this checkout.
-func frontdoorBinary(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("FRONTDOOR_BIN"); bin != "" {
-		return bin
-	}
-	bin := filepath.Join(t.TempDir(), "frontdoor")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/frontdoor")
-	cmd.Dir = harness.RepoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building frontdoor: %v\n%s", err, out)
-	}
-	return bin
-}
+func TestMain(m *testing.M) { harness.Main(m) }
+
+func frontdoorBinary(t *testing.T) string { return harness.FrontdoorBinary(t) }
 
 // TestProcessStopsWithin5s runs frontdoor with its access log going to a
 // Loki that accepts connections and never answers, and stops it: the queue

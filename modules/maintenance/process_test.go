@@ -27,19 +27,15 @@ http://127.0.0.1:%[2]d {
 }
 `
 
-// buildFrontdoor builds the frontdoor binary into a temporary directory.
+func TestMain(m *testing.M) { harness.Main(m) }
+
+// buildFrontdoor returns the frontdoor binary the subprocess tests run.
 func buildFrontdoor(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the frontdoor binary")
 	}
-	bin := filepath.Join(t.TempDir(), "frontdoor")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/frontdoor")
-	cmd.Dir = harness.RepoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return harness.FrontdoorBinary(t)
 }
 
 type instance struct {

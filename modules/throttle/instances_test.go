@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -14,40 +13,9 @@ import (
 	"github.com/frontdoor-gateway/frontdoor/test/harness"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	buildOut  []byte
-)
+func frontdoorBinary(t *testing.T) string { return harness.FrontdoorBinary(t) }
 
-// frontdoorBinary builds cmd/frontdoor once per test binary.
-func frontdoorBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "frontdoor-throttle-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "frontdoor")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/frontdoor")
-		cmd.Dir = harness.RepoRoot(t)
-		buildOut, buildErr = cmd.CombinedOutput()
-	})
-	if buildErr != nil {
-		t.Fatalf("go build ./cmd/frontdoor: %v\n%s", buildErr, buildOut)
-	}
-	return binPath
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { harness.Main(m) }
 
 const instanceConfig = `{
 	admin localhost:%[1]d

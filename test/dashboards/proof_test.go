@@ -16,7 +16,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -320,42 +319,10 @@ func substitute(expr string, vars map[string]string) (string, error) {
 	return out, nil
 }
 
-// buildDir holds the frontdoor binary built once for this package's tests.
-var buildDir string
+func TestMain(m *testing.M) { harness.Main(m) }
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "frontdoor-dashboards-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	buildDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-var (
-	buildOnce sync.Once
-	buildErr  error
-)
-
-// buildFrontdoor builds ./cmd/frontdoor from this working tree, once.
-func buildFrontdoor(t *testing.T, root string) string {
-	t.Helper()
-	bin := filepath.Join(buildDir, "frontdoor")
-	buildOnce.Do(func() {
-		cmd := exec.Command("go", "build", "-o", bin, "./cmd/frontdoor")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/frontdoor: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return bin
-}
+// buildFrontdoor returns the frontdoor binary the proof runs.
+func buildFrontdoor(t *testing.T, _ string) string { return harness.FrontdoorBinary(t) }
 
 func listModules(t *testing.T, bin string) map[string]bool {
 	t.Helper()

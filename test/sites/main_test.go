@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,40 +23,9 @@ const (
 	adminURL  = "http://" + adminAddr
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildOut  []byte
-	buildErr  error
-)
+func frontdoorBinary(t *testing.T) string { return harness.FrontdoorBinary(t) }
 
-// frontdoorBinary builds the frontdoor binary once per test run.
-func frontdoorBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "frontdoor-sites-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "frontdoor")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/frontdoor")
-		cmd.Dir = harness.RepoRoot(t)
-		buildOut, buildErr = cmd.CombinedOutput()
-	})
-	if buildErr != nil {
-		t.Fatalf("building frontdoor: %v\n%s", buildErr, buildOut)
-	}
-	return binPath
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { harness.Main(m) }
 
 // writeFile writes a file under dir and returns its path.
 func writeFile(t *testing.T, dir, name, body string) string {
