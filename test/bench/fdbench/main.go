@@ -6,6 +6,7 @@
 //	               # nginx with geoip2 (c); wrk rounds, a fixed-rate run, and
 //	               # CPU and allocation profiles of (b)
 //	fdbench micro  # go test -bench over the per-request packages, one table
+//	fdbench attribute test/bench/results/profile-<time>  # analyse again
 //
 // Everything listens on loopback ports 19700-19799. Figures are printed as
 // Markdown tables and written to test/bench/results/.
@@ -36,6 +37,14 @@ func main() {
 	case "micro":
 		o := microFlags(os.Args[2:])
 		err = runMicro(ctx, o)
+	case "attribute":
+		if len(os.Args) != 3 {
+			usage()
+		}
+		var p *profileReport
+		if p, err = analyseProfiles(ctx, os.Args[2]); err == nil {
+			fmt.Print(p.markdown())
+		}
 	default:
 		usage()
 	}
@@ -46,7 +55,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: fdbench load|micro [flags] (-h for flags)")
+	fmt.Fprintln(os.Stderr, "usage: fdbench load|micro [flags] (-h for flags), or fdbench attribute <profile directory>")
 	os.Exit(2)
 }
 

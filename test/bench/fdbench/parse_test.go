@@ -261,6 +261,8 @@ func TestOwnerOf(t *testing.T) {
 		{"GC", []string{"runtime.scanobject", "runtime.gcDrain", "runtime.gcBgMarkWorker"}, "Go runtime: GC background"},
 		{"client connection", []string{"syscall.Syscall", "net/http.(*connReader).Read", conn}, "net/http server: client connections"},
 		{"unknown", []string{"main.main"}, "other"},
+		{"the wrapped writer's work under a frontdoor wrapper", []string{"syscall.write", "net/http.(*response).Write", "github.com/frontdoor-gateway/frontdoor/modules/traceid.(*requestIDWriter).Write", proxy, next, fdTrace, next, server, conn}, "Caddy reverse_proxy and upstream connections"},
+		{"a frontdoor wrapper's own allocation", []string{"runtime.mallocgc", "github.com/frontdoor-gateway/frontdoor/modules/traceid.(*requestIDWriter).WriteHeader", proxy, next, fdTrace}, "frontdoor modules/traceid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -122,6 +123,47 @@ func profileTarget(ctx context.Context, wrk string, t, exact *target, o loadOpti
 	p.attribute(cpuTraces, allocTraces)
 	p.CPUTop, _ = pprofText(ctx, "-top", "-nodecount=40", cpu)
 	_ = os.WriteFile(filepath.Join(dir, "cpu-top.txt"), []byte(p.CPUTop), 0o644)
+	if meta, err := json.Marshal(p.meta()); err == nil {
+		_ = os.WriteFile(filepath.Join(dir, "meta.json"), meta, 0o644)
+	}
+	return p, nil
+}
+
+// profileMeta is what a profile directory needs besides the profiles to be
+// analysed again (`fdbench attribute`).
+type profileMeta struct {
+	Target        string
+	Requests      int64
+	RPS           float64
+	MallocsPerReq float64
+	ExactRequests int64
+}
+
+func (p *profileReport) meta() profileMeta {
+	return profileMeta{p.Target, p.Requests, p.RPS, p.MallocsPerReq, p.ExactRequests}
+}
+
+// analyseProfiles attributes the profiles saved in dir again.
+func analyseProfiles(ctx context.Context, dir string) (*profileReport, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "meta.json"))
+	if err != nil {
+		return nil, err
+	}
+	var m profileMeta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s/meta.json: %w", dir, err)
+	}
+	p := &profileReport{Target: m.Target, Dir: dir, Requests: m.Requests, RPS: m.RPS, MallocsPerReq: m.MallocsPerReq, ExactRequests: m.ExactRequests}
+	cpuTraces, err := pprofTraces(ctx, "-traces", filepath.Join(dir, "cpu.pb.gz"))
+	if err != nil {
+		return nil, err
+	}
+	allocTraces, err := pprofTraces(ctx, "-traces", "-sample_index=alloc_objects",
+		"-base", filepath.Join(dir, "allocs-before.pb.gz"), filepath.Join(dir, "allocs-after.pb.gz"))
+	if err != nil {
+		return nil, err
+	}
+	p.attribute(cpuTraces, allocTraces)
 	return p, nil
 }
 
@@ -269,6 +311,17 @@ func isNextHandler(fn string) bool {
 		strings.HasPrefix(fn, "github.com/caddyserver/caddy/v2/modules/caddyhttp.HandlerFunc.ServeHTTP")
 }
 
+// isWriterPassThrough reports whether fn is a method that forwards a
+// response to a wrapped http.ResponseWriter.
+func isWriterPassThrough(fn string) bool {
+	for _, m := range []string{").Write", ").WriteHeader", ").ReadFrom", ").Flush", ").FlushError"} {
+		if strings.HasSuffix(fn, m) {
+			return true
+		}
+	}
+	return false
+}
+
 // categories name the owners of samples outside frontdoor's code, checked
 // in order against every frame of a stack.
 var categories = []struct {
@@ -291,13 +344,24 @@ const profilerOwner = "the profiler"
 // ownerOf names who a sample belongs to: the frontdoor package whose code
 // is nearest the leaf, unless Caddy's next-handler glue comes first; else a
 // category.
+//
+// A frontdoor response-writer wrapper's Write, WriteHeader or ReadFrom
+// passes the response on to the writer it wraps: what that writer does
+// below it is not the wrapper's cost, so there the wrapper counts as glue.
 func ownerOf(stack []string) (owner, frame string) {
+	foreignBelow := false
 	for _, fn := range stack {
 		if isNextHandler(fn) {
 			break
 		}
 		if pkg := frontdoorPackage(fn); pkg != "" {
+			if foreignBelow && isWriterPassThrough(fn) {
+				break
+			}
 			return "frontdoor " + pkg, fn
+		}
+		if !strings.HasPrefix(fn, "runtime.") && !strings.HasPrefix(fn, "internal/") {
+			foreignBelow = true
 		}
 	}
 	for _, c := range categories {
