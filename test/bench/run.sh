@@ -2,9 +2,10 @@
 # frontdoor's benchmarks, run by `make bench` (after `make build` and the
 # test dependencies):
 #   1. the load benchmark: nginx upstream; frontdoor bare (a) and with every
-#      feature (b), also with Loki unreachable and with its log to /dev/null;
-#      nginx with geoip2 (c); wrk rounds alternating the targets, a
-#      fixed-rate open-loop run, and CPU and allocation profiles of (b);
+#      feature (b), also with Loki unreachable, with a Loki stand-in that
+#      drops pushes, and with its log to /dev/null; nginx with geoip2 (c);
+#      wrk rounds alternating the targets, a fixed-rate open-loop run, and
+#      CPU and allocation profiles of (b);
 #   2. the microbenchmarks of the per-request packages and of the in-process
 #      handler chain (test/bench/chain), in one table.
 # Reports go to stdout and test/bench/results/. Everything stays on loopback
