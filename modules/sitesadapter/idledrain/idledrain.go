@@ -23,6 +23,12 @@
 // and all connections when no newer server listens on the address (a stop,
 // or a reload that removed the address), are closed as before.
 //
+// On Linux each generation listens on a socket of its own (SO_REUSEPORT),
+// and the kernel resets the connections still queued on a socket that
+// closes. Once a newer generation listens, the old socket therefore stays
+// open a moment after its server closed it, and what it accepts goes to
+// the newer server.
+//
 // It applies to plain HTTP/1: with TLS the session cannot move between
 // servers (HTTP/2 clients get a graceful GOAWAY anyway). Pipelined requests
 // already buffered behind an answered one are not replayed.
@@ -144,7 +150,9 @@ func newListener(ln net.Listener) *listener {
 	return l
 }
 
-// pump accepts from the socket until the listener closes.
+// pump accepts from the socket until the socket closes. Once the server
+// has closed the listener, what the socket still accepts goes to the newest
+// generation on the address.
 func (l *listener) pump() {
 	for {
 		c, err := l.Listener.Accept()
@@ -154,7 +162,6 @@ func (l *listener) pump() {
 			if c != nil {
 				l.pass(c)
 			}
-			return
 		}
 		if err != nil {
 			var ne net.Error
@@ -201,8 +208,22 @@ func (l *listener) Close() error {
 			break
 		}
 	})
-	return l.Listener.Close()
+	if l.hub.successor() == nil {
+		return l.Listener.Close()
+	}
+	// A newer generation listens on its own socket (SO_REUSEPORT). The
+	// kernel resets the connections still queued on a socket that closes,
+	// and it spreads new ones over both sockets until then: keep this one
+	// open a moment longer, with pump passing what it accepts to the new
+	// generation, so that only a connection arriving in the instant of
+	// the close itself can be reset.
+	time.AfterFunc(socketLinger, func() { _ = l.Listener.Close() })
+	return nil
 }
+
+// socketLinger is how long the socket of a server that a reload replaced
+// stays open, its connections going to the new server.
+const socketLinger = 200 * time.Millisecond
 
 // pass hands c to the newest live generation on the same address, or
 // closes it when there is none (the server stops for good).
