@@ -376,6 +376,7 @@ func TestRealLoki(t *testing.T) {
 
 type loadResult struct {
 	ok, failed  int64
+	errors      []string // the first few failures
 	rps         float64
 	loki, plain latencies // shop (Loki writer) and control (output discard)
 	maxQueue    float64
@@ -392,8 +393,12 @@ func percentiles(d []time.Duration) latencies {
 }
 
 func (r loadResult) String() string {
-	return fmt.Sprintf("%d ok, %d failed, %.0f req/s; latency p50/p99 with Loki writer %v/%v, with output discard %v/%v",
+	s := fmt.Sprintf("%d ok, %d failed, %.0f req/s; latency p50/p99 with Loki writer %v/%v, with output discard %v/%v",
 		r.ok, r.failed, r.rps, r.loki.p50, r.loki.p99, r.plain.p50, r.plain.p99)
+	if len(r.errors) > 0 {
+		s += "; first failures: " + strings.Join(r.errors, "; ")
+	}
+	return s
 }
 
 // runLoad sends requests from 16 connections for d, alternating between
@@ -409,6 +414,15 @@ func runLoad(t *testing.T, d time.Duration) loadResult {
 	var ok, failed atomic.Int64
 	var mu sync.Mutex
 	var lokiLat, plainLat []time.Duration
+	var errs []string
+	fail := func(err string) {
+		failed.Add(1)
+		mu.Lock()
+		if len(errs) < 5 {
+			errs = append(errs, err)
+		}
+		mu.Unlock()
+	}
 	stop := time.Now().Add(d)
 	var wg sync.WaitGroup
 	for range conns {
@@ -418,13 +432,13 @@ func runLoad(t *testing.T, d time.Duration) loadResult {
 				start := time.Now()
 				resp, err := c.Get([]string{shopURL, controlURL}[i%2] + "/load")
 				if err != nil {
-					failed.Add(1)
+					fail(err.Error())
 					continue
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != 200 {
-					failed.Add(1)
+					fail(resp.Request.URL.String() + ": " + resp.Status)
 					continue
 				}
 				ok.Add(1)
@@ -444,7 +458,7 @@ func runLoad(t *testing.T, d time.Duration) loadResult {
 	}
 	wg.Wait()
 	return loadResult{
-		ok: ok.Load(), failed: failed.Load(), rps: float64(ok.Load()) / d.Seconds(), maxQueue: maxQueue,
+		ok: ok.Load(), failed: failed.Load(), errors: errs, rps: float64(ok.Load()) / d.Seconds(), maxQueue: maxQueue,
 		loki: percentiles(lokiLat), plain: percentiles(plainLat),
 	}
 }
