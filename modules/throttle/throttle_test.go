@@ -16,6 +16,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/frontdoor-gateway/frontdoor/test/harness/cputime"
 )
 
 // handlersOf lists the handlers provisioned in each test config, which
@@ -502,7 +504,7 @@ func BenchmarkServeHTTPHit(b *testing.B) {
 	next := 0
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		worker.Lock()
 		reqs := make([]*http.Request, perWorker)
@@ -521,7 +523,7 @@ func BenchmarkServeHTTPHit(b *testing.B) {
 			i++
 		}
 	})
-	reportCPU(b, cpu0)
+	cputime.Report(b, cpu0)
 	if n := h.zone.mem.Len(); n != live {
 		b.Fatalf("zone holds %d keys, want %d", n, live)
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/frontdoor-gateway/frontdoor/test/harness/cputime"
 )
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -219,7 +221,7 @@ func BenchmarkMemoryAllowHit(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	var worker atomic.Int64
 	b.RunParallel(func(pb *testing.PB) {
 		var buf [32]byte
@@ -232,7 +234,7 @@ func BenchmarkMemoryAllowHit(b *testing.B) {
 			i += 7919
 		}
 	})
-	reportCPU(b, cpu0)
+	cputime.Report(b, cpu0)
 	if m.Len() != live {
 		b.Fatalf("Len = %d, want %d", m.Len(), live)
 	}

@@ -5,9 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
@@ -16,6 +14,7 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
 	_ "github.com/frontdoor-gateway/frontdoor/modules"
+	"github.com/frontdoor-gateway/frontdoor/test/harness/cputime"
 )
 
 // sitePort is the (never dialed) port of the benchmark site; the package's
@@ -77,15 +76,6 @@ func load(tb testing.TB, cf string) http.Handler {
 	}
 	tb.Fatal("no HTTP server in the config")
 	return nil
-}
-
-// cpuTime is the user and system CPU time this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // discardWriter is a ResponseWriter that keeps only the status and reuses
@@ -212,14 +202,14 @@ func BenchmarkChain(b *testing.B) {
 			q := newRequest()
 			w := &discardWriter{h: http.Header{}}
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := cputime.Now()
 			for b.Loop() {
 				clear(w.h)
 				srv.ServeHTTP(w, q.reset())
 			}
 			// Process CPU time per request: on a busy machine, wall-clock
 			// ns/op also counts the time other processes ran.
-			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+			cputime.Report(b, cpu0)
 		})
 	}
 }
