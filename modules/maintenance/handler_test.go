@@ -321,3 +321,48 @@ func (w *discardWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 func (w *discardWriter) WriteHeader(int) {}
+
+func TestStripCookie(t *testing.T) {
+	const name = "fd_maintenance_shop"
+	tests := []struct {
+		name string
+		in   []string
+		want []string // nil: no Cookie header left
+	}{
+		{"absent", []string{"a=1; b=2"}, []string{"a=1; b=2"}},
+		{"only cookie", []string{name + "=v1.sig"}, nil},
+		{"between others", []string{"a=1; " + name + "=v1.sig; b=2"}, []string{"a=1; b=2"}},
+		{"on its own line", []string{"a=1", name + "=x", "b=2"}, []string{"a=1", "b=2"}},
+		{"spaces around the name", []string{"a=1;  " + name + " =x;b=2"}, []string{"a=1; b=2"}},
+		{"a longer name is another cookie", []string{name + "_old=x; " + name + "=y"}, []string{name + "_old=x"}},
+		{"a value that holds the name stays", []string{"ref=" + name + "=x"}, []string{"ref=" + name + "=x"}},
+		{"no Cookie header", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hdr := http.Header{}
+			if tt.in != nil {
+				hdr["Cookie"] = append([]string(nil), tt.in...)
+			}
+			stripCookie(hdr, name)
+			got, ok := hdr["Cookie"]
+			if tt.want == nil {
+				if ok {
+					t.Fatalf("Cookie %q, want none", got)
+				}
+				return
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Fatalf("Cookie %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func BenchmarkStripCookieAbsent(b *testing.B) {
+	hdr := http.Header{"Cookie": {"session=abc123; theme=dark; _ga=GA1.2.3"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		stripCookie(hdr, "fd_maintenance_shop")
+	}
+}

@@ -53,6 +53,7 @@ http://127.0.0.1:19310 {
 		bypass_secret {env.FD_TEST_BYPASS}
 		retry_after 10m
 	}
+	respond /echo-cookie "cookie=[{http.request.header.Cookie}]"
 	respond "shop %[2]s"
 }
 
@@ -354,6 +355,15 @@ func TestBypassCookie(t *testing.T) {
 			wantStatus(t, resp, body, tt.status)
 		})
 	}
+
+	t.Run("the site never sees the bypass cookie", func(t *testing.T) {
+		resp, body := do(t, "GET", shopURL+"/echo-cookie", "",
+			"Cookie", "a=1; fd_maintenance_shop="+cookie.Value+"; b=2")
+		wantStatus(t, resp, body, 200)
+		if body != "cookie=[a=1; b=2]" {
+			t.Fatalf("the site saw %q, want the other cookies only", body)
+		}
+	})
 
 	t.Run("wrong secret", func(t *testing.T) {
 		resp, body := do(t, "GET", shopURL+"/?fd_bypass=guess", "")

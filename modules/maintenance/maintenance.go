@@ -226,24 +226,75 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	st := h.sw.State()
 	if !st.Enabled {
-		return next.ServeHTTP(w, r)
+		return h.pass(w, r, next)
 	}
 	now := time.Now()
 	if !st.Active(now) {
-		return next.ServeHTTP(w, r)
+		return h.pass(w, r, next)
 	}
 	if len(h.allow) > 0 && h.allowed(r) {
 		inc(h.counters.allowed)
-		return next.ServeHTTP(w, r)
+		return h.pass(w, r, next)
 	}
 	if h.bypass != nil {
 		if c, err := r.Cookie(h.bypass.CookieName()); err == nil && h.bypass.Valid(c.Value, now) {
 			inc(h.counters.bypassed)
-			return next.ServeHTTP(w, r)
+			return h.pass(w, r, next)
 		}
 	}
 	inc(h.counters.blocked)
 	return h.block(w, r, st, now)
+}
+
+// pass hands the request on, without the bypass cookie: it is the gateway's
+// and grants a way past maintenance, so the site behind it never sees it
+// (nor logs it).
+func (h *Handler) pass(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if h.bypass != nil {
+		stripCookie(r.Header, h.bypass.CookieName())
+	}
+	return next.ServeHTTP(w, r)
+}
+
+// stripCookie removes the cookie name from the Cookie header lines, keeping
+// the other cookies. It allocates only when a line mentions the name.
+func stripCookie(hdr http.Header, name string) {
+	lines := hdr["Cookie"]
+	found := false
+	for _, line := range lines {
+		if strings.Contains(line, name) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return
+	}
+	kept := make([]string, 0, len(lines))
+	for _, line := range lines {
+		var b strings.Builder
+		for part := range strings.SplitSeq(line, ";") {
+			pair := strings.TrimSpace(part)
+			if pair == "" {
+				continue
+			}
+			if k, _, _ := strings.Cut(pair, "="); strings.TrimSpace(k) == name {
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(pair)
+		}
+		if b.Len() > 0 {
+			kept = append(kept, b.String())
+		}
+	}
+	if len(kept) == 0 {
+		delete(hdr, "Cookie")
+		return
+	}
+	hdr["Cookie"] = kept
 }
 
 func (h *Handler) allowed(r *http.Request) bool {
