@@ -352,8 +352,8 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 		}
 		if j.Name == "" {
 			j.Name = s.name
-		} else if !maintenanceNameRE.MatchString(j.Name) {
-			errs.add(m.Name.at, "site %q: maintenance name %q: use 1 to 64 letters, digits, _, . or -", s.name, j.Name)
+		} else if !stateNameRE.MatchString(j.Name) {
+			errs.add(m.Name.at, "site %q: maintenance name %q: use 1 to 64 letters, digits, _, . or -, starting with a letter or digit", s.name, j.Name)
 		}
 		if m.Status != 0 && (m.Status < 400 || m.Status > 599) {
 			errs.add(m.At, "site %q: maintenance status %d: expected a 4xx or 5xx status", s.name, m.Status)
@@ -433,7 +433,9 @@ func (b *builder) headerOps(s *site, what string, h *headerOps) *headers.HeaderO
 	return ops
 }
 
-var maintenanceNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+// stateNameRE is what maintenance names and throttle zones may be: they
+// name admin API paths, storage keys, cookies and Redis keys.
+var stateNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
 var rateRE = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)r/([smh])$`)
 
@@ -457,8 +459,8 @@ func (b *builder) throttle(s *site, th *throttleConfig) throttleJSON {
 	}
 	if j.Zone == "" {
 		j.Zone = s.name
-	} else if !maintenanceNameRE.MatchString(j.Zone) {
-		errs.add(th.Zone.at, "site %q: throttle zone %q: use 1 to 64 letters, digits, _, . or -", s.name, j.Zone)
+	} else if !stateNameRE.MatchString(j.Zone) {
+		errs.add(th.Zone.at, "site %q: throttle zone %q: use 1 to 64 letters, digits, _, . or -, starting with a letter or digit", s.name, j.Zone)
 	}
 	if j.Rate == "" {
 		errs.add(th.At, "site %q: throttle needs a rate, like 10r/s (r/s, r/m or r/h)", s.name)

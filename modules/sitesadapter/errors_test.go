@@ -218,6 +218,14 @@ sites:
 			want:  []string{`sites.yaml:3: site "b": throttle zone "z" is shared with site "a" (sites.yaml:2)`},
 		},
 		{
+			name:  "names that would start paths and keys with a dot or a dash",
+			files: map[string]string{"sites.yaml": "sites:\n  a: {hosts: [a.example.com], upstreams: [10.0.0.1:80], throttle: {zone: ..z, rate: 1r/s}}\n  b: {hosts: [b.example.com], upstreams: [10.0.0.1:80], maintenance: {name: -m}}\n"},
+			want: []string{
+				`sites.yaml:2: site "a": throttle zone "..z": use 1 to 64 letters, digits, _, . or -, starting with a letter or digit`,
+				`sites.yaml:3: site "b": maintenance name "-m": use 1 to 64 letters, digits, _, . or -, starting with a letter or digit`,
+			},
+		},
+		{
 			name:  "both log destinations",
 			files: map[string]string{"sites.yaml": site + "    log: {output: stdout, loki: \"http://127.0.0.1:3100\"}\n"},
 			want:  []string{`sites.yaml:5: site "shop": log has both output and loki`},
