@@ -146,7 +146,7 @@ func (Throttle) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-var zoneName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+var zoneName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // clientIPPlaceholders are the spellings of the client IP in a key.
 var clientIPPlaceholders = []string{"{http.vars.client_ip}", "{client_ip}"}
@@ -155,7 +155,7 @@ var clientIPPlaceholders = []string{"{http.vars.client_ip}", "{client_ip}"}
 func (h *Throttle) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
 	if !zoneName.MatchString(h.Zone) {
-		return fmt.Errorf("zone %q: want 1 to 64 letters, digits, '.', '_' or '-'", h.Zone)
+		return fmt.Errorf("zone %q: want 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", h.Zone)
 	}
 	if h.Rate == "" {
 		return fmt.Errorf("zone %s: rate is required", h.Zone)

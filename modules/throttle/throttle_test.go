@@ -336,6 +336,8 @@ func TestProvisionErrors(t *testing.T) {
 		{Zone: "", Rate: "1r/s"},
 		{Zone: "bad zone", Rate: "1r/s"},
 		{Zone: `a"b`, Rate: "1r/s"},
+		{Zone: ".z", Rate: "1r/s"},
+		{Zone: "-z", Rate: "1r/s"},
 		{Zone: "z"},
 		{Zone: "z", Rate: "1r/d"},
 		{Zone: "z", Rate: "1r/s", Burst: -1},
