@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"go.uber.org/zap"
 
@@ -354,20 +355,29 @@ func (h *Throttle) appendTemplateKey(dst []byte, r *http.Request, addr netip.Add
 
 // setHeaders adds the RateLimit-Policy and RateLimit headers.
 func (h *Throttle) setHeaders(hdr http.Header, remaining int, reset time.Duration) {
-	// One allocation for both value slices; each is capped so that an
-	// append by a later handler copies instead of writing into the other.
-	vals := make([]string, 2)
-	vals[0] = h.policy
-	var b [96]byte
-	v := append(b[:0], '"')
+	// One allocation for both values and the RateLimit text; each value
+	// slice is capped so that an append by a later handler copies instead
+	// of writing into the other.
+	hv := new(headerValues)
+	v := append(hv.text[:0], '"')
 	v = append(v, h.Zone...)
 	v = append(v, `";r=`...)
 	v = strconv.AppendInt(v, int64(remaining), 10)
 	v = append(v, ";t="...)
 	v = strconv.AppendInt(v, int64(math.Ceil(reset.Seconds())), 10)
-	vals[1] = string(v)
-	hdr["Ratelimit-Policy"] = vals[0:1:1]
-	hdr["Ratelimit"] = vals[1:2:2]
+	hv.vals[0] = h.policy
+	// The bytes are never written again: a string may share them.
+	hv.vals[1] = unsafe.String(unsafe.SliceData(v), len(v))
+	hdr["Ratelimit-Policy"] = hv.vals[0:1:1]
+	hdr["Ratelimit"] = hv.vals[1:2:2]
+}
+
+// headerValues holds one response's RateLimit-Policy and RateLimit values.
+// text fits the longest RateLimit value: a 64-byte zone name and two
+// 20-digit numbers.
+type headerValues struct {
+	vals [2]string
+	text [128]byte
 }
 
 // storeFailed handles a request whose bucket the store could not decide on.

@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-
-	"go.uber.org/zap"
+	"unsafe"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/logfields"
 	"github.com/frontdoor-gateway/frontdoor/modules/internal/traceparent"
 )
 
@@ -33,7 +33,7 @@ const (
 const VarName = "trace_id"
 
 // LogField is the access log field that holds the trace id.
-const LogField = "trace_id"
+const LogField = logfields.TraceIDField
 
 // RequestIDHeader is sent upstream and returned to the client.
 const RequestIDHeader = "X-Request-Id"
@@ -118,24 +118,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	tp.SpanID = traceparent.NewSpanID()
 
-	// One allocation for both values: the trace id is bytes 3..35 of the
-	// traceparent.
-	var buf [traceparent.Len]byte
-	header := string(tp.AppendTo(buf[:0]))
-	id := header[3:35]
-
-	// The three header values live in the response writer wrapper, one
-	// allocation for all; each slice is capped at its own element, so an
-	// append to one never touches the others.
+	// The wrapper is the request's one allocation: it holds the traceparent
+	// text (the trace id is its bytes 3..35), the three header values, each
+	// capped at its own element so that an append to one never touches the
+	// others, and the access-log fields.
 	rw := &requestIDWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
+	text := tp.AppendTo(rw.text[:0])
+	// The bytes are never written again: a string may share them.
+	header := unsafe.String(unsafe.SliceData(text), len(text))
+	id := header[3:35]
 	rw.vals = [...]string{header, id, id}
 	rw.id = rw.vals[2:3:3]
 	r.Header["Traceparent"] = rw.vals[0:1:1]
 	r.Header[RequestIDHeader] = rw.vals[1:2:2]
 	w.Header()[RequestIDHeader] = rw.id
 	caddyhttp.SetVar(ctx, VarName, id)
-	if extra, ok := ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok {
-		extra.Set(zap.String(LogField, id))
+	if e := logfields.Of(ctx, &rw.log); e != nil {
+		e.SetTraceID(id)
 	}
 	return next.ServeHTTP(rw, r)
 }
@@ -145,9 +144,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 // the upstream's values) does not leave two values.
 type requestIDWriter struct {
 	caddyhttp.ResponseWriterWrapper
-	id          []string  // the header value, capped: appends copy it
-	vals        [3]string // traceparent, request and response X-Request-ID
+	id          []string              // the header value, capped: appends copy it
+	text        [traceparent.Len]byte // the traceparent header value
+	vals        [3]string             // traceparent, request and response X-Request-ID
 	wroteHeader bool
+	log         logfields.Entry // the access-log fields, if trace_id is first
 }
 
 // WriteHeader replaces any X-Request-ID value with the request's trace id.

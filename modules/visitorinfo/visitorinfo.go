@@ -8,13 +8,13 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/frontdoor-gateway/frontdoor/modules/geoipapp"
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/logfields"
 	"github.com/frontdoor-gateway/frontdoor/modules/internal/visitor"
 )
 
@@ -127,16 +127,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	dev := info.Device().Type
 	if !h.DisableHeaders {
 		h.stripClientCopies(r.Header)
-		// One backing array for both values; each slice is capped at its
-		// own element, so an append to one never touches the other.
-		vals := [...]string{country, dev.String()}
+		// One backing array for both values, in the request's Info; each
+		// slice is capped at its own element, so an append to one never
+		// touches the other.
+		vals := info.HeaderValues()
+		vals[0], vals[1] = country, dev.String()
 		if country != "" {
 			r.Header[h.country] = vals[0:1:1]
 		}
 		r.Header[h.device] = vals[1:2:2]
 	}
-	if extra, ok := ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); ok && !info.MarkLogged() {
-		extra.Add(zap.Inline(logFields{info}))
+	if e := logfields.Of(ctx, info.LogSpare()); e != nil {
+		e.SetVisitor(logFields{info})
 	}
 	h.metrics.observe(country, dev)
 	return next.ServeHTTP(w, r)

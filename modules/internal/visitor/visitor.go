@@ -14,6 +14,7 @@ import (
 
 	"github.com/frontdoor-gateway/frontdoor/geoip"
 	"github.com/frontdoor-gateway/frontdoor/modules/internal/device"
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/logfields"
 )
 
 // VarKey is the per-request variable under which the request's *Info is
@@ -41,9 +42,11 @@ type Info struct {
 
 	geoDone bool
 	devDone bool
-	logged  bool
 	rec     geoip.Record
 	dev     device.Result
+
+	log     logfields.Entry // the request's access-log fields, if this Info is first
+	headers [2]string       // memory for the upstream header values
 }
 
 // Of returns the request's Info, creating and caching it in vars on first
@@ -124,12 +127,14 @@ func (in *Info) Device() device.Result {
 	return in.dev
 }
 
-// MarkLogged records that the request's log entry carries the visitor, and
-// reports whether it already did (so the fields are added once).
-func (in *Info) MarkLogged() (already bool) {
-	already, in.logged = in.logged, true
-	return already
-}
+// HeaderValues returns memory for two upstream header values, valid for as
+// long as the Info: the request's visitor_info headers cost no allocation
+// of their own.
+func (in *Info) HeaderValues() *[2]string { return &in.headers }
+
+// LogSpare is memory for the request's access-log fields (see
+// logfields.Of), valid for as long as the Info.
+func (in *Info) LogSpare() *logfields.Entry { return &in.log }
 
 // Placeholder resolves the visitor placeholders; its signature is that of a
 // Caddy replacer function:

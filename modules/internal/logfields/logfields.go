@@ -1,0 +1,67 @@
+// Package logfields puts frontdoor's fields into a request's access-log
+// entry as one inline field, however many frontdoor handlers contribute to
+// it. Each caddyhttp.ExtraLogFields.Add costs allocations (Caddy resets a
+// cache and grows a slice), so a request pays for one Add, not one per
+// handler.
+package logfields
+
+import (
+	"context"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+// TraceIDField is the access-log field that holds the trace id.
+const TraceIDField = "trace_id"
+
+// varKey holds the request's *Entry in Caddy's per-request variables.
+const varKey = "frontdoor.log_fields"
+
+// Entry is frontdoor's part of one access-log entry. The handler that
+// comes first in a request provides the memory, inside a value it keeps for
+// the request anyway, so that the entry costs no allocation of its own.
+type Entry struct {
+	traceID string
+	visitor zapcore.ObjectMarshaler
+}
+
+// Of returns the request's Entry: the one an earlier handler registered,
+// or else spare, which it registers and adds to the access-log entry.
+// spare must stay valid until the request is logged. Of returns nil when
+// the request has no access-log fields (no Caddy HTTP server context).
+func Of(ctx context.Context, spare *Entry) *Entry {
+	vars, _ := ctx.Value(caddyhttp.VarsCtxKey).(map[string]any)
+	if e, ok := vars[varKey].(*Entry); ok {
+		return e
+	}
+	extra, ok := ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields)
+	if !ok {
+		return nil
+	}
+	if vars != nil {
+		vars[varKey] = spare
+	}
+	extra.Add(zap.Inline(spare))
+	return spare
+}
+
+// SetTraceID logs the request's trace id as TraceIDField.
+func (e *Entry) SetTraceID(id string) { e.traceID = id }
+
+// SetVisitor logs the fields m marshals (the visitor's "country" and
+// "device").
+func (e *Entry) SetVisitor(m zapcore.ObjectMarshaler) { e.visitor = m }
+
+// MarshalLogObject implements zapcore.ObjectMarshaler.
+func (e *Entry) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	if e.traceID != "" {
+		enc.AddString(TraceIDField, e.traceID)
+	}
+	if e.visitor != nil {
+		return e.visitor.MarshalLogObject(enc)
+	}
+	return nil
+}
