@@ -154,7 +154,10 @@ type requestIDWriter struct {
 // WriteHeader replaces any X-Request-ID value with the request's trace id.
 func (w *requestIDWriter) WriteHeader(status int) {
 	if !w.wroteHeader {
-		w.Header()[RequestIDHeader] = w.id
+		// Only when the value changed: an assignment can grow the map.
+		if hdr := w.Header(); len(hdr[RequestIDHeader]) != 1 || hdr[RequestIDHeader][0] != w.id[0] {
+			hdr[RequestIDHeader] = w.id
+		}
 		w.wroteHeader = status >= 200 || status == http.StatusSwitchingProtocols
 	}
 	w.ResponseWriterWrapper.WriteHeader(status)
