@@ -233,9 +233,7 @@ func lokiQuery(t testing.TB, addr, query string) []lokiStream {
 // each by its X-Request-ID, and then loads the gateway while Loki is up,
 // stopped, and replaced by a listener that never answers.
 func TestRealLoki(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a real Loki")
-	}
+	harness.Long(t, "starts a real Loki")
 	lk := harness.Loki(t)
 	startGateway(t, fmt.Sprintf(gatewayConfig, "http://"+lk.Addr, "batch_wait 200ms\n\t\t\tbuffer 500", "v1"))
 

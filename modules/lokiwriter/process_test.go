@@ -21,9 +21,7 @@ func frontdoorBinary(t *testing.T) string { return harness.FrontdoorBinary(t) }
 // Loki that accepts connections and never answers, and stops it: the queue
 // gets at most 5 s to flush, and the lost entries are reported.
 func TestProcessStopsWithin5s(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the frontdoor binary")
-	}
+	harness.Long(t, "builds and runs the frontdoor binary")
 	bin := frontdoorBinary(t)
 	hangingListener(t, "127.0.0.1:19411")
 	config := filepath.Join(t.TempDir(), "Caddyfile")

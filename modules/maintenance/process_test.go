@@ -32,9 +32,7 @@ func TestMain(m *testing.M) { harness.Main(m) }
 // buildFrontdoor returns the frontdoor binary the subprocess tests run.
 func buildFrontdoor(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds and runs the frontdoor binary")
-	}
+	harness.Long(t, "builds and runs the frontdoor binary")
 	return harness.FrontdoorBinary(t)
 }
 

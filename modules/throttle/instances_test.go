@@ -76,9 +76,7 @@ func hit(t *testing.T, in *instance) result {
 // enforce one combined limit; with Redis frozen or killed every request
 // passes within the timeout; with Redis back, limiting resumes.
 func TestInstancesShareRedis(t *testing.T) {
-	if testing.Short() {
-		t.Skip("multi-process test in -short mode")
-	}
+	harness.Long(t, "multi-process test")
 	srv := harness.Redis(t)
 	bin := frontdoorBinary(t)
 	const timeout = 150 * time.Millisecond

@@ -13,6 +13,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2/caddytest"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
+
+	"github.com/frontdoor-gateway/frontdoor/test/harness"
 )
 
 // Ports of this package's in-process Caddy: admin 2312, sites 19200-19209.
@@ -105,9 +107,7 @@ var (
 // startCaddy loads the integration config once for the package.
 func startCaddy(t *testing.T) *caddytest.Tester {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test in -short mode")
-	}
+	harness.Long(t, "integration test")
 	testerOnce.Do(func() {
 		tester = caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort})
 		tester.InitServer(config("0", "1r/m"), "caddyfile")

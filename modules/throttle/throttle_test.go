@@ -17,6 +17,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/frontdoor-gateway/frontdoor/test/harness"
 	"github.com/frontdoor-gateway/frontdoor/test/harness/cputime"
 )
 
@@ -442,9 +443,7 @@ func (w *nopWriter) WriteHeader(int)             {}
 // capped at 100,000 keys: the keys gauge never passes the cap, evictions
 // are counted and the heap stays bounded.
 func TestKeyFlood(t *testing.T) {
-	if testing.Short() {
-		t.Skip("key flood in -short mode")
-	}
+	harness.Long(t, "key flood")
 	const maxKeys, flood = 100_000, 1_000_000
 	ctx, _ := newContext(t)
 	h := provision(t, &ctx, &Throttle{Zone: "t_flood", Rate: "1r/h", Burst: 10, MaxKeys: maxKeys}) // never idle long enough to be swept

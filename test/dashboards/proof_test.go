@@ -80,9 +80,7 @@ var (
 // macros substituted, run against Loki's or Prometheus's query API. A query
 // that errors, or returns no data, fails the test.
 func TestDashboardsHaveData(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Loki, Prometheus and frontdoor (about a minute)")
-	}
+	harness.Long(t, "starts Loki, Prometheus and frontdoor (about a minute)")
 	root := harness.RepoRoot(t)
 	dashboards := loadDashboards(t)
 	bin := buildFrontdoor(t, root)

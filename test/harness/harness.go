@@ -42,6 +42,20 @@ func Missing(t testing.TB, format string, args ...any) {
 	t.Skip(msg)
 }
 
+// Long marks a test that -short leaves out (it starts real components or
+// runs under load). Under CI=true it never skips: CI runs every test, and a
+// -short there fails the test instead of hiding it.
+func Long(t testing.TB, what string) {
+	t.Helper()
+	if !testing.Short() {
+		return
+	}
+	if InCI() {
+		t.Fatalf("%s: -short would skip it, and CI runs every test", what)
+	}
+	t.Skip(what + " (left out by -short)")
+}
+
 // LookPath finds a program, or stops the test with Missing.
 func LookPath(t testing.TB, name string) string {
 	t.Helper()

@@ -236,9 +236,7 @@ var wrkSocketErrors = regexp.MustCompile(`Socket errors: connect (\d+), read (\d
 // latency with and without reloads; the handover must cut wrk's read
 // errors to at most a quarter of Caddy's own.
 func TestReloadUnderLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("load test")
-	}
+	harness.Long(t, "load test")
 	readErrors := map[bool]int{}
 	for _, tc := range []struct {
 		name     string

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/frontdoor-gateway/frontdoor/test/harness"
 	"github.com/frontdoor-gateway/frontdoor/test/harness/cputime"
 )
 
@@ -170,9 +171,7 @@ func TestMemoryConcurrent(t *testing.T) {
 // TestMemoryKeyFlood inserts 1,000,000 distinct keys into a zone capped at
 // 100,000 and checks that the heap stays at what 100,000 keys need.
 func TestMemoryKeyFlood(t *testing.T) {
-	if testing.Short() {
-		t.Skip("key flood in -short mode")
-	}
+	harness.Long(t, "key flood")
 	const maxKeys, flood = 100_000, 1_000_000
 	m := NewMemory(maxKeys)
 	l := perSec(10, 20)

@@ -46,9 +46,7 @@ func lokiCount(t testing.TB, addr, selector string) int {
 // checks that nothing is dropped and Loki stores every line. Throughput is
 // logged here and measured by BenchmarkRealLokiShipping, never asserted.
 func TestRealLokiDelivery(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a real Loki")
-	}
+	harness.Long(t, "starts a real Loki")
 	lk := harness.Loki(t)
 	pushURL := "http://" + lk.Addr + "/loki/api/v1/push"
 
