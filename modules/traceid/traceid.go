@@ -5,6 +5,7 @@
 package traceid
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,6 +32,10 @@ const (
 // VarName is the request variable that holds the trace id; it is the
 // placeholder {http.vars.trace_id}.
 const VarName = "trace_id"
+
+// doneVar marks a request that a trace_id handler has tagged. It is not
+// VarName: Caddy's tracing handler sets that one too.
+const doneVar = "frontdoor.trace_id"
 
 // LogField is the access log field that holds the trace id.
 const LogField = logfields.TraceIDField
@@ -106,9 +111,18 @@ func parseTrust(s string) (trustMode, error) {
 // ServeHTTP tags the request with its trace id and calls next.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	ctx := r.Context()
-	if id, ok := caddyhttp.GetVar(ctx, VarName).(string); ok && id != "" {
+	if done, _ := caddyhttp.GetVar(ctx, doneVar).(bool); done {
 		// An earlier trace_id handler in this request already did the work.
 		return next.ServeHTTP(w, r)
+	}
+	caddyhttp.SetVar(ctx, doneVar, true)
+
+	rw := &requestIDWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
+	if otel, ok := caddyhttp.GetVar(ctx, VarName).(string); ok && traceparent.ValidTraceID(otel) {
+		// Caddy's tracing handler runs first: its span is the trace, and it
+		// has sent its traceparent upstream already. Use its trace id.
+		rw.vals = [...]string{"", otel, otel}
+		return h.tag(ctx, rw, r, next)
 	}
 
 	tp, keep := h.incoming(r)
@@ -122,17 +136,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	// text (the trace id is its bytes 3..35), the three header values, each
 	// capped at its own element so that an append to one never touches the
 	// others, and the access-log fields.
-	rw := &requestIDWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
 	text := tp.AppendTo(rw.text[:0])
 	// The bytes are never written again: a string may share them.
 	header := unsafe.String(unsafe.SliceData(text), len(text))
 	id := header[3:35]
 	rw.vals = [...]string{header, id, id}
-	rw.id = rw.vals[2:3:3]
 	r.Header["Traceparent"] = rw.vals[0:1:1]
-	r.Header[RequestIDHeader] = rw.vals[1:2:2]
-	w.Header()[RequestIDHeader] = rw.id
 	caddyhttp.SetVar(ctx, VarName, id)
+	return h.tag(ctx, rw, r, next)
+}
+
+// tag sends the trace id in rw.vals upstream and back as X-Request-ID, puts
+// it in the access log, and calls next.
+func (h *Handler) tag(ctx context.Context, rw *requestIDWriter, r *http.Request, next caddyhttp.Handler) error {
+	id := rw.vals[1]
+	rw.id = rw.vals[2:3:3]
+	r.Header[RequestIDHeader] = rw.vals[1:2:2]
+	rw.ResponseWriter.Header()[RequestIDHeader] = rw.id
 	if e := logfields.Of(ctx, &rw.log); e != nil {
 		e.SetTraceID(id)
 	}

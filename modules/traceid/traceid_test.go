@@ -179,6 +179,49 @@ func TestSecondHandlerKeepsID(t *testing.T) {
 	}
 }
 
+// TestAfterCaddyTracing: Caddy's tracing handler, which runs first, sets
+// {http.vars.trace_id} and sends its own traceparent upstream. trace_id
+// uses that trace id for X-Request-ID and leaves tracing's traceparent be.
+func TestAfterCaddyTracing(t *testing.T) {
+	h := &Handler{}
+	if err := h.Provision(caddy.Context{}); err != nil {
+		t.Fatal(err)
+	}
+	const otelParent = "00-" + incomingID + "-b7ad6b7169203331-01"
+	for _, tt := range []struct {
+		name, otelID string
+		adopt        bool
+	}{
+		{"a valid trace id is used", incomingID, true},
+		{"an all-zero one is not", "00000000000000000000000000000000", false},
+		{"nor a malformed one", "4BF92F3577B34DA6A3CE929D0E0E4736", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRequest(false, map[string][]string{"Traceparent": {otelParent}})
+			caddyhttp.SetVar(r.Context(), VarName, tt.otelID)
+			w := httptest.NewRecorder()
+			next := new(upstream)
+			if err := h.ServeHTTP(w, r, next); err != nil {
+				t.Fatal(err)
+			}
+			id := w.Header().Get("X-Request-ID")
+			if next.header.Get("X-Request-ID") != id || next.varID != id {
+				t.Fatalf("response id %q, upstream %q, var %q: want one id", id, next.header.Get("X-Request-ID"), next.varID)
+			}
+			if tt.adopt {
+				if id != tt.otelID || next.header.Get("Traceparent") != otelParent {
+					t.Fatalf("id %q, traceparent %q: want tracing's %s and its traceparent untouched", id, next.header.Get("Traceparent"), tt.otelID)
+				}
+				return
+			}
+			tp, ok := traceparent.Parse(next.header.Get("Traceparent"))
+			if id == tt.otelID || !ok || tp.TraceID.String() != id {
+				t.Fatalf("id %q, traceparent %q: want a new valid trace", id, next.header.Get("Traceparent"))
+			}
+		})
+	}
+}
+
 func TestUniqueIDs(t *testing.T) {
 	h := &Handler{}
 	if err := h.Provision(caddy.Context{}); err != nil {

@@ -143,3 +143,19 @@ func hexDigit(c byte) (byte, bool) {
 	}
 	return 0, false
 }
+
+// ValidTraceID reports whether s is a trace id as the specification writes
+// it: 32 lowercase hex digits, not all zero.
+func ValidTraceID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	zero := true
+	for i := 0; i < len(s); i++ {
+		if _, ok := hexDigit(s[i]); !ok {
+			return false
+		}
+		zero = zero && s[i] == '0'
+	}
+	return !zero
+}
