@@ -46,6 +46,7 @@ func loadExample(t *testing.T) string {
 // TestExampleCaddyfile serves Caddyfile.example and gets 200 from each demo
 // site through the gateway, and the metrics endpoint.
 func TestExampleCaddyfile(t *testing.T) {
+	harness.Long(t, "starts a Caddy server in the test process")
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort, LoadRequestTimeout: 60 * time.Second, TestRequestTimeout: 30 * time.Second})
 	tester.InitServer(loadExample(t), "caddyfile")
 

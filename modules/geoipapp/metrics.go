@@ -20,10 +20,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	reloads, err := fdmetrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "frontdoor_geoip_reloads_total",
-		Help: "GeoIP database file reloads by result (success, error).",
-	}, []string{"result"}))
+	reloads, err := fdmetrics.Shared(reg, "frontdoor_geoip_reloads_total", func() *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdoor_geoip_reloads_total",
+			Help: "GeoIP database file reloads by result (success, error).",
+		}, []string{"result"})
+	})
 	if err != nil {
 		return nil, err
 	}

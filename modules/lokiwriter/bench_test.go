@@ -15,6 +15,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/frontdoor-gateway/frontdoor/modules/internal/loki"
+	"github.com/frontdoor-gateway/frontdoor/test/harness"
 )
 
 // okLoki accepts every push without decoding it.
@@ -94,6 +95,7 @@ func BenchmarkAccessLogEntry(b *testing.B) {
 // Loki (a local listener that accepts every push). The difference is the
 // per-request cost of the Loki writer.
 func BenchmarkGatewayRequest(b *testing.B) {
+	harness.Long(b, "starts a Caddy server in the test process")
 	tc := caddytest.NewTester(b).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort})
 	tc.InitServer(fmt.Sprintf(`{
 	admin localhost:2314

@@ -111,6 +111,7 @@ http://127.0.0.1:19402 {
 
 func startGateway(t *testing.T, config string) {
 	t.Helper()
+	harness.Long(t, "starts a Caddy server in the test process")
 	tc := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{
 		AdminPort: adminPort, LoadRequestTimeout: 30 * time.Second,
 	})

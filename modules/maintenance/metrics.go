@@ -24,10 +24,12 @@ func newMetrics(reg prometheus.Registerer, registry *maint.Registry) (*metrics, 
 	if _, err := fdmetrics.Register(reg, newEnabledCollector(registry)); err != nil {
 		return nil, err
 	}
-	responses, err := fdmetrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "frontdoor_maintenance_responses_total",
-		Help: "Requests that met an active maintenance, by maintenance name and result (blocked, allowed by address, bypassed by cookie).",
-	}, []string{"name", "result"}))
+	responses, err := fdmetrics.Shared(reg, "frontdoor_maintenance_responses_total", func() *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdoor_maintenance_responses_total",
+			Help: "Requests that met an active maintenance, by maintenance name and result (blocked, allowed by address, bypassed by cookie).",
+		}, []string{"name", "result"})
+	})
 	if err != nil {
 		return nil, err
 	}

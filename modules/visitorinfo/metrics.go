@@ -28,10 +28,12 @@ const (
 )
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	requests, err := fdmetrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "frontdoor_visitor_requests_total",
-		Help: "Requests seen by visitor_info, by client country (XX when unknown) and device class.",
-	}, []string{"country", "device"}))
+	requests, err := fdmetrics.Shared(reg, "frontdoor_visitor_requests_total", func() *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdoor_visitor_requests_total",
+			Help: "Requests seen by visitor_info, by client country (XX when unknown) and device class.",
+		}, []string{"country", "device"})
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -119,6 +119,11 @@ func TestServeHTTP(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			reg := prometheus.NewRegistry()
 			h := newHandler(t, &tt.handler, reg)
+			label := tt.wantCountry
+			if label == "" {
+				label = visitor.UnknownCountry
+			}
+			before := testutil.ToFloat64(h.metrics.requests.WithLabelValues(label, tt.wantDevice))
 			r, repl, extra := request(tt.ip, tt.header)
 			rec := new(recorder)
 			if err := h.ServeHTTP(httptest.NewRecorder(), r, rec); err != nil {
@@ -146,13 +151,9 @@ func TestServeHTTP(t *testing.T) {
 			if enc.Fields["country"] != tt.wantCountry || enc.Fields["device"] != tt.wantDevice {
 				t.Errorf("log fields %v", enc.Fields)
 			}
-			label := tt.wantCountry
-			if label == "" {
-				label = visitor.UnknownCountry
-			}
 			got := testutil.ToFloat64(h.metrics.requests.WithLabelValues(label, tt.wantDevice))
-			if got != 1 {
-				t.Errorf("frontdoor_visitor_requests_total{country=%q,device=%q} = %v, want 1", label, tt.wantDevice, got)
+			if got != before+1 {
+				t.Errorf("frontdoor_visitor_requests_total{country=%q,device=%q} = %v, want %v + 1", label, tt.wantDevice, got, before)
 			}
 		})
 	}
@@ -161,15 +162,17 @@ func TestServeHTTP(t *testing.T) {
 func TestMetricsRegisterTwice(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	a := newHandler(t, new(Handler), reg)
-	b := newHandler(t, new(Handler), reg) // a second site, or a reload
-	for _, h := range []*Handler{a, b} {
+	b := newHandler(t, new(Handler), reg)                      // a second site
+	c := newHandler(t, new(Handler), prometheus.NewRegistry()) // a reload: a new registry
+	before := testutil.ToFloat64(a.metrics.requests.WithLabelValues("KR", "mobile"))
+	for _, h := range []*Handler{a, b, c} {
 		r, _, _ := request(ipKR, http.Header{"User-Agent": {uaIPhone}})
 		if err := h.ServeHTTP(httptest.NewRecorder(), r, new(recorder)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := testutil.ToFloat64(a.metrics.requests.WithLabelValues("KR", "mobile")); got != 2 {
-		t.Fatalf("counter = %v, want 2 (both handlers share one collector)", got)
+	if got := testutil.ToFloat64(a.metrics.requests.WithLabelValues("KR", "mobile")); got != before+3 {
+		t.Fatalf("counter = %v, want %v + 3 (the handlers of every config share one counter)", got, before)
 	}
 	var nilMetrics *metrics
 	nilMetrics.observe("KR", 0) // recorders are nil-safe

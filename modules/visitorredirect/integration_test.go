@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	_ "github.com/frontdoor-gateway/frontdoor/modules/visitorinfo"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/visitormatch"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/visitorredirect"
+	"github.com/frontdoor-gateway/frontdoor/test/harness"
 )
 
 // This package's caddytest admin port and HTTP ports (19100-19199).
@@ -134,6 +136,7 @@ http://127.0.0.1:19107 {
 func startGateway(t *testing.T) (logPath string) {
 	t.Helper()
 	logPath = filepath.Join(t.TempDir(), "access.log")
+	harness.Long(t, "starts a Caddy server in the test process")
 	tc := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{AdminPort: adminPort, LoadRequestTimeout: time.Minute})
 	tc.InitServer(fmt.Sprintf(config, adminPort, logPath), "caddyfile")
 	if t.Failed() {
@@ -422,15 +425,31 @@ func TestVisitor(t *testing.T) {
 // TestReload loads the config twice into the same process: the metrics are
 // registered again without a panic and keep counting.
 func TestReload(t *testing.T) {
+	const series = `frontdoor_visitor_requests_total{country="KR",device="mobile"}`
+	count := func() float64 {
+		t.Helper()
+		body := bodyOf(t, rawGet(t, metricsAddr, "/metrics"))
+		for _, line := range strings.Split(body, "\n") {
+			if v, ok := strings.CutPrefix(line, series+" "); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatalf("metrics line %q: %v", line, err)
+				}
+				return f
+			}
+		}
+		t.Fatalf("metrics lack %s", series)
+		return 0
+	}
 	startGateway(t)
 	rawGet(t, trustedAddr, "/", "X-Forwarded-For", ipKR, "User-Agent", uaIPhone)
+	before := count()
 	startGateway(t)
 	resp := rawGet(t, trustedAddr, "/", "X-Forwarded-For", ipKR, "User-Agent", uaIPhone)
 	if got := bodyOf(t, resp); !strings.Contains(got, "country=[KR]") {
 		t.Fatalf("after reload the upstream saw %q", got)
 	}
-	body := bodyOf(t, rawGet(t, metricsAddr, "/metrics"))
-	if !strings.Contains(body, `frontdoor_visitor_requests_total{country="KR",device="mobile"}`) {
-		t.Fatal("visitor metric missing after reload")
+	if after := count(); after != before+1 {
+		t.Fatalf("%s = %v after the reload and one more request, want %v: the counter did not keep counting", series, after, before+1)
 	}
 }

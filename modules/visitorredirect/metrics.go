@@ -15,10 +15,12 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	redirects, err := fdmetrics.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "frontdoor_redirects_total",
-		Help: "Redirects sent by visitor_redirect, by rule and status code.",
-	}, []string{"rule", "status"}))
+	redirects, err := fdmetrics.Shared(reg, "frontdoor_redirects_total", func() *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdoor_redirects_total",
+			Help: "Redirects sent by visitor_redirect, by rule and status code.",
+		}, []string{"rule", "status"})
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -85,10 +85,14 @@ func TestRedisShared(t *testing.T) {
 		t.Fatalf("allowed %d of 40 requests across two clients, want the burst 10", allowed)
 	}
 	bigger := Limit{Rate: Rate{Count: 1, Per: time.Minute}, Burst: 20}
-	if d, _ := a.Allow(ctx, []byte("shared"), bigger, time.Second); d.Allowed {
-		t.Fatal("a larger burst refilled an exhausted bucket")
+	if d, err := a.Allow(ctx, []byte("shared"), bigger, time.Second); err != nil || d.Allowed {
+		t.Fatalf("a larger burst on an exhausted bucket: %+v, %v; want refused without error", d, err)
 	}
 }
+
+// storeSlack is what a store call may take beyond its timeout in these
+// tests: scheduling on a busy machine, not waiting on the network.
+const storeSlack = 400 * time.Millisecond
 
 func TestRedisDownFailsFast(t *testing.T) {
 	srv := harness.Redis(t)
@@ -107,7 +111,9 @@ func TestRedisDownFailsFast(t *testing.T) {
 		if err == nil {
 			t.Fatalf("request %d succeeded with Redis stopped", i)
 		}
-		if el := time.Since(start); el > timeout+50*time.Millisecond {
+		// The bound catches a call that waits for the network (seconds),
+		// with room for a busy CI machine running the race detector.
+		if el := time.Since(start); el > timeout+storeSlack {
 			t.Fatalf("request %d took %v with Redis stopped, want <= %v", i, el, timeout)
 		}
 	}
@@ -165,7 +171,7 @@ func TestRedisSlowIsBounded(t *testing.T) {
 				if err == nil {
 					t.Error("a silent server answered")
 				}
-				if el := time.Since(start); el > timeout+60*time.Millisecond {
+				if el := time.Since(start); el > timeout+storeSlack {
 					t.Errorf("call took %v, want <= %v", el, timeout)
 				}
 				time.Sleep(10 * time.Millisecond)

@@ -319,7 +319,8 @@ func TestDeadLokiNeverBlocksWrite(t *testing.T) {
 				s.Write(line)
 				slowest = max(slowest, time.Since(start))
 			}
-			if slowest > 50*time.Millisecond {
+			// A Write that waited on Loki would take the 1 minute timeout.
+			if slowest > 500*time.Millisecond {
 				t.Fatalf("slowest Write took %v with Loki down", slowest)
 			}
 			if q := stats.Queued(); q > 100+int64(1<<10/len(line))+1 {
@@ -331,7 +332,7 @@ func TestDeadLokiNeverBlocksWrite(t *testing.T) {
 
 			start := time.Now()
 			s.Close()
-			if took := time.Since(start); took > time.Second {
+			if took := time.Since(start); took > 2*time.Second {
 				t.Fatalf("Close took %v, want about the 300ms shutdown timeout", took)
 			}
 			if total := stats.Sent() + stats.Dropped() + stats.Failed(); total != n {

@@ -5,6 +5,7 @@ package metrics
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -28,4 +29,26 @@ func Register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error)
 		}
 	}
 	return c, err
+}
+
+// shared holds the process-wide counters, by metric name.
+var shared sync.Map
+
+// Shared registers on reg the process-wide collector of the metric name,
+// made by newC the first time. Caddy gives every config its own registry,
+// so a counter made per config would start again from zero at each reload;
+// a shared one keeps counting, as a counter should until the process ends.
+// Use it for counters; a gauge that describes the current config belongs to
+// that config.
+func Shared[C prometheus.Collector](reg prometheus.Registerer, name string, newC func() C) (C, error) {
+	v, ok := shared.Load(name)
+	if !ok {
+		v, _ = shared.LoadOrStore(name, newC())
+	}
+	c, ok := v.(C)
+	if !ok {
+		var zero C
+		return zero, errors.New("metric " + name + " is shared with another collector type")
+	}
+	return Register(reg, c)
 }
