@@ -30,12 +30,15 @@
 // the newer server.
 //
 // It applies to plain HTTP/1: with TLS the session cannot move between
-// servers (HTTP/2 clients get a graceful GOAWAY anyway). Pipelined requests
+// servers (HTTP/2 clients get a graceful GOAWAY anyway), so TLS connections
+// pass through untouched, and the wrapper is harmless on an HTTPS server.
+// Pipelined requests
 // already buffered behind an answered one are not replayed.
 package idledrain
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"net"
 	"os"
@@ -92,10 +95,8 @@ type hub struct {
 func (h *hub) Destruct() error { return nil }
 
 // successor returns the newest listener on the address that is not
-// shutting down, or nil.
+// shutting down, or nil. h.mu is held.
 func (h *hub) successor() *listener {
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	for i := len(h.listeners) - 1; i >= 0; i-- {
 		if l := h.listeners[i]; !l.closing.Load() {
 			return l
@@ -104,9 +105,8 @@ func (h *hub) successor() *listener {
 	return nil
 }
 
+// remove takes l out of the hub. h.mu is held.
 func (h *hub) remove(l *listener) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	for i, x := range h.listeners {
 		if x == l {
 			h.listeners = append(h.listeners[:i], h.listeners[i+1:]...)
@@ -152,7 +152,8 @@ func newListener(ln net.Listener) *listener {
 
 // pump accepts from the socket until the socket closes. Once the server
 // has closed the listener, what the socket still accepts goes to the newest
-// generation on the address.
+// generation on the address. A temporary error (too many open files) goes
+// to the server, which backs off and accepts again, and the pump goes on.
 func (l *listener) pump() {
 	for {
 		c, err := l.Listener.Accept()
@@ -164,8 +165,15 @@ func (l *listener) pump() {
 			}
 		}
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			var ne interface{ Temporary() bool }
+			if errors.As(err, &ne) && ne.Temporary() {
+				continue
+			}
+			var te net.Error
+			if errors.As(err, &te) && te.Timeout() {
 				continue
 			}
 			return
@@ -174,17 +182,29 @@ func (l *listener) pump() {
 }
 
 func (l *listener) Accept() (net.Conn, error) {
+	var c net.Conn
 	select {
 	case r := <-l.accepted:
 		if r.err != nil {
 			return nil, r.err
 		}
-		return &conn{Conn: r.c, l: l}, nil
-	case c := <-l.handed:
-		return &conn{Conn: c, l: l}, nil
+		c = r.c
+	case c = <-l.handed:
 	case <-l.done:
 		return nil, net.ErrClosed
 	}
+	if l.closing.Load() {
+		// Closed while the connection was on its way: the new generation
+		// serves it.
+		l.pass(c)
+		return nil, net.ErrClosed
+	}
+	if _, isTLS := c.(interface{ ConnectionState() tls.ConnectionState }); isTLS {
+		// A TLS session cannot move to another server, and net/http finds
+		// out that a connection is TLS from its type: leave it as it is.
+		return c, nil
+	}
+	return &conn{Conn: c, l: l}, nil
 }
 
 // Close is called first when the server shuts down, before it closes its
@@ -192,23 +212,26 @@ func (l *listener) Accept() (net.Conn, error) {
 func (l *listener) Close() error {
 	now := time.Now()
 	l.closedAt.CompareAndSwap(nil, &now)
-	l.closing.Store(true)
+	var queued []net.Conn
+	var next *listener
 	l.once.Do(func() {
+		// Under the hub's lock no connection can be handed to l any more
+		// once it is out of the hub: take what was handed before.
+		l.hub.mu.Lock()
+		l.closing.Store(true)
 		close(l.done)
 		l.hub.remove(l)
+		for len(l.handed) > 0 {
+			queued = append(queued, <-l.handed)
+		}
+		next = l.hub.successor()
+		l.hub.mu.Unlock()
 		_, _ = hubs.Delete(l.key)
-		// Connections handed to this generation but not accepted yet go on.
-		for {
-			select {
-			case c := <-l.handed:
-				l.pass(c)
-				continue
-			default:
-			}
-			break
+		for _, c := range queued {
+			l.pass(c)
 		}
 	})
-	if l.hub.successor() == nil {
+	if next == nil {
 		return l.Listener.Close()
 	}
 	// A newer generation listens on its own socket (SO_REUSEPORT). The
@@ -225,17 +248,36 @@ func (l *listener) Close() error {
 // stays open, its connections going to the new server.
 const socketLinger = 200 * time.Millisecond
 
+// passWait is how long a connection waits for room in the new generation's
+// queue of handed-over connections (a reload that hands over thousands of
+// idle connections at once) before it is closed.
+const passWait = time.Second
+
 // pass hands c to the newest live generation on the same address, or
 // closes it when there is none (the server stops for good).
 func (l *listener) pass(c net.Conn) {
-	if next := l.hub.successor(); next != nil && next != l {
-		select {
-		case next.handed <- c:
-			return
-		default:
+	deadline := time.Now().Add(passWait)
+	for {
+		l.hub.mu.Lock()
+		next := l.hub.successor()
+		sent := false
+		if next != nil && next != l {
+			select {
+			case next.handed <- c:
+				sent = true
+			default:
+			}
 		}
+		l.hub.mu.Unlock()
+		if sent {
+			return
+		}
+		if next == nil || next == l || time.Now().After(deadline) {
+			c.Close()
+			return
+		}
+		time.Sleep(time.Millisecond)
 	}
-	c.Close()
 }
 
 type conn struct {

@@ -3,10 +3,14 @@ package idledrain
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -302,4 +306,130 @@ func BenchmarkConn(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// scriptedListener returns the given results from Accept, then blocks until
+// closed.
+type scriptedListener struct {
+	results chan acceptResult
+	closed  chan struct{}
+}
+
+func newScripted(results ...acceptResult) *scriptedListener {
+	l := &scriptedListener{results: make(chan acceptResult, len(results)), closed: make(chan struct{})}
+	for _, r := range results {
+		l.results <- r
+	}
+	return l
+}
+
+func (l *scriptedListener) Accept() (net.Conn, error) {
+	select {
+	case r := <-l.results:
+		return r.c, r.err
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *scriptedListener) Close() error {
+	select {
+	case <-l.closed:
+	default:
+		close(l.closed)
+	}
+	return nil
+}
+
+func (l *scriptedListener) Addr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}
+}
+
+// A temporary accept error (too many open files) reaches the server, and
+// the listener accepts again afterwards.
+func TestTemporaryAcceptError(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	emfile := &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	ln := new(Wrapper).WrapListener(newScripted(acceptResult{err: emfile}, acceptResult{c: a}))
+	defer ln.Close()
+	if _, err := ln.Accept(); !errors.Is(err, syscall.EMFILE) {
+		t.Fatalf("first Accept: %v, want EMFILE", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil && c.(*conn).Conn != a {
+			err = errors.New("another connection")
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no connection accepted after a temporary error: the listener stopped")
+	}
+}
+
+// A TLS connection is returned as it is: net/http recognizes TLS by the
+// connection's type, and a TLS session cannot be handed over anyway.
+func TestTLSConnectionsUnwrapped(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	tc := tls.Server(a, &tls.Config{})
+	ln := new(Wrapper).WrapListener(newScripted(acceptResult{c: tc}))
+	defer ln.Close()
+	c, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c != net.Conn(tc) {
+		t.Fatalf("Accept returned %T, want the *tls.Conn itself", c)
+	}
+}
+
+// More idle connections than the handover queue holds all reach the new
+// generation.
+func TestManyConnectionsHandedOver(t *testing.T) {
+	oldRaw := newScripted()
+	newRaw := newScripted()
+	// Both generations on one address, as on a reload.
+	oldLn := new(Wrapper).WrapListener(oldRaw).(*listener)
+	newLn := new(Wrapper).WrapListener(newRaw).(*listener)
+	defer newLn.Close()
+	const n = 1000 // the queue holds 256
+	var peers []net.Conn
+	for range n {
+		a, b := net.Pipe()
+		peers = append(peers, a, b)
+		go oldLn.pass(a)
+	}
+	defer func() {
+		for _, c := range peers {
+			c.Close()
+		}
+	}()
+	got := 0
+	for got < n {
+		acc := make(chan error, 1)
+		go func() {
+			_, err := newLn.Accept()
+			acc <- err
+		}()
+		select {
+		case err := <-acc:
+			if err != nil {
+				t.Fatal(err)
+			}
+			got++
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d of %d handed-over connections reached the new generation", got, n)
+		}
+	}
+	oldLn.Close()
 }
