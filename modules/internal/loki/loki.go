@@ -153,6 +153,7 @@ type Shipper struct {
 
 	closed    atomic.Bool
 	pending   atomic.Int64 // bytes of lines in the queue
+	maxBytes  int64        // most bytes of lines the queue holds
 	kick      chan struct{}
 	kickBytes int64 // pending bytes that wake the shipping goroutine
 	kickLen   int   // queued lines that wake the shipping goroutine
@@ -194,6 +195,7 @@ func New(cfg Config) (*Shipper, error) {
 		// keeps the queue mostly empty, so that the whole buffer absorbs
 		// a slow push.
 		kickBytes: max(int64(cfg.BatchSize/8), 1),
+		maxBytes:  max(MaxQueueBytes, 4*int64(cfg.BatchSize)),
 		kickLen:   max(cfg.Buffer/8, 1),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
@@ -204,6 +206,11 @@ func New(cfg Config) (*Shipper, error) {
 	go s.run()
 	return s, nil
 }
+
+// MaxQueueBytes bounds the bytes of lines queued (or four batches, when
+// batch_size is larger), whatever their number: buffer lines of up to
+// MaxLineSize each could otherwise take gigabytes while Loki is down.
+const MaxQueueBytes = 64 << 20
 
 // Write queues one log line (a trailing newline is removed; a line longer
 // than MaxLineSize is truncated) and returns at once. It never fails: a
@@ -217,6 +224,12 @@ func (s *Shipper) Write(p []byte) (int, error) {
 	line := bytes.TrimRight(p, "\r\n")
 	if len(line) > s.cfg.MaxLineSize {
 		line = truncate(line, s.cfg.MaxLineSize)
+	}
+	if s.pending.Load()+int64(len(line)) > s.maxBytes {
+		// Long lines (huge request headers) while Loki is away: memory is
+		// bounded in bytes too, not only in lines.
+		s.stats.dropped.Add(1)
+		return n, nil
 	}
 	e := entry{ts: time.Now().UnixNano()}
 	e.hasTID = TraceID(p, &e.tid)

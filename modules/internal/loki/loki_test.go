@@ -1,6 +1,7 @@
 package loki
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -346,6 +347,34 @@ func TestDeadLokiNeverBlocksWrite(t *testing.T) {
 				t.Fatal("a Write after Close was not counted as dropped")
 			}
 		})
+	}
+}
+
+// Lines of the largest size while Loki does not answer: the queue stops at
+// MaxQueueBytes, long before buffer lines.
+func TestQueueBoundedInBytes(t *testing.T) {
+	stats := new(Stats)
+	s, err := New(Config{
+		URL: hangingLoki(t), Labels: `{job="frontdoor"}`, BatchWait: time.Hour,
+		BatchSize: 1 << 20, Buffer: 10000, Timeout: time.Minute, Stats: stats,
+		ShutdownTimeout: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	line := bytes.Repeat([]byte("x"), DefaultMaxLineSize)
+	for range 1000 { // 256 MiB offered
+		s.Write(line)
+	}
+	if p := s.pending.Load(); p > MaxQueueBytes {
+		t.Fatalf("%d bytes queued, want at most %d", p, MaxQueueBytes)
+	}
+	if q := stats.Queued(); q < MaxQueueBytes/DefaultMaxLineSize-8 || q > MaxQueueBytes/DefaultMaxLineSize+8 {
+		t.Fatalf("%d lines queued, want about %d (the byte bound, not the buffer of 10000)", q, MaxQueueBytes/DefaultMaxLineSize)
+	}
+	if stats.Dropped() == 0 {
+		t.Fatal("nothing dropped: the byte bound did not apply")
 	}
 }
 
