@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -65,9 +66,11 @@ return {1, math.floor((now - allow_at) / interval), 0, tat - now}
 
 // Redis keeps token buckets in a Redis server so that every process using
 // the same server and prefix shares them. Each decision is one round trip
-// (EVALSHA of a Lua script) bounded by a timeout. After a failure the store
-// is skipped (ErrStoreDown) until RetryInterval has passed; then a single
-// request probes it while the others still skip it.
+// (EVALSHA of a Lua script) bounded by a timeout. After a failure to reach
+// the server, or timeoutsToSkip timeouts in a row (one slow answer, a GC
+// pause, does not count as the server being down), the store is skipped
+// (ErrStoreDown) until RetryInterval has passed; then a single request
+// probes it while the others still skip it.
 type Redis struct {
 	client *redis.Client
 	prefix string
@@ -77,7 +80,11 @@ type Redis struct {
 
 	downUntil atomic.Int64 // unix nanoseconds; 0 when healthy
 	probing   atomic.Bool
+	timeouts  atomic.Int32 // timeouts in a row
 }
+
+// timeoutsToSkip is how many timeouts in a row make the store skipped.
+const timeoutsToSkip = 3
 
 // NewRedis connects lazily to the server named by a redis://, rediss:// or
 // unix:// URL. prefix starts every key.
@@ -132,9 +139,12 @@ func (s *Redis) Allow(ctx context.Context, key []byte, l Limit, timeout time.Dur
 		err = fmt.Errorf("unexpected script reply %v", res)
 	}
 	if err != nil {
-		s.downUntil.Store(time.Now().Add(s.RetryInterval).UnixNano())
+		if !isTimeout(err) || s.timeouts.Add(1) >= timeoutsToSkip {
+			s.downUntil.Store(time.Now().Add(s.RetryInterval).UnixNano())
+		}
 		return Decision{}, err
 	}
+	s.timeouts.Store(0)
 	s.downUntil.Store(0)
 	return Decision{
 		Allowed:    res[0] == 1,
@@ -152,3 +162,11 @@ func (quietLogger) Printf(context.Context, string, ...any) {}
 
 // Close closes the connections to the server.
 func (s *Redis) Close() error { return s.client.Close() }
+
+// isTimeout tells a call that ran out of time (the server may be busy) from
+// one that could not reach the server.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, redis.ErrPoolTimeout) ||
+		(errors.As(err, &ne) && ne.Timeout())
+}

@@ -207,6 +207,36 @@ func BenchmarkRedisAllow(b *testing.B) {
 
 // TestRedisOneRoundTrip counts the commands Redis executed: one script call
 // per decision (plus the script's first load).
+// TestRedisOneTimeoutIsNotDown: a single slow answer does not make the
+// store skipped for everyone; timeoutsToSkip in a row do.
+func TestRedisOneTimeoutIsNotDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	s := newTestRedis(t, ln.Addr().String())
+	s.RetryInterval = time.Hour
+	for i := range timeoutsToSkip {
+		_, err := s.Allow(context.Background(), []byte("k"), perSec(1, 1), 50*time.Millisecond)
+		if err == nil || errors.Is(err, ErrStoreDown) {
+			t.Fatalf("call %d: %v, want a timeout from the server (not skipped yet)", i+1, err)
+		}
+	}
+	if _, err := s.Allow(context.Background(), []byte("k"), perSec(1, 1), 50*time.Millisecond); !errors.Is(err, ErrStoreDown) {
+		t.Fatalf("after %d timeouts in a row: %v, want ErrStoreDown", timeoutsToSkip, err)
+	}
+}
+
 func TestRedisOneRoundTrip(t *testing.T) {
 	srv := harness.Redis(t)
 	s := newTestRedis(t, srv.Addr)
