@@ -66,8 +66,9 @@ type Handler struct {
 	// index every site as it is).
 	RedirectBots bool `json:"redirect_bots,omitempty"`
 
-	// StayCookie is the cookie whose presence (any value) turns redirects
-	// off for the visitor. Default: fd_stay.
+	// StayCookie is the cookie whose presence with a non-empty value turns
+	// redirects off for the visitor (an empty one is a cookie being
+	// cleared). Default: fd_stay.
 	StayCookie string `json:"stay_cookie,omitempty"`
 
 	// StayParam is the query parameter that sets the stay cookie: any value
