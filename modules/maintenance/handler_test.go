@@ -368,3 +368,23 @@ func BenchmarkStripCookieAbsent(b *testing.B) {
 		stripCookie(hdr, "fd_maintenance_shop")
 	}
 }
+
+func TestParsePrefix(t *testing.T) {
+	for in, want := range map[string]string{
+		"10.1.2.3":            "10.1.2.3/32",
+		"10.1.2.3/8":          "10.0.0.0/8",
+		"2001:db8::1":         "2001:db8::1/128",
+		"::ffff:10.0.0.0/104": "10.0.0.0/8", // mapped: compared as IPv4
+		"::ffff:10.1.2.3":     "10.1.2.3/32",
+	} {
+		p, err := parsePrefix(in)
+		if err != nil || p.String() != want {
+			t.Errorf("parsePrefix(%q) = %v, %v; want %s", in, p, err, want)
+		}
+	}
+	for _, bad := range []string{"", "10.0.0.0/33", "example.com", "10.0.0.1/x"} {
+		if p, err := parsePrefix(bad); err == nil {
+			t.Errorf("parsePrefix(%q) = %v, want an error", bad, p)
+		}
+	}
+}

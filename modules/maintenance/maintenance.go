@@ -201,20 +201,18 @@ func (h *Handler) Validate() error {
 	return nil
 }
 
+// parsePrefix reads an allow entry (an address or a CIDR range) as the
+// throttle handler does; an IPv4-mapped range becomes the IPv4 range, since
+// client addresses are compared unmapped.
 func parsePrefix(s string) (netip.Prefix, error) {
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return netip.Prefix{}, err
-		}
-		return p.Masked(), nil
-	}
-	ip, err := netip.ParseAddr(s)
+	p, err := caddyhttp.CIDRExpressionToPrefix(s)
 	if err != nil {
 		return netip.Prefix{}, err
 	}
-	ip = ip.Unmap().WithZone("")
-	return netip.PrefixFrom(ip, ip.BitLen()), nil
+	if p.Addr().Is4In6() {
+		p = netip.PrefixFrom(p.Addr().Unmap(), max(p.Bits()-96, 0))
+	}
+	return netip.PrefixFrom(p.Addr().WithZone(""), p.Bits()).Masked(), nil
 }
 
 // ServeHTTP holds the request back while maintenance is on.
