@@ -149,6 +149,11 @@ func (Throttle) CaddyModule() caddy.ModuleInfo {
 
 var zoneName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
+// maxFillSeconds bounds how long an empty bucket may take to refill (ten
+// years): the time must fit a time.Duration, and nothing longer is a limit
+// anyone means.
+const maxFillSeconds = 10 * 365 * 24 * 3600
+
 // clientIPPlaceholders are the spellings of the client IP in a key.
 var clientIPPlaceholders = []string{"{http.vars.client_ip}", "{client_ip}"}
 
@@ -169,6 +174,10 @@ func (h *Throttle) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("zone %s: burst %d must be at least 1", h.Zone, h.Burst)
 	}
 	h.limit = limiter.Limit{Rate: r, Burst: max(h.Burst, 1)}
+	if fill := float64(h.limit.Burst) / r.PerSecond(); fill > maxFillSeconds {
+		return fmt.Errorf("zone %s: burst %d at %s takes %.0f years to refill; use a smaller burst or a faster rate",
+			h.Zone, h.limit.Burst, h.Rate, fill/(365*24*3600))
+	}
 
 	h.prefixes = limiter.DefaultPrefixes
 	if h.IPv4Prefix != 0 {

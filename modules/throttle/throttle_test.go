@@ -341,6 +341,7 @@ func TestProvisionErrors(t *testing.T) {
 		{Zone: "-z", Rate: "1r/s"},
 		{Zone: "z"},
 		{Zone: "z", Rate: "1r/d"},
+		{Zone: "z", Rate: "1r/h", Burst: 2_000_000_000}, // 228,000 years to refill
 		{Zone: "z", Rate: "1r/s", Burst: -1},
 		{Zone: "z", Rate: "1r/s", IPv4Prefix: 33},
 		{Zone: "z", Rate: "1r/s", IPv6Prefix: 129},
