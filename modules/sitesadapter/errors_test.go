@@ -1,6 +1,7 @@
 package sitesadapter
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -294,5 +295,35 @@ func TestIncludeSkipsSpecialFiles(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("adapt hangs on an include of device files")
+	}
+}
+
+// TestMergeKeysExpandOnce: merge keys that merge the same mapping many
+// times over, nested, are expanded once per mapping, not once per path (ten
+// levels of ten would be 10^10 expansions).
+func TestMergeKeysExpandOnce(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("sites:\n  base0: &a0 {hosts: [b0.example.com], upstreams: [10.0.0.1:80]}\n")
+	for i := 1; i <= 10; i++ {
+		refs := strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 10), ", ")
+		fmt.Fprintf(&b, "  base%d: &a%d {<<: [%s], hosts: [b%d.example.com]}\n", i, i, refs, i)
+	}
+	b.WriteString("  shop: {<<: *a10, hosts: [shop.example.com]}\n")
+	path := filepath.Join(t.TempDir(), "sites.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := adaptFile(t, path)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("adapting:\n%s\n%v", b.String(), err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("adapting 12 lines of merge keys did not finish in 30 s: merges are expanded once per path")
 	}
 }

@@ -92,6 +92,10 @@ type tree struct {
 	nodes int
 	work  int
 	errs  *errorList
+	// merged caches each mapping's keys with its merge keys expanded: a
+	// mapping that many others merge (<<: [*a, *a, ...], nested) is
+	// expanded once, not once per path to it.
+	merged map[*yaml.Node][]pair
 }
 
 func (t *tree) at(n *yaml.Node) at {
@@ -214,6 +218,9 @@ func (t *tree) pairsDepth(n *yaml.Node, depth int) []pair {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
+	if cached, ok := t.merged[n]; ok {
+		return cached
+	}
 	var out []pair
 	index := make(map[string]int)
 	put := func(p pair, override bool) {
@@ -258,6 +265,10 @@ func (t *tree) pairsDepth(n *yaml.Node, depth int) []pair {
 	for _, p := range merged {
 		put(p, false)
 	}
+	if t.merged == nil {
+		t.merged = make(map[*yaml.Node][]pair)
+	}
+	t.merged[n] = out
 	return out
 }
 
