@@ -3,6 +3,9 @@
 # Run:    docker run -p 80:80 -p 443:443 -p 127.0.0.1:2019:2019 \
 #           -v $PWD/Caddyfile:/etc/frontdoor/Caddyfile:ro \
 #           -v frontdoor-data:/data frontdoor
+# Without a Caddyfile of your own the image runs Caddyfile.example, which
+# listens on loopback inside the container only (a demo, not reachable
+# through -p).
 #
 # Volumes:
 #   /etc/frontdoor   configuration (Caddyfile, sites.yaml, GeoIP files)
