@@ -27,11 +27,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
     printf '#!/bin/sh\nexit 101\n' > "$policy"
     chmod +x "$policy"
     created_policy=1
+    # Removed however apt-get ends, so services start normally afterwards.
+    trap 'rm -f "$policy"' EXIT
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq || apt-get update
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  [ "$created_policy" = 1 ] && rm -f "$policy"
+  if [ "$created_policy" = 1 ]; then
+    rm -f "$policy"
+    trap - EXIT
+  fi
 fi
 
 "$here/install-loki.sh" >/dev/null
