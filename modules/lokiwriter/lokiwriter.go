@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -115,8 +114,6 @@ func (Writer) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
-
 // Provision replaces placeholders, checks the settings and registers the
 // writer's metrics on the config's registry.
 func (w *Writer) Provision(ctx caddy.Context) error {
@@ -147,7 +144,7 @@ func (w *Writer) Provision(ctx caddy.Context) error {
 
 	labels := map[string]string{"job": "frontdoor"}
 	for k, v := range w.Labels {
-		if !labelName.MatchString(k) || strings.HasPrefix(k, "__") {
+		if !loki.ValidLabelName(k) {
 			return fmt.Errorf("label %q: not a valid Loki label name", k)
 		}
 		if k == loki.TraceIDKey {

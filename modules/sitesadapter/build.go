@@ -24,6 +24,8 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp/headers"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp/reverseproxy"
 	"github.com/caddyserver/caddy/v2/modules/caddytls"
+
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/loki"
 )
 
 // builder turns decoded sites into Caddy JSON, checking each value and
@@ -709,8 +711,8 @@ func (b *builder) accessLog(s *site) *caddy.CustomLog {
 		}
 		labels := map[string]string{"site": s.name}
 		for k, v := range l.Labels {
-			if !labelNameRE.MatchString(k) {
-				errs.add(l.At, "site %q: log label name %q: expected letters, digits and _", s.name, k)
+			if !loki.ValidLabelName(k) {
+				errs.add(l.At, "site %q: log label name %q: expected letters, digits and _, not starting with a digit or __", s.name, k)
 			}
 			if k == "trace_id" {
 				errs.add(l.At, "site %q: trace_id cannot be a log label (it travels as structured metadata)", s.name)
@@ -754,8 +756,6 @@ func (b *builder) accessLog(s *site) *caddy.CustomLog {
 	}
 	return cl
 }
-
-var labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
 // config assembles the whole Caddy config.
 func (b *builder) config() *caddy.Config {

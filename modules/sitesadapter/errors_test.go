@@ -227,6 +227,11 @@ sites:
 			},
 		},
 		{
+			name:  "a label name Loki keeps for itself",
+			files: map[string]string{"sites.yaml": site + "    log: {loki: \"http://127.0.0.1:3100\", labels: {__name__: x}}\n"},
+			want:  []string{`sites.yaml:5: site "shop": log label name "__name__": expected letters, digits and _, not starting with a digit or __`},
+		},
+		{
 			name:  "both log destinations",
 			files: map[string]string{"sites.yaml": site + "    log: {output: stdout, loki: \"http://127.0.0.1:3100\"}\n"},
 			want:  []string{`sites.yaml:5: site "shop": log has both output and loki`},

@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -511,4 +512,20 @@ func (s *Shipper) post(body []byte) (status int, retryAfter time.Duration, err e
 		retryAfter = time.Duration(secs) * time.Second
 	}
 	return resp.StatusCode, retryAfter, nil
+}
+
+// ValidLabelName reports whether name can be a Loki stream label: letters,
+// digits and _, not starting with a digit, and not starting with __ (names
+// Loki keeps for itself).
+func ValidLabelName(name string) bool {
+	if name == "" || strings.HasPrefix(name, "__") || name[0] >= '0' && name[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
