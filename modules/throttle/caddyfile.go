@@ -47,7 +47,7 @@ func (t *Throttle) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	}
 	t.Zone = d.Val()
 	if !zoneName.MatchString(t.Zone) {
-		return d.Errf("throttle: zone %q: want 1 to 64 letters, digits, '.', '_' or '-'", t.Zone)
+		return d.Errf("throttle: zone %q: want 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", t.Zone)
 	}
 	if d.NextArg() {
 		return d.ArgErr()
@@ -132,6 +132,11 @@ func (t *Throttle) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	}
 	if t.Rate == "" {
 		return d.Errf("throttle %s: rate is required", t.Zone)
+	}
+	if r, err := limiter.ParseRate(t.Rate); err == nil {
+		if err := checkFill(r, t.Rate, max(t.Burst, 1)); err != nil {
+			return d.Errf("throttle %s: %v", t.Zone, err)
+		}
 	}
 	return nil
 }

@@ -154,6 +154,16 @@ var zoneName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // anyone means.
 const maxFillSeconds = 10 * 365 * 24 * 3600
 
+// checkFill rejects a burst that takes longer than maxFillSeconds to refill
+// at rate r (written as text).
+func checkFill(r limiter.Rate, text string, burst int) error {
+	if fill := float64(burst) / r.PerSecond(); fill > maxFillSeconds {
+		return fmt.Errorf("burst %d at %s takes %.0f years to refill; use a smaller burst or a faster rate",
+			burst, text, fill/(365*24*3600))
+	}
+	return nil
+}
+
 // clientIPPlaceholders are the spellings of the client IP in a key.
 var clientIPPlaceholders = []string{"{http.vars.client_ip}", "{client_ip}"}
 
@@ -174,9 +184,8 @@ func (h *Throttle) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("zone %s: burst %d must be at least 1", h.Zone, h.Burst)
 	}
 	h.limit = limiter.Limit{Rate: r, Burst: max(h.Burst, 1)}
-	if fill := float64(h.limit.Burst) / r.PerSecond(); fill > maxFillSeconds {
-		return fmt.Errorf("zone %s: burst %d at %s takes %.0f years to refill; use a smaller burst or a faster rate",
-			h.Zone, h.limit.Burst, h.Rate, fill/(365*24*3600))
+	if err := checkFill(r, h.Rate, h.limit.Burst); err != nil {
+		return fmt.Errorf("zone %s: %w", h.Zone, err)
 	}
 
 	h.prefixes = limiter.DefaultPrefixes
