@@ -6,10 +6,10 @@ package modules
 
 import (
 	_ "github.com/frontdoor-gateway/frontdoor/modules/geoipapp"
+	_ "github.com/frontdoor-gateway/frontdoor/modules/idledrain"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/lokiwriter"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/maintenance"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/sitesadapter"
-	_ "github.com/frontdoor-gateway/frontdoor/modules/sitesadapter/idledrain"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/throttle"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/traceid"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/visitorinfo"

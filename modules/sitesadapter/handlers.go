@@ -1,31 +1,20 @@
 package sitesadapter
 
 import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
 	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp/headers"
 )
 
 // The frontdoor modules' JSON, written from small structs that mirror each
 // module's exported config. The adapter does not import the modules: a
 // catalog that uses a feature whose module is not in the build is an
 // error (see requireModule), never JSON that fails to load.
-
-// throttleJSON mirrors http.handlers.throttle.
-type throttleJSON struct {
-	Zone           string         `json:"zone,omitempty"`
-	Key            string         `json:"key,omitempty"`
-	Rate           string         `json:"rate,omitempty"`
-	Burst          int            `json:"burst,omitempty"`
-	IPv4Prefix     int            `json:"ipv4_prefix,omitempty"`
-	IPv6Prefix     int            `json:"ipv6_prefix,omitempty"`
-	MaxKeys        int            `json:"max_keys,omitempty"`
-	Allow          []string       `json:"allow,omitempty"`
-	DryRun         bool           `json:"dry_run,omitempty"`
-	StatusCode     int            `json:"status_code,omitempty"`
-	DisableHeaders bool           `json:"disable_headers,omitempty"`
-	Store          string         `json:"store,omitempty"`
-	StoreTimeout   caddy.Duration `json:"store_timeout,omitempty"`
-	OnStoreError   string         `json:"on_store_error,omitempty"`
-}
 
 // maintenanceJSON mirrors http.handlers.maintenance.
 type maintenanceJSON struct {
@@ -40,24 +29,6 @@ type maintenanceJSON struct {
 	BypassTTL    caddy.Duration `json:"bypass_ttl,omitempty"`
 }
 
-// visitorRedirectJSON mirrors http.handlers.visitor_redirect.
-type visitorRedirectJSON struct {
-	Rules        []redirectRuleJSON `json:"rules,omitempty"`
-	StatusCode   int                `json:"status_code,omitempty"`
-	RedirectBots bool               `json:"redirect_bots,omitempty"`
-	StayCookie   string             `json:"stay_cookie,omitempty"`
-	StayParam    string             `json:"stay_param,omitempty"`
-	StayMaxAge   caddy.Duration     `json:"stay_max_age,omitempty"`
-	DisableStay  bool               `json:"disable_stay,omitempty"`
-}
-
-type redirectRuleJSON struct {
-	Countries []string `json:"countries,omitempty"`
-	Devices   []string `json:"devices,omitempty"`
-	To        string   `json:"to"`
-	Name      string   `json:"name,omitempty"`
-}
-
 // visitorInfoJSON mirrors http.handlers.visitor_info.
 type visitorInfoJSON struct {
 	CountryHeader  string `json:"country_header,omitempty"`
@@ -68,18 +39,6 @@ type visitorInfoJSON struct {
 // traceIDJSON mirrors http.handlers.trace_id.
 type traceIDJSON struct {
 	TrustIncoming string `json:"trust_incoming,omitempty"`
-}
-
-// lokiJSON mirrors caddy.logging.writers.loki.
-type lokiJSON struct {
-	URL         string            `json:"url,omitempty"`
-	Labels      map[string]string `json:"labels,omitempty"`
-	Tenant      string            `json:"tenant,omitempty"`
-	BearerToken string            `json:"bearer_token,omitempty"`
-	BatchWait   caddy.Duration    `json:"batch_wait,omitempty"`
-	BatchSize   int               `json:"batch_size,omitempty"`
-	Buffer      int               `json:"buffer,omitempty"`
-	Timeout     caddy.Duration    `json:"timeout,omitempty"`
 }
 
 // requireModule reports, at the place the feature was configured, when the
@@ -97,4 +56,100 @@ func requireModule(errs *errorList, where at, feature, id string) bool {
 var moduleRegistered = func(id string) bool {
 	_, err := caddy.GetModule(id)
 	return err == nil
+}
+
+// handlers builds a site's handler chain, in this order: trace_id,
+// visitor_info, headers, maintenance, throttle, visitor_redirect, then
+// reverse_proxy or a static response.
+func (b *builder) handlers(s *site) []json.RawMessage {
+	errs := b.errs
+	var out []json.RawMessage
+	add := func(v any, name string) {
+		out = append(out, caddyconfig.JSONModuleObject(v, "handler", name, &b.warnings))
+	}
+
+	if s.TraceID != nil && requireModule(errs, s.TraceID.At, "trace_id", "http.handlers.trace_id") {
+		switch s.TraceID.TrustIncoming.v {
+		case "", "trusted_proxies", "always", "never":
+		default:
+			errs.add(s.TraceID.TrustIncoming.at, "site %q: trace_id trust_incoming %q: expected trusted_proxies, always or never", s.name, s.TraceID.TrustIncoming.v)
+		}
+		add(traceIDJSON{TrustIncoming: s.TraceID.TrustIncoming.v}, "trace_id")
+	}
+	if v := s.VisitorInfo; v != nil && requireModule(errs, v.At, "visitor_info", "http.handlers.visitor_info") {
+		j := visitorInfoJSON{
+			CountryHeader:  b.headerName(s, "visitor_info.country_header", v.CountryHeader),
+			DeviceHeader:   b.headerName(s, "visitor_info.device_header", v.DeviceHeader),
+			DisableHeaders: v.Headers != nil && !*v.Headers,
+		}
+		add(j, "visitor_info")
+	}
+	if h := s.Headers; h != nil {
+		hh := headers.Handler{}
+		if h.Request != nil {
+			hh.Request = b.headerOps(s, "headers.request", h.Request)
+		}
+		if h.Response != nil {
+			hh.Response = &headers.RespHeaderOps{HeaderOps: b.headerOps(s, "headers.response", h.Response), Deferred: true}
+		}
+		if hh.Request != nil || hh.Response != nil {
+			add(hh, "headers")
+		}
+	}
+	if m := s.Maintenance; m != nil && requireModule(errs, m.At, "maintenance", "http.handlers.maintenance") {
+		j := maintenanceJSON{
+			Name:         m.Name.v,
+			Enabled:      m.Enabled,
+			Page:         m.Page.v,
+			Message:      m.Message.v,
+			RetryAfter:   b.duration(s, "maintenance.retry_after", m.RetryAfter),
+			Status:       m.Status,
+			Allow:        b.cidrs(s, "maintenance.allow", m.Allow),
+			BypassSecret: m.BypassSecret.v,
+			BypassTTL:    b.duration(s, "maintenance.bypass_ttl", m.BypassTTL),
+		}
+		if j.Name == "" {
+			j.Name = s.name
+		} else if !stateNameRE.MatchString(j.Name) {
+			errs.add(m.Name.at, "site %q: maintenance name %q: use 1 to 64 letters, digits, _, . or -, starting with a letter or digit", s.name, j.Name)
+		}
+		if m.Status != 0 && (m.Status < 400 || m.Status > 599) {
+			errs.add(m.At, "site %q: maintenance status %d: expected a 4xx or 5xx status", s.name, m.Status)
+		}
+		add(j, "maintenance")
+	}
+	if th := s.Throttle; th != nil && requireModule(errs, th.At, "throttle", "http.handlers.throttle") {
+		add(b.throttle(s, th), "throttle")
+	}
+	if r := s.Redirects; r != nil && requireModule(errs, r.At, "redirects", "http.handlers.visitor_redirect") {
+		add(b.redirects(s, r), "visitor_redirect")
+	}
+
+	switch {
+	case s.Upstreams != nil && s.Respond != nil:
+		errs.add(s.Respond.At, "site %q has both upstreams and respond: choose one", s.name)
+	case s.Upstreams != nil:
+		if rp := b.reverseProxy(s, s.Upstreams); rp != nil {
+			add(rp, "reverse_proxy")
+		}
+	case s.Respond != nil:
+		r := s.Respond
+		sr := caddyhttp.StaticResponse{Body: b.expand(r.Body)}
+		if r.Status != 0 {
+			if r.Status < 100 || r.Status > 999 {
+				errs.add(r.At, "site %q: respond.status %d is not an HTTP status", s.name, r.Status)
+			}
+			sr.StatusCode = caddyhttp.WeakString(strconv.Itoa(r.Status))
+		}
+		for k, v := range r.Header {
+			if sr.Headers == nil {
+				sr.Headers = make(http.Header)
+			}
+			sr.Headers.Set(k, b.expand(v))
+		}
+		add(sr, "static_response")
+	default:
+		errs.add(s.nameAt, "site %q has neither upstreams nor respond: where should its requests go?", s.name)
+	}
+	return out
 }
