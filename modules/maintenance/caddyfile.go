@@ -8,13 +8,12 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	_ "github.com/frontdoor-gateway/frontdoor/modules/internal/directives"
 )
 
 func init() {
 	httpcaddyfile.RegisterHandlerDirective("maintenance", parseCaddyfile)
-	// Before redir, rewrite and every handle/route block: a site in
-	// maintenance holds back every path.
-	httpcaddyfile.RegisterDirectiveOrder("maintenance", httpcaddyfile.Before, "redir")
 	httpcaddyfile.RegisterGlobalOption("maintenance", parseGlobalOption)
 }
 

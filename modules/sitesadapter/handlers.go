@@ -58,8 +58,9 @@ var moduleRegistered = func(id string) bool {
 	return err == nil
 }
 
-// handlers builds a site's handler chain, in this order: trace_id,
-// visitor_info, headers, maintenance, throttle, visitor_redirect, then
+// handlers builds a site's handler chain in frontdoor's directive order
+// (modules/internal/directives): trace_id, visitor_info, throttle,
+// visitor_redirect, maintenance, then the site's own: headers, then
 // reverse_proxy or a static response.
 func (b *builder) handlers(s *site) []json.RawMessage {
 	errs := b.errs
@@ -84,17 +85,11 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 		}
 		add(j, "visitor_info")
 	}
-	if h := s.Headers; h != nil {
-		hh := headers.Handler{}
-		if h.Request != nil {
-			hh.Request = b.headerOps(s, "headers.request", h.Request)
-		}
-		if h.Response != nil {
-			hh.Response = &headers.RespHeaderOps{HeaderOps: b.headerOps(s, "headers.response", h.Response), Deferred: true}
-		}
-		if hh.Request != nil || hh.Response != nil {
-			add(hh, "headers")
-		}
+	if th := s.Throttle; th != nil && requireModule(errs, th.At, "throttle", "http.handlers.throttle") {
+		add(b.throttle(s, th), "throttle")
+	}
+	if r := s.Redirects; r != nil && requireModule(errs, r.At, "redirects", "http.handlers.visitor_redirect") {
+		add(b.redirects(s, r), "visitor_redirect")
 	}
 	if m := s.Maintenance; m != nil && requireModule(errs, m.At, "maintenance", "http.handlers.maintenance") {
 		j := maintenanceJSON{
@@ -118,11 +113,17 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 		}
 		add(j, "maintenance")
 	}
-	if th := s.Throttle; th != nil && requireModule(errs, th.At, "throttle", "http.handlers.throttle") {
-		add(b.throttle(s, th), "throttle")
-	}
-	if r := s.Redirects; r != nil && requireModule(errs, r.At, "redirects", "http.handlers.visitor_redirect") {
-		add(b.redirects(s, r), "visitor_redirect")
+	if h := s.Headers; h != nil {
+		hh := headers.Handler{}
+		if h.Request != nil {
+			hh.Request = b.headerOps(s, "headers.request", h.Request)
+		}
+		if h.Response != nil {
+			hh.Response = &headers.RespHeaderOps{HeaderOps: b.headerOps(s, "headers.response", h.Response), Deferred: true}
+		}
+		if hh.Request != nil || hh.Response != nil {
+			add(hh, "headers")
+		}
 	}
 
 	switch {

@@ -9,12 +9,12 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	_ "github.com/frontdoor-gateway/frontdoor/modules/internal/directives"
 	"github.com/frontdoor-gateway/frontdoor/modules/internal/limiter"
 )
 
 func init() {
 	httpcaddyfile.RegisterHandlerDirective("throttle", parseCaddyfile)
-	httpcaddyfile.RegisterDirectiveOrder("throttle", httpcaddyfile.Before, "basic_auth")
 }
 
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {

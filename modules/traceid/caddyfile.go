@@ -4,11 +4,12 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	_ "github.com/frontdoor-gateway/frontdoor/modules/internal/directives"
 )
 
 func init() {
 	httpcaddyfile.RegisterHandlerDirective("trace_id", parseCaddyfile)
-	httpcaddyfile.RegisterDirectiveOrder("trace_id", httpcaddyfile.After, "tracing")
 }
 
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {

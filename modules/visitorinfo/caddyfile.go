@@ -6,13 +6,12 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	_ "github.com/frontdoor-gateway/frontdoor/modules/internal/directives"
 )
 
 func init() {
 	httpcaddyfile.RegisterHandlerDirective("visitor_info", parseCaddyfile)
-	// First, so that every other directive (map, vars, header, matchers,
-	// log_append...) can use the visitor placeholders.
-	httpcaddyfile.RegisterDirectiveOrder("visitor_info", httpcaddyfile.Before, "tracing")
 }
 
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {

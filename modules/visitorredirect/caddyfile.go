@@ -8,11 +8,12 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	_ "github.com/frontdoor-gateway/frontdoor/modules/internal/directives"
 )
 
 func init() {
 	httpcaddyfile.RegisterHandlerDirective("visitor_redirect", parseCaddyfile)
-	httpcaddyfile.RegisterDirectiveOrder("visitor_redirect", httpcaddyfile.Before, "redir")
 }
 
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
