@@ -1,6 +1,6 @@
 # frontdoor: `make run` builds and runs the demo; `make test` installs what
-# the tests need (Debian packages via apt-get when root, a Loki built from
-# its Go module) and runs them.
+# the tests need (Debian packages via apt-get when root, VictoriaLogs built
+# from its Go module) and runs them.
 GO        ?= go
 BIN       := bin/frontdoor
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w"

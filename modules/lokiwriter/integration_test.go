@@ -2,12 +2,10 @@ package lokiwriter
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -197,46 +195,14 @@ func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool)
 	}
 }
 
-// lokiQuery runs a LogQL range query over the last hour with stream labels
-// and structured metadata kept apart.
-type lokiStream struct {
-	Stream map[string]string `json:"stream"`
-	Values [][]json.RawMessage
-}
-
-func lokiQuery(t testing.TB, addr, query string) []lokiStream {
-	t.Helper()
-	q := url.Values{"query": {query}, "start": {fmt.Sprint(time.Now().Add(-time.Hour).UnixNano())},
-		"end": {fmt.Sprint(time.Now().Add(time.Minute).UnixNano())}, "limit": {"100"}}
-	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/loki/api/v1/query_range?"+q.Encode(), nil)
-	req.Header.Set("X-Loki-Response-Encoding-Flags", "categorize-labels")
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("Loki query %s: %s: %s", query, resp.Status, body)
-	}
-	var out struct {
-		Data struct {
-			Result []lokiStream `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(body, &out); err != nil {
-		t.Fatalf("Loki answer %s: %v", body, err)
-	}
-	return out.Data.Result
-}
-
-// TestRealLoki sends requests through the gateway to a real Loki, finds
-// each by its X-Request-ID, and then loads the gateway while Loki is up,
-// stopped, and replaced by a listener that never answers.
-func TestRealLoki(t *testing.T) {
-	harness.Long(t, "starts a real Loki")
-	lk := harness.Loki(t)
-	startGateway(t, fmt.Sprintf(gatewayConfig, "http://"+lk.Addr, "batch_wait 200ms\n\t\t\tbuffer 500", "v1"))
+// TestRealReceiver sends requests through the gateway to VictoriaLogs, a
+// real receiver of the Loki push protocol, finds each by its X-Request-ID,
+// and then loads the gateway while the receiver is up, stopped, and
+// replaced by a listener that never answers.
+func TestRealReceiver(t *testing.T) {
+	harness.Long(t, "starts VictoriaLogs")
+	lk := harness.VictoriaLogs(t)
+	startGateway(t, fmt.Sprintf(gatewayConfig, lk.PushURL(), "batch_wait 200ms\n\t\t\tbuffer 500", "v1"))
 
 	t.Run("find a request by its X-Request-ID", func(t *testing.T) {
 		const incomingID = "0af7651916cd43dd8448eb211c80319c"
@@ -264,59 +230,40 @@ func TestRealLoki(t *testing.T) {
 					t.Fatalf("upstream did not get X-Request-ID and traceparent for %s: %q", id, body)
 				}
 
-				var streams []lokiStream
-				waitFor(t, "the line in Loki", 20*time.Second, func() bool {
-					streams = lokiQuery(t, lk.Addr, fmt.Sprintf(`{job="frontdoor"} | trace_id=%q`, id))
-					return len(streams) > 0
+				var rows []map[string]string
+				waitFor(t, "the line in VictoriaLogs", 20*time.Second, func() bool {
+					rows = lk.Query(t, "trace_id:="+id)
+					return len(rows) > 0
 				})
-				if len(streams) != 1 || len(streams[0].Values) != 1 {
-					t.Fatalf("query by trace id found %d streams, want exactly one line: %+v", len(streams), streams)
+				if len(rows) != 1 {
+					t.Fatalf("query by trace id found %d rows, want exactly one line: %v", len(rows), rows)
 				}
-				s := streams[0]
-				// Loki 3 adds service_name (from job) by itself.
-				for k, v := range s.Stream {
-					if k != "job" && k != "site" && k != "service_name" {
-						t.Fatalf("stream labels %v: unexpected label %s=%s", s.Stream, k, v)
-					}
+				row := rows[0]
+				// Loki's stream labels are the row's stream; structured
+				// metadata and the JSON line's fields are its fields.
+				if row["_stream"] != `{job="frontdoor",site="shop"}` {
+					t.Fatalf("stream %q, want job=frontdoor site=shop and nothing else", row["_stream"])
 				}
-				if s.Stream["job"] != "frontdoor" || s.Stream["site"] != "shop" {
-					t.Fatalf("stream labels %v, want job=frontdoor site=shop", s.Stream)
-				}
-				var line string
-				if err := json.Unmarshal(s.Values[0][1], &line); err != nil {
-					t.Fatal(err)
-				}
-				var entry struct {
-					TraceID string `json:"trace_id"`
-					Request struct {
-						URI string `json:"uri"`
-					} `json:"request"`
-				}
-				if err := json.Unmarshal([]byte(line), &entry); err != nil {
-					t.Fatalf("line %q: %v", line, err)
-				}
-				if entry.TraceID != id || entry.Request.URI != path {
-					t.Fatalf("line %q: want trace_id %s and uri %s", line, id, path)
-				}
-				var meta struct {
-					StructuredMetadata map[string]string `json:"structuredMetadata"`
-				}
-				if len(s.Values[0]) < 3 || json.Unmarshal(s.Values[0][2], &meta) != nil || meta.StructuredMetadata["trace_id"] != id {
-					t.Fatalf("structured metadata of %s: %s", id, s.Values[0])
+				if row["trace_id"] != id || row["request.uri"] != path || row["status"] != "200" {
+					t.Fatalf("row %v: want trace_id %s, request.uri %s and status 200", row, id, path)
 				}
 			})
 		}
 
-		_, labels := get(t, "http://"+lk.Addr+"/loki/api/v1/labels")
-		if strings.Contains(labels, "trace_id") || !strings.Contains(labels, "site") {
-			t.Fatalf("Loki label names %s: want site and no trace_id", labels)
+		var streams []string
+		waitFor(t, "stream field names", 10*time.Second, func() bool {
+			streams = lk.StreamFieldNames(t, "*")
+			return len(streams) > 0
+		})
+		if slices.Contains(streams, "trace_id") || !slices.Contains(streams, "site") {
+			t.Fatalf("stream fields %v: want site, and trace_id only as structured metadata", streams)
 		}
 		if sent, _, _, _ := lokiMetrics(t); sent < 3 {
 			t.Fatalf("frontdoor_loki_entries_total{result=\"sent\"} = %v, want >= 3", sent)
 		}
 	})
 
-	t.Run("a dead Loki never slows the gateway", func(t *testing.T) {
+	t.Run("a dead receiver never slows the gateway", func(t *testing.T) {
 		seconds := 30
 		if s, err := strconv.Atoi(os.Getenv("FRONTDOOR_LOAD_SECONDS")); err == nil && s > 0 {
 			seconds = s

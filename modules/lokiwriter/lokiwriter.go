@@ -16,8 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/frontdoor-gateway/frontdoor/modules/internal/loki"
@@ -216,17 +214,7 @@ func (w *Writer) Provision(ctx caddy.Context) error {
 
 	cfg := w.cfg
 	display := w.display
-	cfg.OnError = func(err error, entries int, willRetry bool) {
-		logger := caddy.Log().Named("loki")
-		if willRetry {
-			if ce := logger.Check(zap.DebugLevel, "retrying Loki push"); ce != nil {
-				ce.Write(zap.String("writer", display), zap.Int("entries", entries), zap.Error(err))
-			}
-			return
-		}
-		logger.Error("Loki push failed; entries lost",
-			zap.String("writer", display), zap.Int("entries", entries), zap.Error(err))
-	}
+	cfg.OnError = failureLog(display).report
 	w.release, err = acquire(w.key, cfg)
 	if err != nil {
 		return err

@@ -2,7 +2,8 @@
 # frontdoor's benchmarks, run by `make bench` (after `make build` and the
 # test dependencies):
 #   1. the load benchmark: nginx upstream; frontdoor bare (a) and with every
-#      feature (b), also with Loki unreachable, with a Loki stand-in that
+#      feature (b) shipping its log to VictoriaLogs (the Loki push protocol),
+#      also with the receiver unreachable, with a stand-in that
 #      drops pushes, and with its log to /dev/null; nginx with geoip2 (c);
 #      wrk rounds alternating the targets, a fixed-rate open-loop run, and
 #      CPU and allocation profiles of (b);

@@ -71,7 +71,8 @@ type panel struct {
 
 type fieldConfig struct {
 	Defaults struct {
-		Unit string `json:"unit"`
+		Unit    string  `json:"unit"`
+		NoValue *string `json:"noValue"`
 	} `json:"defaults"`
 }
 
@@ -283,7 +284,34 @@ func checkDashboard(d *dashboard) []string {
 				}
 			}
 		}
+		// A count of events that have not happened yet (no 5xx, no
+		// rejection) is zero, not "No data".
+		if countsEvents(p) && p.FieldConfig.Defaults.NoValue == nil {
+			add("panel %q counts events but shows \"No data\" when there were none: set fieldConfig.defaults.noValue", p.Title)
+		}
 	}
 	sort.Strings(errs)
 	return errs
+}
+
+var eventCount = regexp.MustCompile(`\b(rate|increase|count_over_time)\(`)
+
+// countsEvents reports whether every query of a number-showing panel
+// counts events (a rate or count, not a quantile): with no event there is
+// no series, and the panel must show 0.
+func countsEvents(p panel) bool {
+	switch p.Type {
+	case "stat", "timeseries", "bargauge", "piechart", "gauge":
+	default:
+		return false
+	}
+	if len(p.Targets) == 0 {
+		return false
+	}
+	for _, tg := range p.Targets {
+		if !eventCount.MatchString(tg.Expr) || strings.Contains(tg.Expr, "quantile") {
+			return false
+		}
+	}
+	return true
 }

@@ -1,13 +1,13 @@
 package dashboards_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -16,9 +16,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/golang/snappy"
+	"github.com/grafana/loki/pkg/push"
 	"gopkg.in/yaml.v3"
 
 	"github.com/frontdoor-gateway/frontdoor/test/harness"
@@ -46,20 +49,6 @@ const (
 
 var allModules = []string{modLoki, modTraceID, modVisitorInfo, modRedirect, modThrottle, modMaintenance}
 
-// A panel query with no data is a failure, unless it needs a module that is
-// not in this build: then it is reported as not checked.
-var queryNeeds = []struct {
-	re     *regexp.Regexp
-	module string
-}{
-	{regexp.MustCompile(`frontdoor_throttle_|status = 429`), modThrottle},
-	{regexp.MustCompile(`frontdoor_maintenance_|status = 503`), modMaintenance},
-	{regexp.MustCompile(`frontdoor_visitor_|\bcountry\b|\bdevice\b`), modVisitorInfo},
-	{regexp.MustCompile(`frontdoor_redirects_`), modRedirect},
-	{regexp.MustCompile(`frontdoor_loki_`), modLoki},
-	{regexp.MustCompile(`trace_id`), modTraceID},
-}
-
 // Visitors by country (embedded GeoIP database) and device type.
 var (
 	visitorIPs = []string{"8.8.8.8", "1.1.1.1", "133.242.0.1", "211.234.0.1", "81.2.69.142", "85.214.132.117", "200.160.2.3", "41.0.0.1"}
@@ -74,33 +63,39 @@ var (
 	burstIP              = "41.0.0.1"
 )
 
-// TestDashboardsHaveData is the proof: real Loki and Prometheus on
-// loopback, frontdoor with every feature this build has, mixed traffic, and
-// then every panel query of every dashboard, with Grafana's variables and
-// macros substituted, run against Loki's or Prometheus's query API. A query
-// that errors, or returns no data, fails the test.
+// TestDashboardsHaveData is the proof: a real Prometheus and a real
+// receiver of the Loki push protocol (VictoriaLogs) on loopback, frontdoor
+// with every feature, mixed traffic, and then
+//   - every PromQL panel query of the dashboards, with Grafana's variables
+//     and macros substituted, run against Prometheus: a query that errors
+//     or returns no data fails the test; every stat panel has a value on a
+//     healthy gateway, before any error, limit or maintenance;
+//   - every LogQL query checked against what the writer really sent (the
+//     pushes are captured on their way to VictoriaLogs): each stream
+//     label, structured-metadata key and JSON field it names exists, and
+//     no metric is grouped by a per-request value;
+//   - the trace explorer's question (every line of one request, from both
+//     sites it went through) answered by VictoriaLogs;
+//   - the alert rules loaded and evaluated by Prometheus.
 func TestDashboardsHaveData(t *testing.T) {
-	harness.Long(t, "starts Loki, Prometheus and frontdoor (about a minute)")
+	harness.Long(t, "starts VictoriaLogs, Prometheus and frontdoor (about a minute)")
 	root := harness.RepoRoot(t)
 	dashboards := loadDashboards(t)
 	bin := buildFrontdoor(t, root)
 	modules := listModules(t, bin)
-	var absent []string
 	for _, m := range allModules {
 		if !modules[m] {
-			absent = append(absent, m)
+			t.Fatalf("%s is not in this build: the dashboards need every frontdoor module", m)
 		}
 	}
-	if len(absent) > 0 {
-		t.Logf("NOT IN THIS BUILD: %s; panels that need them are reported, not failed, when they have no data", strings.Join(absent, ", "))
-	}
 
-	loki := harness.Loki(t)
+	vl := harness.VictoriaLogs(t)
+	capture := newPushCapture(t, vl.PushURL())
 	prom := harness.Prometheus(t, prometheusConfig(t, root))
 
 	dir := t.TempDir()
 	caddyfile := filepath.Join(dir, "Caddyfile")
-	if err := os.WriteFile(caddyfile, []byte(proofCaddyfile(dir, loki.Addr, modules)), 0o644); err != nil {
+	if err := os.WriteFile(caddyfile, []byte(proofCaddyfile(dir, capture.URL)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "run", "--config", caddyfile, "--adapter", "caddyfile")
@@ -109,27 +104,64 @@ func TestDashboardsHaveData(t *testing.T) {
 	harness.WaitHTTP(t, fd, fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort), 30*time.Second)
 
 	start := time.Now()
-	traceID := sendTraffic(t, modules)
-	if !modules[modLoki] {
-		// The dashboards' log queries are still checked against frontdoor's
-		// real access-log lines: the test ships them to Loki itself.
-		t.Logf("no Loki writer in this build: the test pushes frontdoor's access-log files to Loki")
-		pushLogFiles(t, loki.Addr, dir)
-	}
-
+	q := &querier{prom: "http://" + prom.Addr, start: start.Add(-time.Minute)}
 	vars := map[string]string{
-		"site": ".+", "country": ".*", "instance": ".+", "trace_id": traceID,
+		"site": ".+", "country": ".*", "instance": ".+",
 		"__auto": "1m", "__interval": "15s", "__rate_interval": "1m",
 	}
-	q := &querier{loki: "http://" + loki.Addr, prom: "http://" + prom.Addr, start: start.Add(-time.Minute)}
+	tr := newTraffic(t)
 
-	// Data arrives asynchronously (Loki batches, Prometheus scrapes every
-	// second): each query is retried until it has data or the deadline.
+	// A healthy gateway: visitors only. Every stat panel shows a value
+	// (a counter never incremented shows 0, not "No data").
+	for range 3 {
+		tr.visitors()
+		time.Sleep(time.Second)
+	}
+	t.Run("stat panels have a value on a healthy gateway", func(t *testing.T) {
+		// Prometheus scrapes every second: 10 s is many scrapes.
+		deadline := time.Now().Add(10 * time.Second)
+		checked := 0
+		for _, d := range dashboards {
+			for _, p := range d.queryPanels() {
+				if p.Type != "stat" || p.Datasource.Type != "prometheus" {
+					continue
+				}
+				for _, tg := range p.Targets {
+					vars["__range"] = fmt.Sprintf("%ds", int(time.Since(q.start).Seconds())+60)
+					expr, err := substitute(tg.Expr, vars)
+					if err != nil {
+						t.Fatal(err)
+					}
+					res, err := q.poll(expr, tg.instant(), deadline)
+					switch {
+					case err == nil:
+					case res.queried && p.FieldConfig.Defaults.NoValue != nil:
+						// No event yet: the panel shows its noValue.
+						t.Logf("%s / %s: no data yet, shows %q", d.Title, p.Title, *p.FieldConfig.Defaults.NoValue)
+					default:
+						t.Errorf("%s / %s [%s] on a healthy gateway: %v\n  query: %s", d.Title, p.Title, tg.RefID, err, expr)
+					}
+					checked++
+				}
+			}
+		}
+		if checked == 0 {
+			t.Fatal("no Prometheus stat panel")
+		}
+	})
+
+	traceID := tr.rest(modules)
+
+	// Data arrives asynchronously (Prometheus scrapes every second): each
+	// query is retried until it has data or the deadline.
 	deadline := time.Now().Add(60 * time.Second)
 	var report []string
-	failed, unchecked := 0, 0
+	failed := 0
 	for _, d := range dashboards {
 		for _, p := range d.queryPanels() {
+			if p.Datasource.Type != "prometheus" {
+				continue
+			}
 			for _, tg := range p.Targets {
 				name := fmt.Sprintf("%s / %s [%s]", d.Title, p.Title, tg.RefID)
 				vars["__range"] = fmt.Sprintf("%ds", int(time.Since(q.start).Seconds())+60)
@@ -139,160 +171,262 @@ func TestDashboardsHaveData(t *testing.T) {
 					failed++
 					continue
 				}
-				res, err := q.poll(p.Datasource.Type, expr, tg.instant(), deadline)
-				switch {
-				case err != nil:
-					if missing := neededAbsent(tg.Expr, modules); len(missing) > 0 && res.queried {
-						// A panel no build can fill is a failure, not a pass.
-						t.Errorf("%s: no data, needs %s (not in this build)", name, strings.Join(missing, ", "))
-						unchecked++
-						report = append(report, fmt.Sprintf("NOT CHECKED %s: no data, needs %s (not in this build)", name, strings.Join(missing, ", ")))
-						continue
-					}
+				res, err := q.poll(expr, tg.instant(), deadline)
+				if err != nil {
 					failed++
 					t.Errorf("%s: %v\n  query: %s", name, err, expr)
-				default:
-					report = append(report, fmt.Sprintf("ok  %s: %s", name, res.summary))
-					if p.Type == "table" {
-						for _, col := range emptyColumns(tg.Expr, res.series, modules) {
-							failed++
-							t.Errorf("%s: column %q is empty in every row (wrong log field?)\n  query: %s", name, col, expr)
-						}
-					}
+					continue
 				}
+				report = append(report, fmt.Sprintf("ok  %s: %s", name, res.summary))
 			}
 		}
 	}
 	for _, line := range report {
 		t.Log(line)
 	}
-	t.Logf("%d panel queries: %d failed, %d not checked (module absent)", len(report)+failed, failed, unchecked)
+	t.Logf("%d PromQL panel queries: %d failed", len(report)+failed, failed)
 
+	// Every line frontdoor logged reaches the receiver.
+	capture.waitSettled(t, 10*time.Second)
+	pushed := capture.lines()
+	if got := vl.WaitCount(t, `_stream:{job="frontdoor"}`, pushed, 20*time.Second); got != pushed {
+		t.Errorf("VictoriaLogs holds %d lines, the writer pushed %d", got, pushed)
+	}
+
+	t.Run("LogQL names what the writer sends", func(t *testing.T) {
+		checkLogQLNames(t, dashboards, capture.vocabulary(t))
+	})
 	t.Run("variables", func(t *testing.T) {
-		values := q.lokiLabelValues(t, "site", `{job="frontdoor"}`)
+		sites := capture.labelValues("site")
 		for _, want := range []string{"shop", "brand"} {
-			if !contains(values, want) {
-				t.Errorf("the site variable's values %v lack %q", values, want)
+			if !contains(sites, want) {
+				t.Errorf("the site variable's values %v lack %q", sites, want)
 			}
 		}
-		// trace_id must stay out of the stream labels (unbounded): the trace
-		// dashboard filters it as structured metadata.
-		labels := q.lokiLabelValues(t, "", `{job="frontdoor"}`)
-		if !contains(labels, "site") || contains(labels, "trace_id") {
-			t.Errorf("Loki stream labels %v: want site, and trace_id only as structured metadata", labels)
+		var streams []string
+		waitFor(t, "stream field names", 10*time.Second, func() bool {
+			streams = vl.StreamFieldNames(t, `_stream:{job="frontdoor"}`)
+			return len(streams) > 0
+		})
+		if !contains(streams, "site") || contains(streams, "trace_id") {
+			t.Errorf("stream fields %v: want site, and trace_id only as structured metadata", streams)
 		}
 		if n := q.promSeries(t, `up{job="frontdoor"}`); n == 0 {
 			t.Error(`the instance variable's query up{job="frontdoor"} finds no series`)
 		}
 	})
-	t.Run("variables filter", func(t *testing.T) {
-		traffic := dashboards[0]
-		cases := []struct {
-			panel, label, value string
-			vars                map[string]string
-		}{
-			// Grafana sends a multi-value selection as a regex group.
-			{"Requests/s by site and status class", "site", "brand", map[string]string{"site": "(brand)"}},
-			{"Top 10 countries", "country", "KR", map[string]string{"country": "KR"}},
-			{"Requests by device", "device", "", map[string]string{"country": "JP|KR"}},
-		}
-		for _, c := range cases {
-			t.Run(c.panel, func(t *testing.T) {
-				if c.label != "site" && !modules[modVisitorInfo] {
-					t.Fatalf("%s is not in this build", modVisitorInfo)
-				}
-				p := panelByTitle(t, traffic, c.panel)
-				filtered := map[string]string{}
-				for k, v := range vars {
-					filtered[k] = v
-				}
-				for k, v := range c.vars {
-					filtered[k] = v
-				}
-				expr, err := substitute(p.Targets[0].Expr, filtered)
-				if err != nil {
-					t.Fatal(err)
-				}
-				unfiltered, err := substitute(p.Targets[0].Expr, vars)
-				if err != nil {
-					t.Fatal(err)
-				}
-				all, err := q.run("loki", unfiltered, p.Targets[0].instant())
-				if err != nil {
-					t.Fatalf("%v\n  query: %s", err, unfiltered)
-				}
-				res, err := q.run("loki", expr, p.Targets[0].instant())
-				if err != nil {
-					t.Fatalf("%v\n  query: %s", err, expr)
-				}
-				for _, s := range res.series {
-					if c.value != "" && s[c.label] != c.value {
-						t.Errorf("with %v, a series has %s=%q: %v", c.vars, c.label, s[c.label], s)
-					}
-				}
-				if res.total >= all.total {
-					t.Errorf("with %v the panel adds up to %v, not less than %v without the filter", c.vars, res.total, all.total)
-				}
-			})
-		}
-	})
 	t.Run("trace explorer shows every line of a request", func(t *testing.T) {
-		if !modules[modTraceID] {
-			t.Fatalf("%s is not in this build", modTraceID)
+		rows := vl.Query(t, "trace_id:="+traceID)
+		var sites []string
+		for _, r := range rows {
+			site := strings.TrimSuffix(strings.TrimPrefix(r["_stream"], `{job="frontdoor",site="`), `"}`)
+			if !contains(sites, site) {
+				sites = append(sites, site)
+			}
 		}
-		expr, err := substitute(`{job="frontdoor"} | trace_id="$trace_id"`, vars)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sites := q.lokiStreamLabels(t, expr, "site")
-		if !contains(sites, "shop") || !contains(sites, "brand") {
-			t.Errorf("trace %s went through shop and then brand; its lines are from sites %v", traceID, sites)
+		sort.Strings(sites)
+		if len(rows) != 2 || strings.Join(sites, ",") != "brand,shop" {
+			t.Errorf("trace %s went through shop and then brand; VictoriaLogs holds %d lines from sites %v", traceID, len(rows), sites)
 		}
 	})
 	t.Run("alert rules load in Prometheus", func(t *testing.T) {
-		q.checkRules(t, 7, time.Now().Add(30*time.Second))
+		q.checkRules(t, countAlertRules(t, root), time.Now().Add(30*time.Second))
 	})
 }
 
-var byRe = regexp.MustCompile(`\bby \(([^)]*)\)`)
-
-// emptyColumns lists the grouping labels of a table query (its columns) that
-// no row fills, leaving out fields of modules absent from the build.
-func emptyColumns(expr string, series []map[string]string, modules map[string]bool) []string {
-	m := byRe.FindStringSubmatch(expr)
-	if m == nil {
-		return nil
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	fieldModule := map[string]string{"country": modVisitorInfo, "device": modVisitorInfo, "trace_id": modTraceID}
-	var empty []string
-	for _, col := range strings.Split(m[1], ",") {
-		col = strings.TrimSpace(col)
-		if mod, ok := fieldModule[col]; ok && !modules[mod] {
-			continue
-		}
-		filled := false
-		for _, s := range series {
-			if s[col] != "" {
-				filled = true
-				break
-			}
-		}
-		if !filled {
-			empty = append(empty, col)
-		}
-	}
-	return empty
 }
 
-// neededAbsent lists the absent modules a query needs.
-func neededAbsent(expr string, modules map[string]bool) []string {
-	var out []string
-	for _, n := range queryNeeds {
-		if n.re.MatchString(expr) && !modules[n.module] {
-			out = append(out, n.module)
+// countAlertRules counts the alert rules of configs/prometheus/alerts.yml.
+func countAlertRules(t *testing.T, root string) int {
+	t.Helper()
+	var rules struct {
+		Groups []struct {
+			Rules []struct {
+				Alert string `yaml:"alert"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	readYAML(t, filepath.Join(root, "configs", "prometheus", "alerts.yml"), &rules)
+	n := 0
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			if r.Alert != "" {
+				n++
+			}
 		}
 	}
+	return n
+}
+
+// pushCapture sits between frontdoor's Loki writer and VictoriaLogs: it
+// decodes every push (snappy, protobuf) to learn what the writer really
+// sends, and forwards the body unchanged.
+type pushCapture struct {
+	*httptest.Server
+	mu       sync.Mutex
+	streams  map[string]map[string]string // stream labels text -> parsed labels
+	metadata map[string]bool
+	raw      []string // lines
+	inFlight int
+}
+
+func newPushCapture(t *testing.T, upstream string) *pushCapture {
+	t.Helper()
+	c := &pushCapture{streams: map[string]map[string]string{}, metadata: map[string]bool{}}
+	client := &http.Client{Timeout: 30 * time.Second}
+	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		c.inFlight++
+		c.mu.Unlock()
+		defer func() {
+			c.mu.Lock()
+			c.inFlight--
+			c.mu.Unlock()
+		}()
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		raw, err := snappy.Decode(nil, body)
+		if err != nil {
+			t.Errorf("push body is not snappy: %v", err)
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		var req push.PushRequest
+		if err := req.Unmarshal(raw); err != nil {
+			t.Errorf("push body is not a PushRequest: %v", err)
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		fwd, _ := http.NewRequest(http.MethodPost, upstream, bytes.NewReader(body))
+		fwd.Header = r.Header.Clone()
+		resp, err := client.Do(fwd)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		answer, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode/100 == 2 {
+			c.mu.Lock()
+			for _, st := range req.Streams {
+				labels, err := parseStreamLabels(st.Labels)
+				if err != nil {
+					t.Errorf("stream labels %q: %v", st.Labels, err)
+				}
+				c.streams[st.Labels] = labels
+				for _, e := range st.Entries {
+					c.raw = append(c.raw, e.Line)
+					for _, md := range e.StructuredMetadata {
+						c.metadata[md.Name] = true
+					}
+				}
+			}
+			c.mu.Unlock()
+		}
+		w.WriteHeader(resp.StatusCode)
+		w.Write(answer)
+	}))
+	t.Cleanup(c.Close)
+	return c
+}
+
+// waitSettled waits until no line has arrived for two seconds (the
+// writers' batch_wait is 200 ms) and no push is in flight.
+func (c *pushCapture) waitSettled(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	last, since := -1, time.Now()
+	for time.Now().Before(deadline) {
+		c.mu.Lock()
+		n, busy := len(c.raw), c.inFlight
+		c.mu.Unlock()
+		if n != last || busy > 0 {
+			last, since = n, time.Now()
+		} else if time.Since(since) > 2*time.Second {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("the writer kept pushing for %s", timeout)
+}
+
+func (c *pushCapture) lines() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.raw)
+}
+
+func (c *pushCapture) labelValues(name string) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, labels := range c.streams {
+		if v, ok := labels[name]; ok && !contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	sort.Strings(out)
 	return out
+}
+
+func (c *pushCapture) vocabulary(t *testing.T) *vocabulary {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v := newVocabulary()
+	for _, labels := range c.streams {
+		for k := range labels {
+			v.streamLabels[k] = true
+		}
+	}
+	for k := range c.metadata {
+		v.metadata[k] = true
+	}
+	for _, line := range c.raw {
+		if err := v.addLine(line); err != nil {
+			t.Error(err)
+		}
+	}
+	return v
+}
+
+// parseStreamLabels parses a Loki stream selector as the writer sends it:
+// {name="value", ...}.
+func parseStreamLabels(s string) (map[string]string, error) {
+	out := map[string]string{}
+	rest := strings.TrimSpace(s)
+	if !strings.HasPrefix(rest, "{") || !strings.HasSuffix(rest, "}") {
+		return nil, fmt.Errorf("not a {...} selector")
+	}
+	rest = strings.TrimSpace(rest[1 : len(rest)-1])
+	for rest != "" {
+		name, after, ok := strings.Cut(rest, "=")
+		if !ok {
+			return nil, fmt.Errorf("no = in %q", rest)
+		}
+		name = strings.TrimSpace(name)
+		after = strings.TrimSpace(after)
+		value, err := strconv.QuotedPrefix(after)
+		if err != nil {
+			return nil, fmt.Errorf("value of %s: %v", name, err)
+		}
+		out[name], _ = strconv.Unquote(value)
+		rest = strings.TrimPrefix(strings.TrimSpace(after[len(value):]), ",")
+		rest = strings.TrimSpace(rest)
+	}
+	return out, nil
 }
 
 var macroRe = regexp.MustCompile(`\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))`)
@@ -360,10 +494,10 @@ func prometheusConfig(t *testing.T, root string) string {
 	return string(b)
 }
 
-// proofCaddyfile is a two-site frontdoor config with every frontdoor module
-// present in the build: logs to Loki (or to files without the Loki writer),
-// trace ids, visitor info and redirects, throttling, maintenance.
-func proofCaddyfile(dir, lokiAddr string, modules map[string]bool) string {
+// proofCaddyfile is a two-site frontdoor config with every frontdoor
+// module: logs shipped to pushURL, trace ids, visitor info and redirects,
+// throttling, maintenance.
+func proofCaddyfile(dir, pushURL string) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	w("{")
@@ -381,44 +515,30 @@ func proofCaddyfile(dir, lokiAddr string, modules map[string]bool) string {
 		w("http://:%d {", port)
 		w("\tbind 127.0.0.1")
 		w("\tlog {")
-		if modules[modLoki] {
-			w("\t\toutput loki http://%s {", lokiAddr)
-			w("\t\t\tlabel job frontdoor")
-			w("\t\t\tlabel site %s", name)
-			w("\t\t\tbatch_wait 200ms")
-			w("\t\t}")
-		} else {
-			w("\t\toutput file %s", filepath.Join(dir, name+".log"))
-		}
+		w("\t\toutput loki %s {", pushURL)
+		w("\t\t\tlabel job frontdoor")
+		w("\t\t\tlabel site %s", name)
+		w("\t\t\tbatch_wait 200ms")
+		w("\t\t}")
 		w("\t\tformat json")
 		w("\t}")
 		w("\troute {")
-		if modules[modTraceID] {
-			w("\t\ttrace_id")
-		}
-		if modules[modVisitorInfo] {
-			w("\t\tvisitor_info")
-		}
+		w("\t\ttrace_id")
+		w("\t\tvisitor_info")
 		body()
 		w("\t}")
 		w("}")
 	}
 	site("shop", shopPort, func() {
-		if modules[modRedirect] {
-			w("\t\tvisitor_redirect {")
-			w("\t\t\tcountry JP https://jp.shop.example{uri}")
-			w("\t\t}")
-		}
-		if modules[modThrottle] {
-			w("\t\tthrottle shop {")
-			w("\t\t\trate 1r/s")
-			w("\t\t\tburst 10")
-			w("\t\t\tmax_keys 4")
-			w("\t\t}")
-		}
-		if modules[modMaintenance] {
-			w("\t\tmaintenance shop")
-		}
+		w("\t\tvisitor_redirect {")
+		w("\t\t\tcountry JP https://jp.shop.example{uri}")
+		w("\t\t}")
+		w("\t\tthrottle shop {")
+		w("\t\t\trate 1r/s")
+		w("\t\t\tburst 10")
+		w("\t\t\tmax_keys 4")
+		w("\t\t}")
+		w("\t\tmaintenance shop")
 		w("\t\thandle /broken* {")
 		w("\t\t\treverse_proxy 127.0.0.1:%d", deadPort)
 		w("\t\t}")
@@ -430,17 +550,13 @@ func proofCaddyfile(dir, lokiAddr string, modules map[string]bool) string {
 		w("\t\t}")
 	})
 	site("brand", brandPort, func() {
-		if modules[modThrottle] {
-			w("\t\tthrottle brand {")
-			w("\t\t\trate 100r/s")
-			w("\t\t\tburst 100")
-			w("\t\t}")
-		}
-		if modules[modMaintenance] {
-			w("\t\tmaintenance brand {")
-			w("\t\t\tallow %s/32", maintenanceAllowedIP)
-			w("\t\t}")
-		}
+		w("\t\tthrottle brand {")
+		w("\t\t\trate 100r/s")
+		w("\t\t\tburst 100")
+		w("\t\t}")
+		w("\t\tmaintenance brand {")
+		w("\t\t\tallow %s/32", maintenanceAllowedIP)
+		w("\t\t}")
 		w("\t\treverse_proxy 127.0.0.1:%d", upstreamPort)
 	})
 	w("")
@@ -456,163 +572,118 @@ func proofCaddyfile(dir, lokiAddr string, modules map[string]bool) string {
 	return b.String()
 }
 
-// sendTraffic sends mixed traffic through frontdoor and returns the trace ID
-// of a request that went through the shop site and then the brand site.
-func sendTraffic(t *testing.T, modules map[string]bool) string {
-	t.Helper()
-	client := &http.Client{
+// traffic sends requests through frontdoor, as visitors and as trouble.
+type traffic struct {
+	t        *testing.T
+	client   *http.Client
+	statuses map[int]int
+}
+
+func newTraffic(t *testing.T) *traffic {
+	return &traffic{t: t, statuses: map[int]int{}, client: &http.Client{
 		Timeout:       5 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+func (tr *traffic) get(port int, path, ip, ua string) *http.Response {
+	t := tr.t
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d%s", port, path), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	statuses := map[int]int{}
-	get := func(port int, path, ip, ua string) *http.Response {
-		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d%s", port, path), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("X-Forwarded-For", ip)
-		req.Header.Set("User-Agent", ua)
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatalf("GET %s: %v", req.URL, err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		statuses[resp.StatusCode]++
-		return resp
+	req.Header.Set("X-Forwarded-For", ip)
+	req.Header.Set("User-Agent", ua)
+	resp, err := tr.client.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", req.URL, err)
 	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	tr.statuses[resp.StatusCode]++
+	return resp
+}
+
+// visitors sends one request from every visitor IP and device to each
+// site: no error, no limit.
+func (tr *traffic) visitors() {
 	devices := make([]string, 0, len(userAgents))
 	for d := range userAgents {
 		devices = append(devices, d)
 	}
 	sort.Strings(devices)
-	visitors := func() {
-		for i, ip := range visitorIPs {
-			for _, d := range devices {
-				get(shopPort, fmt.Sprintf("/products/%d", i), ip, userAgents[d])
-				get(brandPort, "/", ip, userAgents[d])
-			}
+	for i, ip := range visitorIPs {
+		for _, d := range devices {
+			tr.get(shopPort, fmt.Sprintf("/products/%d", i), ip, userAgents[d])
+			tr.get(brandPort, "/", ip, userAgents[d])
 		}
 	}
+}
 
-	for round := 0; round < 3; round++ {
-		visitors()
-		time.Sleep(time.Second)
-	}
+// rest sends the trouble (a burst that is rate-limited, an unreachable
+// upstream, the brand site in maintenance) and more visitors, and returns
+// the trace ID of a request that went through the shop site and then the
+// brand site.
+func (tr *traffic) rest(modules map[string]bool) string {
+	t := tr.t
+	t.Helper()
 	// A burst from one client: throttle answers 429 once the bucket is empty.
 	for i := 0; i < 40; i++ {
-		get(shopPort, "/login", burstIP, userAgents["desktop"])
+		tr.get(shopPort, "/login", burstIP, userAgents["desktop"])
 	}
 	// An unreachable upstream: 502.
 	for i := 0; i < 3; i++ {
-		get(shopPort, "/broken", "8.8.8.8", userAgents["desktop"])
+		tr.get(shopPort, "/broken", "8.8.8.8", userAgents["desktop"])
 	}
 	// One request through two sites: both log the same trace ID.
-	resp := get(shopPort, "/via-brand/checkout", "1.1.1.1", userAgents["mobile"])
+	resp := tr.get(shopPort, "/via-brand/checkout", "1.1.1.1", userAgents["mobile"])
 	traceID := resp.Header.Get("X-Request-ID")
-	if modules[modTraceID] && !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(traceID) {
+	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(traceID) {
 		t.Errorf("X-Request-ID %q is not a 32-hex-digit trace id", traceID)
 	}
 
 	// Maintenance on for the brand site, switched through the admin API.
-	if modules[modMaintenance] {
-		req, err := http.NewRequest(http.MethodPut, fmt.Sprintf("http://127.0.0.1:%d/maintenance/brand", adminPort),
-			strings.NewReader(`{"enabled":true,"message":"dashboard proof"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode/100 != 2 {
-			t.Fatalf("PUT /maintenance/brand: %s %s", resp.Status, body)
-		}
+	req, err := http.NewRequest(http.MethodPut, fmt.Sprintf("http://127.0.0.1:%d/maintenance/brand", adminPort),
+		strings.NewReader(`{"enabled":true,"message":"dashboard proof"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = tr.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("PUT /maintenance/brand: %s %s", resp.Status, body)
 	}
 	for i := 0; i < 10; i++ {
-		get(brandPort, "/", "8.8.8.8", userAgents["desktop"])
-		get(brandPort, "/", maintenanceAllowedIP, userAgents["desktop"])
+		tr.get(brandPort, "/", "8.8.8.8", userAgents["desktop"])
+		tr.get(brandPort, "/", maintenanceAllowedIP, userAgents["desktop"])
 	}
 	for round := 0; round < 2; round++ {
 		time.Sleep(time.Second)
-		visitors()
+		tr.visitors()
 	}
 
-	t.Logf("traffic sent: responses by status %v", statuses)
+	t.Logf("traffic sent: responses by status %v", tr.statuses)
 	want := map[string]int{modThrottle: http.StatusTooManyRequests, modMaintenance: http.StatusServiceUnavailable, modRedirect: http.StatusFound}
 	for m, code := range want {
-		if modules[m] && statuses[code] == 0 {
+		if modules[m] && tr.statuses[code] == 0 {
 			t.Errorf("%s is in the build but the traffic got no %d response", m, code)
 		}
 	}
-	if statuses[http.StatusBadGateway] == 0 {
+	if tr.statuses[http.StatusBadGateway] == 0 {
 		t.Error("the unreachable upstream answered no 502")
-	}
-	if !modules[modTraceID] {
-		return ""
 	}
 	return traceID
 }
 
-// pushLogFiles ships frontdoor's JSON access-log files to Loki as the Loki
-// writer would: labels job and site, trace_id as structured metadata.
-func pushLogFiles(t *testing.T, lokiAddr, dir string) {
-	t.Helper()
-	type stream struct {
-		Stream map[string]string `json:"stream"`
-		Values [][]any           `json:"values"`
-	}
-	var streams []stream
-	for _, site := range []string{"shop", "brand"} {
-		f, err := os.Open(filepath.Join(dir, site+".log"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := stream{Stream: map[string]string{"job": "frontdoor", "site": site}}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var entry struct {
-				TS      float64 `json:"ts"`
-				TraceID string  `json:"trace_id"`
-			}
-			if err := json.Unmarshal(sc.Bytes(), &entry); err != nil {
-				t.Fatalf("%s.log: %v", site, err)
-			}
-			v := []any{strconv.FormatInt(int64(entry.TS*1e9), 10), sc.Text()}
-			if entry.TraceID != "" {
-				v = append(v, map[string]string{"trace_id": entry.TraceID})
-			}
-			s.Values = append(s.Values, v)
-		}
-		f.Close()
-		if len(s.Values) == 0 {
-			t.Fatalf("%s.log is empty", site)
-		}
-		streams = append(streams, s)
-	}
-	body, err := json.Marshal(map[string]any{"streams": streams})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Post("http://"+lokiAddr+"/loki/api/v1/push", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("pushing to Loki: %s %s", resp.Status, b)
-	}
-}
-
 type querier struct {
-	loki, prom string
-	start      time.Time
+	prom  string
+	start time.Time
 }
 
 type queryResult struct {
@@ -622,10 +693,11 @@ type queryResult struct {
 	total   float64 // sum of every finite value
 }
 
-// poll runs a panel query until it returns data or the deadline passes.
-func (q *querier) poll(dsType, expr string, instant bool, deadline time.Time) (queryResult, error) {
+// poll runs a PromQL panel query until it returns data or the deadline
+// passes.
+func (q *querier) poll(expr string, instant bool, deadline time.Time) (queryResult, error) {
 	for {
-		res, err := q.run(dsType, expr, instant)
+		res, err := q.run(expr, instant)
 		if err == nil || !res.queried || time.Now().After(deadline) {
 			return res, err
 		}
@@ -633,34 +705,18 @@ func (q *querier) poll(dsType, expr string, instant bool, deadline time.Time) (q
 	}
 }
 
-func (q *querier) run(dsType, expr string, instant bool) (queryResult, error) {
+func (q *querier) run(expr string, instant bool) (queryResult, error) {
 	now := time.Now()
 	v := url.Values{"query": {expr}}
 	var endpoint string
-	switch dsType {
-	case "loki":
-		if instant {
-			endpoint = q.loki + "/loki/api/v1/query"
-			v.Set("time", strconv.FormatInt(now.UnixNano(), 10))
-		} else {
-			endpoint = q.loki + "/loki/api/v1/query_range"
-			v.Set("start", strconv.FormatInt(q.start.UnixNano(), 10))
-			v.Set("end", strconv.FormatInt(now.Add(time.Second).UnixNano(), 10))
-			v.Set("step", "5s")
-			v.Set("limit", "1000")
-		}
-	case "prometheus":
-		if instant {
-			endpoint = q.prom + "/api/v1/query"
-			v.Set("time", strconv.FormatInt(now.Unix(), 10))
-		} else {
-			endpoint = q.prom + "/api/v1/query_range"
-			v.Set("start", strconv.FormatInt(q.start.Unix(), 10))
-			v.Set("end", strconv.FormatInt(now.Unix(), 10))
-			v.Set("step", "2")
-		}
-	default:
-		return queryResult{}, fmt.Errorf("unknown data source type %q", dsType)
+	if instant {
+		endpoint = q.prom + "/api/v1/query"
+		v.Set("time", strconv.FormatInt(now.Unix(), 10))
+	} else {
+		endpoint = q.prom + "/api/v1/query_range"
+		v.Set("start", strconv.FormatInt(q.start.Unix(), 10))
+		v.Set("end", strconv.FormatInt(now.Unix(), 10))
+		v.Set("step", "2")
 	}
 	resp, err := http.PostForm(endpoint, v)
 	if err != nil {
@@ -677,7 +733,6 @@ func (q *querier) run(dsType, expr string, instant bool) (queryResult, error) {
 			ResultType string `json:"resultType"`
 			Result     []struct {
 				Metric map[string]string `json:"metric"`
-				Stream map[string]string `json:"stream"`
 				Value  []any             `json:"value"`
 				Values [][]any           `json:"values"`
 			} `json:"result"`
@@ -689,21 +744,13 @@ func (q *querier) run(dsType, expr string, instant bool) (queryResult, error) {
 	res := queryResult{queried: true}
 	points, finite := 0, 0
 	for _, s := range r.Data.Result {
-		if s.Metric != nil {
-			res.series = append(res.series, s.Metric)
-		} else {
-			res.series = append(res.series, s.Stream)
-		}
+		res.series = append(res.series, s.Metric)
 		vals := s.Values
 		if s.Value != nil {
 			vals = append(vals, s.Value)
 		}
 		for _, p := range vals {
 			points++
-			if r.Data.ResultType == "streams" {
-				finite++
-				continue
-			}
 			if len(p) == 2 {
 				if f, err := strconv.ParseFloat(fmt.Sprint(p[1]), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 					finite++
@@ -717,42 +764,6 @@ func (q *querier) run(dsType, expr string, instant bool) (queryResult, error) {
 		return res, fmt.Errorf("no data (%s)", res.summary)
 	}
 	return res, nil
-}
-
-// lokiLabelValues lists a label's values, or with label "" the label names,
-// of the streams the selector matches.
-func (q *querier) lokiLabelValues(t *testing.T, label, selector string) []string {
-	t.Helper()
-	v := url.Values{"query": {selector}, "start": {strconv.FormatInt(q.start.UnixNano(), 10)}}
-	var r struct {
-		Data []string `json:"data"`
-	}
-	path := "/loki/api/v1/labels?"
-	if label != "" {
-		path = "/loki/api/v1/label/" + label + "/values?"
-	}
-	getJSON(t, q.loki+path+v.Encode(), &r)
-	return r.Data
-}
-
-func (q *querier) lokiStreamLabels(t *testing.T, expr, label string) []string {
-	t.Helper()
-	v := url.Values{"query": {expr}, "start": {strconv.FormatInt(q.start.UnixNano(), 10)}, "limit": {"100"}}
-	var r struct {
-		Data struct {
-			Result []struct {
-				Stream map[string]string `json:"stream"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	getJSON(t, q.loki+"/loki/api/v1/query_range?"+v.Encode(), &r)
-	var out []string
-	for _, s := range r.Data.Result {
-		if !contains(out, s.Stream[label]) {
-			out = append(out, s.Stream[label])
-		}
-	}
-	return out
 }
 
 func (q *querier) promSeries(t *testing.T, match string) int {

@@ -125,6 +125,7 @@ func TestCheckDashboardRejects(t *testing.T) {
 		{"overlap", func(d *dashboard) { d.Panels[2].GridPos = d.Panels[1].GridPos }, "overlap"},
 		{"no unit", func(d *dashboard) { d.Panels[1].FieldConfig.Defaults.Unit = "" }, "has no unit"},
 		{"constant fallback", func(d *dashboard) { d.Panels[1].Targets[0].Expr += " or vector(0)" }, "uses vector()"},
+		{"no data instead of zero", func(d *dashboard) { d.Panels[1].FieldConfig.Defaults.NoValue = nil }, "set fieldConfig.defaults.noValue"},
 	}
 	if errs := checkDashboard(loadDashboard(t, path)); len(errs) != 0 {
 		t.Fatalf("the unmodified dashboard has problems: %v", errs)

@@ -1,6 +1,6 @@
 // Package harness starts the real components frontdoor's tests run against
-// (Redis, Loki, Prometheus, nginx) on loopback ports, and stops them when the
-// test ends.
+// (Redis, VictoriaLogs as the receiver of the Loki push protocol,
+// Prometheus, nginx) on loopback ports, and stops them when the test ends.
 //
 // A component that is not installed skips the test on a developer machine
 // (with the command that installs it) and fails it in CI (CI=true), so a CI
@@ -264,45 +264,6 @@ func RestartRedis(t testing.TB, old *Process) *Process {
 		"--protected-mode", "yes", "--loglevel", "warning")
 	p := Start(t, "redis-server", old.Addr, cmd)
 	WaitTCP(t, p, 10*time.Second)
-	return p
-}
-
-// LokiBinary finds the Loki binary built by test/tools/install-loki.sh
-// (or named by FRONTDOOR_LOKI).
-func LokiBinary(t testing.TB) string {
-	t.Helper()
-	if p := os.Getenv("FRONTDOOR_LOKI"); p != "" {
-		if isExecutable(p) {
-			return p
-		}
-		Missing(t, "FRONTDOOR_LOKI=%s is not an executable", p)
-	}
-	out, err := exec.Command("bash", "-c", `
-		cache="${FRONTDOOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/frontdoor}"
-		ls -1 "$cache"/loki-v* 2>/dev/null | grep -v '\.tmp$' | sort -V | tail -n 1`).Output()
-	p := strings.TrimSpace(string(out))
-	if err != nil || p == "" || !isExecutable(p) {
-		Missing(t, "Loki is not built")
-	}
-	return p
-}
-
-// Loki starts a real single-binary Loki with configs/loki/loki.yaml on
-// loopback ports and a temporary data directory, and waits until it is ready
-// (about 15 s). Addr is its HTTP host:port.
-func Loki(t testing.TB) *Process {
-	t.Helper()
-	bin := LokiBinary(t)
-	httpPort, grpcPort := FreePort(t), FreePort(t)
-	cmd := exec.Command(bin,
-		"-config.file", filepath.Join(RepoRoot(t), "configs", "loki", "loki.yaml"),
-		"-config.expand-env=true")
-	cmd.Env = append(os.Environ(),
-		"LOKI_HTTP_ADDRESS=127.0.0.1", "LOKI_HTTP_PORT="+strconv.Itoa(httpPort),
-		"LOKI_GRPC_ADDRESS=127.0.0.1", "LOKI_GRPC_PORT="+strconv.Itoa(grpcPort),
-		"LOKI_DATA="+t.TempDir(), "LOKI_LOG_LEVEL=warn")
-	p := Start(t, "loki", "127.0.0.1:"+strconv.Itoa(httpPort), cmd)
-	WaitHTTP(t, p, "http://"+p.Addr+"/ready", 90*time.Second)
 	return p
 }
 

@@ -1,21 +1,19 @@
 package sites
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/frontdoor-gateway/frontdoor/test/harness"
 )
 
-// TestLokiSiteLabel runs a catalog whose default log goes to a real Loki
-// and checks that each site's access log arrives under its own site label.
+// TestLokiSiteLabel runs a catalog whose default log goes to a real
+// receiver of the Loki push protocol (VictoriaLogs) and checks that each
+// site's access log arrives under its own site label.
 func TestLokiSiteLabel(t *testing.T) {
-	loki := harness.Loki(t)
+	loki := harness.VictoriaLogs(t)
 	dir := t.TempDir()
 	catalog := writeFile(t, dir, "sites.yaml", fmt.Sprintf(`admin: %s
 storage: %s
@@ -24,13 +22,13 @@ defaults:
   listen: [127.0.0.1:19641]
   trace_id: true
   log:
-    loki: http://%s
+    loki: %s
     labels: {job: frontdoor-sites-test}
     batch_wait: 200ms
 sites:
   shop: {hosts: [shop.localhost], upstreams: [127.0.0.1:19642]}
   brand: {hosts: [brand.localhost], upstreams: [127.0.0.1:19642]}
-%s`, adminAddr, dir+"/storage", loki.Addr, upstreamsSite(19642)))
+%s`, adminAddr, dir+"/storage", loki.PushURL(), upstreamsSite(19642)))
 	runFrontdoor(t, catalog)
 	waitHost(t, "127.0.0.1:19641", "shop.localhost", 10*time.Second)
 	client := &http.Client{Timeout: 5 * time.Second}
@@ -41,15 +39,15 @@ sites:
 
 	other := map[string]string{"shop": "/from-brand", "brand": "/from-shop"}
 	for site, path := range map[string]string{"shop": "/from-shop", "brand": "/from-brand"} {
-		query := fmt.Sprintf(`{job="frontdoor-sites-test", site=%q}`, site)
-		var lines []string
+		query := fmt.Sprintf(`_stream:{job="frontdoor-sites-test",site=%q}`, site)
+		var rows []map[string]string
 		mine := 0
 		deadline := time.Now().Add(30 * time.Second)
 		for time.Now().Before(deadline) {
-			lines = lokiLines(t, loki.Addr, query)
+			rows = loki.Query(t, query)
 			mine = 0
-			for _, l := range lines {
-				if strings.Contains(l, path) {
+			for _, r := range rows {
+				if r["request.uri"] == path {
 					mine++
 				}
 			}
@@ -61,42 +59,10 @@ sites:
 		if mine < 3 {
 			t.Fatalf("%s: %d of its requests in Loki for %s", site, mine, query)
 		}
-		for _, l := range lines {
-			if strings.Contains(l, other[site]) {
-				t.Errorf("%s stream holds another site's request: %.300s", site, l)
+		for _, r := range rows {
+			if r["request.uri"] == other[site] {
+				t.Errorf("%s stream holds another site's request: %v", site, r)
 			}
 		}
 	}
-}
-
-// lokiLines returns the log lines a LogQL stream selector finds.
-func lokiLines(t *testing.T, addr, query string) []string {
-	t.Helper()
-	u := "http://" + addr + "/loki/api/v1/query_range?limit=100&since=10m&query=" + url.QueryEscape(query)
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Data struct {
-			Result []struct {
-				Values [][]any `json:"values"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatalf("Loki answer: %v", err)
-	}
-	var lines []string
-	for _, r := range out.Data.Result {
-		for _, v := range r.Values {
-			if len(v) >= 2 {
-				if s, ok := v[1].(string); ok {
-					lines = append(lines, s)
-				}
-			}
-		}
-	}
-	return lines
 }

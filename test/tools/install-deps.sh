@@ -2,7 +2,9 @@
 # Installs what the tests and benchmarks need, idempotently:
 #   - Debian packages: redis-server, prometheus (with promtool), nginx with the
 #     geoip2 module, wrk, hey (apt-get, when running as root);
-#   - Loki, built from its Go module and cached per machine (install-loki.sh);
+#   - VictoriaLogs, the receiver of the Loki push protocol the tests ship
+#     logs to, built from its Go module and cached per machine
+#     (install-victorialogs.sh; Loki itself is AGPL and never fetched);
 #   - Node.js packages for the dashboard type check (test/dashboards).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -39,7 +41,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-"$here/install-loki.sh" >/dev/null
+"$here/install-victorialogs.sh" >/dev/null
 
 if [ -f "$here/../dashboards/package.json" ]; then
   (cd "$here/../dashboards" && { [ -d node_modules ] || npm ci --no-audit --no-fund --silent; })

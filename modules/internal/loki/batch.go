@@ -25,16 +25,22 @@ type batch struct {
 // request's strings alias the entries' buffers (no copy); they stay valid
 // until the batch is reset, after the request has been sent.
 func (b *batch) encode(labels string) ([]byte, error) {
+	return b.encodeEntries(labels, b.entries)
+}
+
+// encodeEntries is encode for part of b's entries (a batch split in two
+// after a 413). The returned body is valid until the next encode.
+func (b *batch) encodeEntries(labels string, entries []entry) ([]byte, error) {
 	b.md = b.md[:0]
-	for i := range b.entries {
-		if e := &b.entries[i]; e.hasTID {
+	for i := range entries {
+		if e := &entries[i]; e.hasTID {
 			b.md = append(b.md, push.LabelAdapter{Name: TraceIDKey, Value: unsafe.String(&e.tid[0], len(e.tid))})
 		}
 	}
 	b.pe = b.pe[:0]
 	md := 0
-	for i := range b.entries {
-		e := &b.entries[i]
+	for i := range entries {
+		e := &entries[i]
 		pe := push.Entry{
 			Timestamp: time.Unix(0, e.ts),
 			Line:      unsafe.String(unsafe.SliceData(*e.line), len(*e.line)),

@@ -398,32 +398,47 @@ func (s *Shipper) drain(b *batch) {
 
 // push sends b (retrying as configured), counts the outcome and empties b.
 func (s *Shipper) push(b *batch) {
-	n := len(b.entries)
-	if n == 0 {
+	if len(b.entries) == 0 {
 		return
 	}
 	defer s.reset(b)
+	s.pushEntries(b, b.entries)
+}
+
+// pushEntries sends entries, part or all of b, retrying 429, 5xx and
+// network errors with backoff. A 413 (the receiver's request size limit)
+// splits them in two halves sent one after the other, down to single
+// entries; any other 4xx fails them: Loki answers 400 when it rejected some
+// entries of a push and stored the rest, so a retry would store those twice.
+func (s *Shipper) pushEntries(b *batch, entries []entry) {
+	n := len(entries)
 	if s.ctx.Err() != nil {
-		s.fail(b, ErrShutdown, false)
+		s.fail(n, ErrShutdown, false)
 		return
 	}
-	body, err := b.encode(s.cfg.Labels)
+	body, err := b.encodeEntries(s.cfg.Labels, entries)
 	if err != nil {
-		s.fail(b, fmt.Errorf("encoding batch: %w", err), false)
+		s.fail(n, fmt.Errorf("encoding batch: %w", err), false)
 		return
 	}
 	for attempt := 0; ; attempt++ {
-		status, retryAfter, err := s.post(body)
+		status, retryAfter, answer, err := s.post(body)
 		if err == nil && status/100 == 2 {
 			s.stats.sent.Add(uint64(n))
 			return
 		}
+		if err == nil && status == http.StatusRequestEntityTooLarge && n > 1 {
+			half := n / 2
+			s.pushEntries(b, entries[:half])
+			s.pushEntries(b, entries[half:])
+			return
+		}
 		retryable := err != nil || status == http.StatusTooManyRequests || status/100 == 5
 		if err == nil {
-			err = &StatusError{Status: status}
+			err = &StatusError{Status: status, Answer: answer}
 		}
 		if !retryable || attempt >= s.cfg.MaxRetries || s.ctx.Err() != nil {
-			s.fail(b, err, false)
+			s.fail(n, err, false)
 			return
 		}
 		if s.cfg.OnError != nil {
@@ -434,7 +449,7 @@ func (s *Shipper) push(b *batch) {
 		case <-wait.C:
 		case <-s.ctx.Done():
 			wait.Stop()
-			s.fail(b, s.ctx.Err(), false)
+			s.fail(n, s.ctx.Err(), false)
 			return
 		}
 	}
@@ -444,13 +459,13 @@ func (s *Shipper) push(b *batch) {
 // passed.
 var ErrShutdown = errors.New("loki: not delivered within the shutdown timeout")
 
-func (s *Shipper) fail(b *batch, err error, willRetry bool) {
+func (s *Shipper) fail(entries int, err error, willRetry bool) {
 	if s.ctx.Err() != nil {
 		err = ErrShutdown
 	}
-	s.stats.failed.Add(uint64(len(b.entries)))
+	s.stats.failed.Add(uint64(entries))
 	if s.cfg.OnError != nil {
-		s.cfg.OnError(err, len(b.entries), willRetry)
+		s.cfg.OnError(err, entries, willRetry)
 	}
 }
 
@@ -482,19 +497,47 @@ func (s *Shipper) backoff(attempt int, retryAfter time.Duration) time.Duration {
 }
 
 // StatusError is a push answered with a non-2xx status.
-type StatusError struct{ Status int }
-
-func (e *StatusError) Error() string {
-	return "loki answered " + strconv.Itoa(e.Status) + " " + http.StatusText(e.Status)
+type StatusError struct {
+	Status int
+	// Answer is the start of the response body (at most MaxAnswer bytes,
+	// control characters replaced): why the receiver refused the push.
+	Answer string
 }
 
-// post sends one encoded batch.
-func (s *Shipper) post(body []byte) (status int, retryAfter time.Duration, err error) {
+// MaxAnswer bounds the part of a refusal's body kept in a StatusError.
+const MaxAnswer = 512
+
+func (e *StatusError) Error() string {
+	msg := "loki answered " + strconv.Itoa(e.Status) + " " + http.StatusText(e.Status)
+	if e.Answer != "" {
+		msg += ": " + e.Answer
+	}
+	return msg
+}
+
+// answerText makes the start of a response body fit for a log line: valid
+// UTF-8, no control characters, at most MaxAnswer bytes.
+func answerText(body []byte) string {
+	body = bytes.TrimSpace(body)
+	if len(body) > MaxAnswer {
+		body = truncate(body, MaxAnswer)
+	}
+	return strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, string(body))
+}
+
+// post sends one encoded batch. answer is the start of the body of a
+// non-2xx response.
+func (s *Shipper) post(body []byte) (status int, retryAfter time.Duration, answer string, err error) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, bytes.NewReader(body))
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	for k, v := range s.cfg.Header {
 		req.Header[k] = v
@@ -503,15 +546,20 @@ func (s *Shipper) post(body []byte) (status int, retryAfter time.Duration, err e
 	req.Header.Set("User-Agent", "frontdoor")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
-	// Drain a little so the connection can be reused; never read unbounded.
+	// Read a little, so the connection can be reused and a refusal says
+	// why; never read unbounded.
+	if resp.StatusCode/100 != 2 {
+		head, _ := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer))
+		answer = answerText(head)
+	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	resp.Body.Close()
 	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
 		retryAfter = time.Duration(secs) * time.Second
 	}
-	return resp.StatusCode, retryAfter, nil
+	return resp.StatusCode, retryAfter, answer, nil
 }
 
 // ValidLabelName reports whether name can be a Loki stream label: letters,

@@ -2,6 +2,7 @@ package loki
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,6 +26,9 @@ type fakeLoki struct {
 	streams  []push.Stream
 	headers  []http.Header
 	answer   func(n int) int // status for the n-th request (1-based)
+	// maxEntries, if set, answers 413 to a push of more entries.
+	maxEntries int
+	body       string // body of every non-2xx answer
 }
 
 func newFakeLoki(t testing.TB, answer func(n int) int) *fakeLoki {
@@ -55,12 +59,23 @@ func newFakeLoki(t testing.TB, answer func(n int) int) *fakeLoki {
 		if f.answer != nil {
 			status = f.answer(n)
 		}
+		entries := 0
+		for _, st := range req.Streams {
+			entries += len(st.Entries)
+		}
+		if f.maxEntries > 0 && entries > f.maxEntries {
+			status = http.StatusRequestEntityTooLarge
+		}
 		if status/100 == 2 {
 			f.streams = append(f.streams, req.Streams...)
 		}
 		f.headers = append(f.headers, r.Header.Clone())
+		answerBody := f.body
 		f.mu.Unlock()
 		w.WriteHeader(status)
+		if status/100 != 2 {
+			io.WriteString(w, answerBody)
+		}
 	}))
 	t.Cleanup(f.Close)
 	return f
@@ -182,7 +197,6 @@ func TestRetries(t *testing.T) {
 			return http.StatusNoContent
 		}, 10, 0, 2},
 		{"400 drops the batch", func(int) int { return http.StatusBadRequest }, 0, 10, 1},
-		{"413 drops the batch", func(int) int { return http.StatusRequestEntityTooLarge }, 0, 10, 1},
 		{"500 until retries run out", func(int) int { return http.StatusInternalServerError }, 0, 10, 4},
 	}
 	for _, tt := range tests {
@@ -218,6 +232,88 @@ func TestRetries(t *testing.T) {
 				t.Fatalf("Loki stored %d entries, want %d", len(loki.entries()), tt.wantSent)
 			}
 		})
+	}
+}
+
+// TestSplitsOn413 sends batches to a receiver whose request size limit is
+// 3 entries: each 413 splits the batch in two until the parts fit, and
+// every line arrives once.
+func TestSplitsOn413(t *testing.T) {
+	loki := newFakeLoki(t, nil)
+	loki.maxEntries = 3
+	stats := new(Stats)
+	var retries atomic.Int32
+	s := newShipper(t, Config{URL: loki.URL, BatchWait: time.Hour, Stats: stats,
+		OnError: func(err error, n int, willRetry bool) {
+			if willRetry {
+				retries.Add(1)
+			}
+		}})
+	for i := range 10 {
+		s.Write([]byte(jsonLine(i)))
+	}
+	s.Close()
+	if stats.Sent() != 10 || stats.Failed() != 0 {
+		t.Fatalf("sent %d failed %d, want all 10 sent", stats.Sent(), stats.Failed())
+	}
+	seen := map[string]int{}
+	for _, e := range loki.entries() {
+		seen[e.Line]++
+	}
+	for i := range 10 {
+		if line := strings.TrimSuffix(jsonLine(i), "\n"); seen[line] != 1 {
+			t.Fatalf("line %d stored %d times, want once", i, seen[line])
+		}
+	}
+	// 10 -> 5+5 -> (2+3)+(2+3): 1 + 2 refused, 4 accepted.
+	if got := loki.requestCount(); got != 7 {
+		t.Fatalf("%d pushes, want 7 (the 10-line batch, two 5-line halves, four parts that fit)", got)
+	}
+	if retries.Load() != 0 {
+		t.Fatalf("%d retries: a 413 is split, not retried", retries.Load())
+	}
+
+	// A single line over the limit cannot be split: it fails.
+	one := newFakeLoki(t, func(int) int { return http.StatusRequestEntityTooLarge })
+	stats = new(Stats)
+	s = newShipper(t, Config{URL: one.URL, BatchWait: time.Hour, Stats: stats})
+	for i := range 4 {
+		s.Write([]byte(jsonLine(i)))
+	}
+	s.Close()
+	if stats.Failed() != 4 || one.requestCount() != 7 {
+		t.Fatalf("failed %d after %d pushes, want 4 failed after 7 (every part refused)", stats.Failed(), one.requestCount())
+	}
+}
+
+// TestRefusalCarriesTheAnswer checks that a refused push reports the
+// receiver's reason, cleaned for a log line and bounded.
+func TestRefusalCarriesTheAnswer(t *testing.T) {
+	loki := newFakeLoki(t, func(int) int { return http.StatusBadRequest })
+	loki.body = "entry for stream '{job=\"frontdoor\"}' has timestamp too old\n\x1b[31m" + strings.Repeat("y", 2*MaxAnswer)
+	var got error
+	var mu sync.Mutex
+	s := newShipper(t, Config{URL: loki.URL, BatchWait: time.Hour, OnError: func(err error, n int, willRetry bool) {
+		mu.Lock()
+		got = err
+		mu.Unlock()
+	}})
+	s.Write([]byte(jsonLine(0)))
+	s.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	var se *StatusError
+	if !errors.As(got, &se) || se.Status != http.StatusBadRequest {
+		t.Fatalf("error %v, want a 400 StatusError", got)
+	}
+	if !strings.HasPrefix(se.Answer, "entry for stream '{job=\"frontdoor\"}' has timestamp too old") {
+		t.Fatalf("answer %q: want Loki's reason", se.Answer)
+	}
+	if len(se.Answer) > MaxAnswer || strings.ContainsAny(se.Answer, "\n\x1b") {
+		t.Fatalf("answer of %d bytes %q: want at most %d bytes and no control characters", len(se.Answer), se.Answer, MaxAnswer)
+	}
+	if !strings.Contains(got.Error(), "400") || !strings.Contains(got.Error(), "timestamp too old") {
+		t.Fatalf("error text %q: want the status and the reason", got.Error())
 	}
 }
 

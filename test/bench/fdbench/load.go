@@ -138,7 +138,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 
 	// Ports.
 	port := func(i int) int { return o.BasePort + i }
-	upstreamPort, lokiPort, lokiGRPC, deadPort, sinkPort := port(1), port(2), port(3), port(4), port(5)
+	upstreamPort, lokiPort, deadPort, sinkPort := port(1), port(2), port(4), port(5)
 	aPort, bPort, bDownPort, cPort, bExactPort, bDevNullPort, bSinkPort := port(10), port(11), port(12), port(13), port(14), port(15), port(16)
 
 	// The country database nginx reads: the one frontdoor embeds.
@@ -177,19 +177,18 @@ func runLoad(ctx context.Context, o loadOptions) error {
 		return err
 	}
 
-	// Loki, when the binary has the writer.
+	// The log receiver, when the binary has the Loki writer: VictoriaLogs,
+	// a real receiver of the Loki push protocol (Loki itself is AGPL and
+	// is not run here).
 	var loki *process
 	if has["loki"] {
-		lbin, err := lokiBinary()
+		vbin, err := victoriaLogsBinary()
 		if err != nil {
 			return err
 		}
-		cmd := exec.Command(lbin, "-config.file", filepath.Join(repo, "configs", "loki", "loki.yaml"), "-config.expand-env=true")
-		cmd.Env = append(os.Environ(),
-			"LOKI_HTTP_ADDRESS=127.0.0.1", "LOKI_HTTP_PORT="+itoa(lokiPort),
-			"LOKI_GRPC_ADDRESS=127.0.0.1", "LOKI_GRPC_PORT="+itoa(lokiGRPC),
-			"LOKI_DATA="+filepath.Join(dir, "loki"), "LOKI_LOG_LEVEL=warn")
-		if loki, err = start("loki", cmd); err != nil {
+		cmd := exec.Command(vbin, "-httpListenAddr=127.0.0.1:"+itoa(lokiPort),
+			"-storageDataPath="+filepath.Join(dir, "victoria-logs"), "-loggerLevel=WARN")
+		if loki, err = start("victoria-logs", cmd); err != nil {
 			return err
 		}
 	}
@@ -220,7 +219,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	}
 	bLog, bLabel := "devnull", "(b) frontdoor, all features, log to /dev/null"
 	if has["loki"] {
-		bLog, bLabel = "loki", "(b) frontdoor, all features, log to Loki"
+		bLog, bLabel = "loki", "(b) frontdoor, all features, log shipped (VictoriaLogs)"
 	}
 	ta, err := fd("a", "(a) frontdoor, bare reverse_proxy", aPort, o.AdminBasePort, false, "", lokiPort)
 	if err != nil {
@@ -232,12 +231,13 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	}
 	var tbDown *target
 	if has["loki"] {
-		if tbDown, err = fd("b_loki_down", "(b) with Loki unreachable", bDownPort, o.AdminBasePort+2, true, "loki", deadPort); err != nil {
+		if tbDown, err = fd("b_loki_down", "(b) with the log receiver unreachable", bDownPort, o.AdminBasePort+2, true, "loki", deadPort); err != nil {
 			return err
 		}
 	}
-	// A stand-in for Loki that accepts pushes and drops them: the
-	// gateway's shipping cost without Loki's ingestion on the same CPUs.
+	// A stand-in receiver that accepts pushes and drops them: the
+	// gateway's shipping cost without the receiver's ingestion on the same
+	// CPUs.
 	var tbSink *target
 	if has["loki"] {
 		stop, err := startLokiSink(sinkPort)
@@ -245,7 +245,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 			return err
 		}
 		defer stop()
-		if tbSink, err = fd("b_sink", "(b) log to a Loki stand-in that drops pushes", bSinkPort, o.AdminBasePort+5, true, "loki", sinkPort); err != nil {
+		if tbSink, err = fd("b_sink", "(b) log shipped to a stand-in that drops pushes", bSinkPort, o.AdminBasePort+5, true, "loki", sinkPort); err != nil {
 			return err
 		}
 	}
@@ -292,12 +292,12 @@ func runLoad(ctx context.Context, o loadOptions) error {
 		}
 	}
 	if loki != nil {
-		logf("waiting for Loki (about 15 s)")
-		if err := waitHTTP(ctx, loki, fmt.Sprintf("http://127.0.0.1:%d/ready", lokiPort), nil, 120*time.Second); err != nil {
+		logf("waiting for VictoriaLogs")
+		if err := waitHTTP(ctx, loki, fmt.Sprintf("http://127.0.0.1:%d/health", lokiPort), nil, 60*time.Second); err != nil {
 			return err
 		}
 	} else {
-		rep.Notes = append(rep.Notes, "no Loki writer in the binary: (b) logs JSON to /dev/null, and the Loki-unreachable run is skipped")
+		rep.Notes = append(rep.Notes, "no Loki writer in the binary: (b) logs JSON to /dev/null, and the receiver-unreachable run is skipped")
 	}
 	rep.Targets = []*target{ta, tb, tc, tbDevNull}
 	if tbSink != nil {
@@ -482,22 +482,25 @@ func echo(ctx context.Context, u string, h http.Header) string {
 	return fmt.Sprintf("%d %s", resp.StatusCode, s)
 }
 
-// lokiCount asks Loki how many lines it holds for the benchmark's job.
+// lokiCount asks the receiver (VictoriaLogs) how many lines it holds for
+// the benchmark's job.
 func lokiCount(ctx context.Context, port int) int64 {
-	q := url.Values{"query": {`sum(count_over_time({job="frontdoor-bench"}[1h]))`}}
-	u := fmt.Sprintf("http://127.0.0.1:%d/loki/api/v1/query?%s", port, q.Encode())
-	// Give the writer a moment to flush its last batch.
-	time.Sleep(3 * time.Second)
+	q := url.Values{"query": {`_stream:{job="frontdoor-bench"} | stats count() as n`}, "start": {"0"}}
+	u := fmt.Sprintf("http://127.0.0.1:%d/select/logsql/query?%s", port, q.Encode())
+	// Give the writer a moment to flush its last batch, and the receiver
+	// to make it searchable.
+	time.Sleep(5 * time.Second)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return -1
 	}
 	defer resp.Body.Close()
-	return parseLokiCount(resp.Body)
+	return parseReceiverCount(resp.Body)
 }
 
-// startLokiSink serves a Loki push endpoint on port that reads and drops
+// startLokiSink serves the Loki push endpoints (/loki/api/v1/push, and
+// VictoriaLogs' /insert/loki/api/v1/push) on port, reading and dropping
 // every push.
 func startLokiSink(port int) (stop func(), err error) {
 	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
@@ -506,7 +509,7 @@ func startLokiSink(port int) (stop func(), err error) {
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
-		if r.Method == http.MethodPost && r.URL.Path == "/loki/api/v1/push" {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/loki/api/v1/push") {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}

@@ -2,7 +2,7 @@
 // through test/bench/run.sh.
 //
 //	fdbench load   # nginx upstream; frontdoor bare (a) and all features (b),
-//	               # (b) with Loki unreachable, with a Loki stand-in and with
+//	               # (b) with the log receiver (VictoriaLogs) unreachable, with a stand-in and with
 //	               # its log to /dev/null; nginx with geoip2 (c); wrk rounds,
 //	               # a fixed-rate run, and CPU and allocation profiles of (b)
 //	fdbench micro  # go test -bench over the per-request packages, one table

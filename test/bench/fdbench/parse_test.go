@@ -305,19 +305,20 @@ ok  	github.com/frontdoor-gateway/frontdoor/modules/throttle	2.0s
 	}
 }
 
-func TestParseLokiCount(t *testing.T) {
+func TestParseReceiverCount(t *testing.T) {
 	tests := []struct {
 		name, body string
 		want       int64
 	}{
-		{"value", `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000.1,"12345"]}]}}`, 12345},
-		{"empty", `{"status":"success","data":{"resultType":"vector","result":[]}}`, -1},
+		{"value", `{"n":"12345"}` + "\n", 12345},
+		{"empty", ``, -1},
+		{"no count", `{"n":""}`, -1},
 		{"garbage", `not json`, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := parseLokiCount(strings.NewReader(tt.body)); got != tt.want {
-				t.Fatalf("parseLokiCount = %d, want %d", got, tt.want)
+			if got := parseReceiverCount(strings.NewReader(tt.body)); got != tt.want {
+				t.Fatalf("parseReceiverCount = %d, want %d", got, tt.want)
 			}
 		})
 	}

@@ -129,7 +129,7 @@ func (r *loadReport) markdown() string {
 	}
 
 	b.WriteString("\n## Throughput at fixed connections (wrk)\n\n")
-	b.WriteString("| target | req/s | p50 | p99 | CPU s / 10k req | allocs / req | peak RSS | non-2xx, socket errors | Loki's CPU s / 10k req |\n")
+	b.WriteString("| target | req/s | p50 | p99 | CPU s / 10k req | allocs / req | peak RSS | non-2xx, socket errors | receiver's CPU s / 10k req |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, t := range r.Targets {
 		runs := r.runsOf(t.Key)
@@ -151,7 +151,7 @@ func (r *loadReport) markdown() string {
 			fmt.Sprintf("%.1f MiB", float64(r.PeakRSS[t.Key])/1024), bad, fmtFloat(median(lokiCPU), 3))
 	}
 
-	b.WriteString("\nLoki runs on the same CPUs as the gateway under test; its CPU time is shown for every run (it idles except for (b)).\n")
+	b.WriteString("\nThe log receiver (VictoriaLogs, Loki push protocol) runs on the same CPUs as the gateway under test; its CPU time is shown for every run (it idles except for (b)).\n")
 	b.WriteString("\n## Ratios (median of the per-round ratios)\n\n")
 	b.WriteString("Requests per second, and the same ratio from CPU time per request (the inverse ratio of CPU seconds per request: what two CPU-bound gateways would serve; much less disturbed by other load on a shared machine).\n\n")
 	b.WriteString("| ratio | req/s: median | per round | CPU time: median | per round |\n|---|---:|---|---:|---|\n")
@@ -159,10 +159,10 @@ func (r *loadReport) markdown() string {
 		{"(b)/(a)", "b", "a"},
 		{"(b)/(c)", "b", "c"},
 		{"(a)/(c)", "a", "c"},
-		{"(b) Loki stand-in / (a)", "b_sink", "a"},
-		{"(b) Loki unreachable / Loki up", "b_loki_down", "b"},
-		{"(b) Loki unreachable / Loki stand-in", "b_loki_down", "b_sink"},
-		{"(b) log to /dev/null / log to Loki", "b_devnull", "b"},
+		{"(b) receiver stand-in / (a)", "b_sink", "a"},
+		{"(b) receiver unreachable / receiver up", "b_loki_down", "b"},
+		{"(b) receiver unreachable / receiver stand-in", "b_loki_down", "b_sink"},
+		{"(b) log to /dev/null / log shipped", "b_devnull", "b"},
 		{"(b) log to /dev/null / (a)", "b_devnull", "a"},
 	} {
 		med, per := r.ratio(p[1], p[2])
@@ -214,7 +214,7 @@ func (r *loadReport) markdown() string {
 		}
 	}
 	if r.LokiLines >= 0 {
-		fmt.Fprintf(&b, "\nLoki holds %d lines from (b), which answered about %d requests (wrk's count leaves out up to %d requests in flight at the end of each run).\n",
+		fmt.Fprintf(&b, "\nVictoriaLogs holds %d lines from (b), which answered about %d requests (wrk's count leaves out up to %d requests in flight at the end of each run).\n",
 			r.LokiLines, r.SentToB, o.Conns)
 	}
 	if r.Profile != nil {
@@ -275,25 +275,16 @@ func kernel() string {
 	return strings.TrimSpace(string(out))
 }
 
-// parseLokiCount reads the single value of a Loki instant vector query;
-// -1 when there is none.
-func parseLokiCount(body io.Reader) int64 {
+// parseReceiverCount reads the count of a VictoriaLogs `stats count() as
+// n` query (one JSON line, {"n":"12345"}); -1 when there is none.
+func parseReceiverCount(body io.Reader) int64 {
 	var v struct {
-		Data struct {
-			Result []struct {
-				Value []any `json:"value"`
-			} `json:"result"`
-		} `json:"data"`
+		N string `json:"n"`
 	}
-	if err := json.NewDecoder(body).Decode(&v); err != nil || len(v.Data.Result) == 0 {
+	if err := json.NewDecoder(body).Decode(&v); err != nil {
 		return -1
 	}
-	val := v.Data.Result[0].Value
-	if len(val) != 2 {
-		return -1
-	}
-	s, _ := val[1].(string)
-	n, err := strconv.ParseInt(s, 10, 64)
+	n, err := strconv.ParseInt(v.N, 10, 64)
 	if err != nil {
 		return -1
 	}

@@ -198,10 +198,10 @@ func featureSet(mods map[string]bool) (has map[string]bool, missing []string) {
 	return has, missing
 }
 
-// lokiBinary finds the Loki built by test/tools/install-loki.sh (or named
-// by FRONTDOOR_LOKI).
-func lokiBinary() (string, error) {
-	if p := os.Getenv("FRONTDOOR_LOKI"); p != "" {
+// victoriaLogsBinary finds the VictoriaLogs built by
+// test/tools/install-victorialogs.sh (or named by FRONTDOOR_VICTORIALOGS).
+func victoriaLogsBinary() (string, error) {
+	if p := os.Getenv("FRONTDOOR_VICTORIALOGS"); p != "" {
 		return p, nil
 	}
 	cache := os.Getenv("FRONTDOOR_CACHE")
@@ -213,7 +213,7 @@ func lokiBinary() (string, error) {
 		}
 		cache = filepath.Join(base, "frontdoor")
 	}
-	found, _ := filepath.Glob(filepath.Join(cache, "loki-v*"))
+	found, _ := filepath.Glob(filepath.Join(cache, "victoria-logs-v*"))
 	var bins []string
 	for _, f := range found {
 		if st, err := os.Stat(f); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 && !strings.HasSuffix(f, ".tmp") {
@@ -221,7 +221,7 @@ func lokiBinary() (string, error) {
 		}
 	}
 	if len(bins) == 0 {
-		return "", errors.New("Loki is not built (test/tools/install-loki.sh)")
+		return "", errors.New("VictoriaLogs is not built (test/tools/install-victorialogs.sh)")
 	}
 	sort.Strings(bins)
 	return bins[len(bins)-1], nil
