@@ -22,6 +22,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	maint "github.com/frontdoor-gateway/frontdoor/modules/internal/maintenance"
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/reqinfo"
 )
 
 func init() {
@@ -399,7 +400,7 @@ func (h *Handler) grantBypass(w http.ResponseWriter, r *http.Request) error {
 		Expires:  expires,
 		MaxAge:   int(time.Duration(h.BypassTTL) / time.Second),
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   reqinfo.IsHTTPS(r),
 		SameSite: http.SameSiteLaxMode,
 	})
 	if h.sw.State().Active(now) {

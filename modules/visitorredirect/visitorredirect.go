@@ -18,6 +18,7 @@ import (
 
 	"github.com/frontdoor-gateway/frontdoor/modules/geoipapp"
 	"github.com/frontdoor-gateway/frontdoor/modules/internal/device"
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/reqinfo"
 	"github.com/frontdoor-gateway/frontdoor/modules/internal/visitor"
 )
 
@@ -351,6 +352,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	if !h.DisableStay {
 		if stay, handled := h.stay(w, r); handled {
+			// The response sets a cookie: no shared cache may keep it.
+			w = &privateResponse{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
 			if stay {
 				return next.ServeHTTP(w, r)
 			}
@@ -492,7 +495,7 @@ func (h *Handler) stay(w http.ResponseWriter, r *http.Request) (stay, handled bo
 		Name:     h.StayCookie,
 		Path:     "/",
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   reqinfo.IsHTTPS(r),
 		SameSite: http.SameSiteLaxMode,
 	}
 	if len(vals) > 0 && vals[0] == "0" {
@@ -506,6 +509,49 @@ func (h *Handler) stay(w http.ResponseWriter, r *http.Request) (stay, handled bo
 	c.MaxAge = h.stayMaxAge
 	http.SetCookie(w, c)
 	return true, true
+}
+
+// privateResponse makes a response private to the browser whatever the
+// site answers: a shared cache that kept a response setting the stay
+// cookie would hand that cookie to everyone. Cache-Control gets private;
+// public and s-maxage (which only shared caches read) are removed.
+type privateResponse struct {
+	*caddyhttp.ResponseWriterWrapper
+	wroteHeader bool
+}
+
+func (p *privateResponse) WriteHeader(status int) {
+	if !p.wroteHeader {
+		p.wroteHeader = true
+		hdr := p.Header()
+		hdr.Set("Cache-Control", privateCacheControl(hdr.Values("Cache-Control")))
+	}
+	p.ResponseWriterWrapper.WriteHeader(status)
+}
+
+func (p *privateResponse) Write(b []byte) (int, error) {
+	if !p.wroteHeader {
+		p.WriteHeader(http.StatusOK)
+	}
+	return p.ResponseWriterWrapper.Write(b)
+}
+
+// privateCacheControl keeps the site's directives but public and
+// s-maxage, and adds private.
+func privateCacheControl(values []string) string {
+	out := []string{"private"}
+	for _, v := range values {
+		for _, d := range strings.Split(v, ",") {
+			d = strings.TrimSpace(d)
+			name, _, _ := strings.Cut(strings.ToLower(d), "=")
+			switch name {
+			case "", "private", "public", "s-maxage":
+				continue
+			}
+			out = append(out, d)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func (h *Handler) hasStayCookie(r *http.Request) bool {
