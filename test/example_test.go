@@ -1,6 +1,7 @@
 package test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/caddytest"
 
 	"github.com/frontdoor-gateway/frontdoor/test/harness"
@@ -96,5 +101,60 @@ func TestExampleCaddyfile(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+}
+
+// TestExamplesReadForwardedRightToLeft checks that every server of the
+// shipped Caddyfiles that trusts proxies reads X-Forwarded-For right to
+// left (trusted_proxies_strict): load balancers append to what the client
+// sent, so the leftmost entries are the client's own word.
+func TestExamplesReadForwardedRightToLeft(t *testing.T) {
+	root := harness.RepoRoot(t)
+	data, err := os.ReadFile(filepath.Join(root, "configs", "compose.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose struct {
+		Configs map[string]struct {
+			Content string `yaml:"content"`
+		} `yaml:"configs"`
+	}
+	if err := yaml.Unmarshal(data, &compose); err != nil {
+		t.Fatal(err)
+	}
+	configs := map[string]string{"Caddyfile.example": loadExample(t), "configs/compose.yaml": compose.Configs["frontdoor-caddyfile"].Content}
+	for name, cfg := range configs {
+		t.Run(name, func(t *testing.T) {
+			out, _, err := caddyfile.Adapter{ServerType: httpcaddyfile.ServerType{}}.Adapt([]byte(cfg), nil)
+			if err != nil {
+				t.Fatalf("adapting: %v", err)
+			}
+			var c struct {
+				Apps struct {
+					HTTP struct {
+						Servers map[string]struct {
+							TrustedProxies json.RawMessage `json:"trusted_proxies"`
+							Strict         int             `json:"trusted_proxies_strict"`
+						} `json:"servers"`
+					} `json:"http"`
+				} `json:"apps"`
+			}
+			if err := json.Unmarshal(out, &c); err != nil {
+				t.Fatal(err)
+			}
+			trusting := 0
+			for srv, s := range c.Apps.HTTP.Servers {
+				if s.TrustedProxies == nil {
+					continue
+				}
+				trusting++
+				if s.Strict == 0 {
+					t.Errorf("server %s trusts proxies but reads X-Forwarded-For left to right", srv)
+				}
+			}
+			if trusting == 0 {
+				t.Fatal("no server trusts a proxy: the check checked nothing")
+			}
+		})
 	}
 }

@@ -347,6 +347,9 @@ func (b *builder) config() *caddy.Config {
 			TrustedProxiesRaw: trusted,
 			ClientIPHeaders:   ipHeaders,
 		}
+		if trusted != nil && (g.TrustedProxiesStrict == nil || *g.TrustedProxiesStrict) {
+			srv.TrustedProxiesStrict = 1
+		}
 		// Exact hosts first, then wildcards, then the catch-all, so that
 		// no site shadows a more specific one.
 		sort.SliceStable(s.routes, func(i, j int) bool { return s.routes[i].order < s.routes[j].order })

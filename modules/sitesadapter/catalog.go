@@ -43,8 +43,13 @@ type globals struct {
 	// maintenance state); default Caddy's data directory.
 	Storage str `yaml:"storage"`
 	// TrustedProxies are CIDRs (or IPs) whose forwarded client IP is used.
-	TrustedProxies  []str `yaml:"trusted_proxies"`
-	ClientIPHeaders []str `yaml:"client_ip_headers"`
+	TrustedProxies []str `yaml:"trusted_proxies"`
+	// TrustedProxiesStrict reads X-Forwarded-For right to left, skipping
+	// trusted proxies, so the client IP is the address the nearest
+	// trusted proxy saw: load balancers append to the header the client
+	// sent, whose leftmost entries are the client's own word. Default: on.
+	TrustedProxiesStrict *bool `yaml:"trusted_proxies_strict"`
+	ClientIPHeaders      []str `yaml:"client_ip_headers"`
 	// GracePeriod is how long a reload or stop waits for requests in
 	// flight before closing their connections (default: forever).
 	GracePeriod str `yaml:"grace_period"`

@@ -117,3 +117,46 @@ func TestExample(t *testing.T) {
 		}
 	}
 }
+
+// TestTrustedProxiesStrict checks that the catalog reads X-Forwarded-For
+// right to left (Caddy's trusted_proxies_strict) unless told otherwise:
+// load balancers append to what the client sent.
+func TestTrustedProxiesStrict(t *testing.T) {
+	const site = "sites:\n  shop: {hosts: [shop.example.com], tls: off, respond: {body: ok}}\n"
+	tests := []struct {
+		name, catalog string
+		want          float64 // trusted_proxies_strict of the server; 0 = absent
+	}{
+		{"default with trusted proxies", "trusted_proxies: [10.0.0.0/8]\n" + site, 1},
+		{"explicitly on", "trusted_proxies: [10.0.0.0/8]\ntrusted_proxies_strict: true\n" + site, 1},
+		{"opted out", "trusted_proxies: [10.0.0.0/8]\ntrusted_proxies_strict: false\n" + site, 0},
+		{"no trusted proxies: nothing to read", site, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, _, err := Adapter{}.Adapt([]byte(tt.catalog), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cfg struct {
+				Apps struct {
+					HTTP struct {
+						Servers map[string]map[string]any `json:"servers"`
+					} `json:"http"`
+				} `json:"apps"`
+			}
+			if err := json.Unmarshal(out, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			if len(cfg.Apps.HTTP.Servers) == 0 {
+				t.Fatalf("no servers in %s", out)
+			}
+			for name, srv := range cfg.Apps.HTTP.Servers {
+				got, _ := srv["trusted_proxies_strict"].(float64)
+				if got != tt.want {
+					t.Fatalf("server %s: trusted_proxies_strict %v, want %v", name, srv["trusted_proxies_strict"], tt.want)
+				}
+			}
+		})
+	}
+}
