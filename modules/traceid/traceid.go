@@ -118,9 +118,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	caddyhttp.SetVar(ctx, doneVar, true)
 
 	rw := &requestIDWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
-	if otel, ok := caddyhttp.GetVar(ctx, VarName).(string); ok && traceparent.ValidTraceID(otel) {
-		// Caddy's tracing handler runs first: its span is the trace, and it
-		// has sent its traceparent upstream already. Use its trace id.
+	if otel, ok := caddyhttp.GetVar(ctx, VarName).(string); ok && traceparent.ValidTraceID(otel) && h.trusts(r) {
+		// Caddy's tracing handler ran first (in a route that puts it
+		// there): its span is the trace, and it has sent its traceparent
+		// upstream already. Use its trace id, but only where trace_id
+		// would have kept the incoming traceparent itself: tracing
+		// continues any client's trace, and this request's sender may not
+		// choose the trace id. Otherwise a new trace starts below and
+		// replaces tracing's traceparent upstream.
 		rw.vals = [...]string{"", otel, otel}
 		return h.tag(ctx, rw, r, next)
 	}
@@ -199,19 +204,23 @@ func (w *requestIDWriter) ReadFrom(r io.Reader) (int64, error) {
 	return w.ResponseWriterWrapper.ReadFrom(r)
 }
 
+// trusts reports whether the request's sender may choose its trace id.
+func (h *Handler) trusts(r *http.Request) bool {
+	switch h.trust {
+	case trustAlways:
+		return true
+	case trustNever:
+		return false
+	}
+	trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool)
+	return trusted
+}
+
 // incoming returns the request's traceparent when it may be kept.
 func (h *Handler) incoming(r *http.Request) (traceparent.TraceParent, bool) {
-	if h.trust == trustNever {
-		return traceparent.TraceParent{}, false
-	}
 	values := r.Header["Traceparent"]
-	if len(values) != 1 {
+	if len(values) != 1 || !h.trusts(r) {
 		return traceparent.TraceParent{}, false
-	}
-	if h.trust == trustProxies {
-		if trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool); !trusted {
-			return traceparent.TraceParent{}, false
-		}
 	}
 	return traceparent.Parse(values[0])
 }

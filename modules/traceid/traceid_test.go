@@ -179,25 +179,33 @@ func TestSecondHandlerKeepsID(t *testing.T) {
 	}
 }
 
-// TestAfterCaddyTracing: Caddy's tracing handler, which runs first, sets
-// {http.vars.trace_id} and sends its own traceparent upstream. trace_id
-// uses that trace id for X-Request-ID and leaves tracing's traceparent be.
+// TestAfterCaddyTracing: Caddy's tracing handler, when a route runs it
+// first, sets {http.vars.trace_id} and sends its own traceparent upstream,
+// continuing any incoming trace. trace_id uses that trace id only where it
+// would have kept the incoming traceparent itself (trust_incoming); for
+// anyone else it starts a new trace, so a client never chooses the id.
 func TestAfterCaddyTracing(t *testing.T) {
-	h := &Handler{}
-	if err := h.Provision(caddy.Context{}); err != nil {
-		t.Fatal(err)
-	}
 	const otelParent = "00-" + incomingID + "-b7ad6b7169203331-01"
 	for _, tt := range []struct {
-		name, otelID string
-		adopt        bool
+		name, trust, otelID string
+		trusted             bool
+		adopt               bool
+		want                string // the trace id when not adopted; "" = a new one
 	}{
-		{"a valid trace id is used", incomingID, true},
-		{"an all-zero one is not", "00000000000000000000000000000000", false},
-		{"nor a malformed one", "4BF92F3577B34DA6A3CE929D0E0E4736", false},
+		{"trusted proxy: tracing's id is used", "", incomingID, true, true, ""},
+		{"trust always: tracing's id is used", TrustAlways, incomingID, false, true, ""},
+		{"untrusted client: a new trace", "", incomingID, false, false, ""},
+		{"trust never: a new trace", TrustNever, incomingID, true, false, ""},
+		// From a trusted proxy the traceparent upstream is kept.
+		{"an all-zero id is not used", "", "00000000000000000000000000000000", true, false, incomingID},
+		{"nor a malformed one", "", "4BF92F3577B34DA6A3CE929D0E0E4736", true, false, incomingID},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRequest(false, map[string][]string{"Traceparent": {otelParent}})
+			h := &Handler{TrustIncoming: tt.trust}
+			if err := h.Provision(caddy.Context{}); err != nil {
+				t.Fatal(err)
+			}
+			r := newRequest(tt.trusted, map[string][]string{"Traceparent": {otelParent}})
 			caddyhttp.SetVar(r.Context(), VarName, tt.otelID)
 			w := httptest.NewRecorder()
 			next := new(upstream)
@@ -216,7 +224,10 @@ func TestAfterCaddyTracing(t *testing.T) {
 			}
 			tp, ok := traceparent.Parse(next.header.Get("Traceparent"))
 			if id == tt.otelID || !ok || tp.TraceID.String() != id {
-				t.Fatalf("id %q, traceparent %q: want a new valid trace", id, next.header.Get("Traceparent"))
+				t.Fatalf("id %q, traceparent %q: want a valid trace, not tracing's %q", id, next.header.Get("Traceparent"), tt.otelID)
+			}
+			if (tt.want == "" && id == incomingID) || (tt.want != "" && id != tt.want) {
+				t.Fatalf("id %q: want %q (empty: a new trace)", id, tt.want)
 			}
 		})
 	}
