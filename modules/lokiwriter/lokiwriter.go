@@ -79,8 +79,9 @@ type Writer struct {
 	// pushed at once. Default: 1 MiB.
 	BatchSize int `json:"batch_size,omitempty"`
 
-	// Buffer is the number of entries held while Loki is slow or down;
-	// it bounds the writer's memory. Default: 10000.
+	// Buffer is the number of entries held while Loki is slow or down,
+	// queued and in the batch being pushed together; it bounds the
+	// writer's memory, with 64 MiB of line buffers at most. Default: 10000.
 	Buffer int `json:"buffer,omitempty"`
 
 	// Timeout limits one push request. Default: 10s.

@@ -57,9 +57,12 @@ type Config struct {
 
 	BatchWait   time.Duration // longest time a line waits for its batch to fill
 	BatchSize   int           // bytes of log lines that trigger a push
-	Buffer      int           // lines held while Loki is slow or down
+	Buffer      int           // lines held (queued or being pushed) while Loki is slow or down
 	Timeout     time.Duration // limit of one push request
 	MaxLineSize int           // longer lines are truncated to this many bytes
+	// MaxQueueBytes bounds the memory of the lines held; zero is
+	// MaxQueueBytes or four batches, whichever is larger.
+	MaxQueueBytes int64
 
 	MinBackoff time.Duration // first retry delay
 	MaxBackoff time.Duration // cap of the retry delay
@@ -150,11 +153,13 @@ type Shipper struct {
 	client *http.Client
 	stats  *Stats
 	queue  chan entry
-	pool   sync.Pool
+	pools  [len(bufClasses)]sync.Pool
 
 	closed    atomic.Bool
 	pending   atomic.Int64 // bytes of lines in the queue
-	maxBytes  int64        // most bytes of lines the queue holds
+	held      atomic.Int64 // lines held: in the queue and in the batch
+	heldBytes atomic.Int64 // capacity of the buffers of the lines held
+	maxBytes  int64        // most buffer bytes the lines held may take
 	kick      chan struct{}
 	kickBytes int64 // pending bytes that wake the shipping goroutine
 	kickLen   int   // queued lines that wake the shipping goroutine
@@ -196,29 +201,67 @@ func New(cfg Config) (*Shipper, error) {
 		// keeps the queue mostly empty, so that the whole buffer absorbs
 		// a slow push.
 		kickBytes: max(int64(cfg.BatchSize/8), 1),
-		maxBytes:  max(MaxQueueBytes, 4*int64(cfg.BatchSize)),
+		maxBytes:  cfg.MaxQueueBytes,
 		kickLen:   max(cfg.Buffer/8, 1),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
 		ctx:       ctx,
 		cancel:    cancel,
 	}
-	s.pool.New = func() any { b := make([]byte, 0, 1024); return &b }
+	if s.maxBytes <= 0 {
+		s.maxBytes = max(MaxQueueBytes, 4*int64(cfg.BatchSize))
+	}
+	for i, size := range bufClasses {
+		s.pools[i].New = func() any { b := make([]byte, 0, size); return &b }
+	}
 	go s.run()
 	return s, nil
 }
 
-// MaxQueueBytes bounds the bytes of lines queued (or four batches, when
-// batch_size is larger), whatever their number: buffer lines of up to
-// MaxLineSize each could otherwise take gigabytes while Loki is down.
+// MaxQueueBytes bounds the memory of the lines a shipper holds (or four
+// batches, when batch_size is larger), whatever their number: buffer lines
+// of up to MaxLineSize each could otherwise take gigabytes while Loki is
+// down. It counts the capacity of the buffers holding them, not only the
+// lines' lengths.
 const MaxQueueBytes = 64 << 20
+
+// bufClasses are the sizes of the pooled line buffers: a line is copied
+// into the smallest that holds it, so a buffer is never more than four
+// times (256 bytes at least) the line it holds, and a short line never
+// keeps a buffer that a long one grew. Longer lines get a buffer of their
+// own, not pooled.
+var bufClasses = [...]int{256, 1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10}
+
+// getBuf returns an empty buffer with room for n bytes.
+func (s *Shipper) getBuf(n int) *[]byte {
+	for i, size := range bufClasses {
+		if n <= size {
+			return s.pools[i].Get().(*[]byte)
+		}
+	}
+	b := make([]byte, 0, n)
+	return &b
+}
+
+// putBuf returns a buffer of one of the classes to its pool.
+func (s *Shipper) putBuf(buf *[]byte) {
+	for i, size := range bufClasses {
+		if cap(*buf) == size {
+			s.pools[i].Put(buf)
+			return
+		}
+	}
+}
 
 // Write queues one log line (a trailing newline is removed; a line longer
 // than MaxLineSize is truncated) and returns at once. It never fails: a
 // line that does not fit in the queue is dropped and counted.
 func (s *Shipper) Write(p []byte) (int, error) {
 	n := len(p)
-	if s.closed.Load() || len(s.queue) == cap(s.queue) {
+	// Buffer bounds every line held: in the queue, and in the batch being
+	// pushed (or retried) meanwhile.
+	if s.closed.Load() || s.held.Add(1) > int64(s.cfg.Buffer) {
+		s.held.Add(-1)
 		s.stats.dropped.Add(1)
 		return n, nil
 	}
@@ -226,15 +269,19 @@ func (s *Shipper) Write(p []byte) (int, error) {
 	if len(line) > s.cfg.MaxLineSize {
 		line = truncate(line, s.cfg.MaxLineSize)
 	}
-	if s.pending.Load()+int64(len(line)) > s.maxBytes {
+	buf := s.getBuf(len(line))
+	size := int64(cap(*buf))
+	if s.heldBytes.Add(size) > s.maxBytes {
 		// Long lines (huge request headers) while Loki is away: memory is
 		// bounded in bytes too, not only in lines.
+		s.heldBytes.Add(-size)
+		s.held.Add(-1)
+		s.putBuf(buf)
 		s.stats.dropped.Add(1)
 		return n, nil
 	}
 	e := entry{ts: time.Now().UnixNano()}
 	e.hasTID = TraceID(p, &e.tid)
-	buf := s.pool.Get().(*[]byte)
 	*buf = append((*buf)[:0], line...)
 	e.line = buf
 
@@ -242,9 +289,8 @@ func (s *Shipper) Write(p []byte) (int, error) {
 	select {
 	case s.queue <- e:
 	default:
-		s.stats.queued.Add(-1)
+		s.forget(e)
 		s.stats.dropped.Add(1)
-		s.release(buf)
 		return n, nil
 	}
 	if (s.pending.Add(int64(len(line))) >= s.kickBytes || len(s.queue) >= s.kickLen) && len(s.kick) == 0 {
@@ -296,14 +342,24 @@ func isLowerHex(b []byte) bool {
 	return true
 }
 
-func (s *Shipper) release(buf *[]byte) {
-	if cap(*buf) <= 64<<10 {
-		s.pool.Put(buf)
-	}
+// forget lets go of a line held: its counts, and its buffer.
+func (s *Shipper) forget(e entry) {
+	s.held.Add(-1)
+	s.heldBytes.Add(-int64(cap(*e.line)))
+	s.stats.queued.Add(-1)
+	s.putBuf(e.line)
 }
 
 // Len is the number of lines waiting in this shipper's queue.
 func (s *Shipper) Len() int { return len(s.queue) }
+
+// Held is the number of lines this shipper holds: queued, or in the batch
+// being pushed. It never exceeds Config.Buffer.
+func (s *Shipper) Held() int { return int(s.held.Load()) }
+
+// HeldBytes is the memory the held lines' buffers take. It never exceeds
+// the byte bound (MaxQueueBytes or Config.MaxQueueBytes).
+func (s *Shipper) HeldBytes() int64 { return s.heldBytes.Load() }
 
 // Close stops accepting lines, pushes what is queued and returns within
 // ShutdownTimeout (plus the time to abandon a request in flight); lines not
@@ -385,9 +441,8 @@ func (s *Shipper) drain(b *batch) {
 			for {
 				select {
 				case e := <-s.queue:
-					s.stats.queued.Add(-1)
 					s.stats.dropped.Add(1)
-					s.release(e.line)
+					s.forget(e)
 				default:
 					return
 				}
@@ -472,9 +527,8 @@ func (s *Shipper) fail(entries int, err error, willRetry bool) {
 // reset returns b's buffers to the pool and empties it.
 func (s *Shipper) reset(b *batch) {
 	for i := range b.entries {
-		s.release(b.entries[i].line)
+		s.forget(b.entries[i])
 	}
-	s.stats.queued.Add(-int64(len(b.entries)))
 	clear(b.entries)
 	b.entries = b.entries[:0]
 	clear(b.pe)

@@ -463,11 +463,96 @@ func TestQueueBoundedInBytes(t *testing.T) {
 	for range 1000 { // 256 MiB offered
 		s.Write(line)
 	}
-	if p := s.pending.Load(); p > MaxQueueBytes {
-		t.Fatalf("%d bytes queued, want at most %d", p, MaxQueueBytes)
+	if p := s.HeldBytes(); p > MaxQueueBytes {
+		t.Fatalf("%d bytes held, want at most %d", p, MaxQueueBytes)
 	}
 	if q := stats.Queued(); q < MaxQueueBytes/DefaultMaxLineSize-8 || q > MaxQueueBytes/DefaultMaxLineSize+8 {
 		t.Fatalf("%d lines queued, want about %d (the byte bound, not the buffer of 10000)", q, MaxQueueBytes/DefaultMaxLineSize)
+	}
+	if stats.Dropped() == 0 {
+		t.Fatal("nothing dropped: the byte bound did not apply")
+	}
+}
+
+// TestBufferBoundsLinesInFlight holds a batch in a push that never ends
+// while lines keep coming: buffer bounds the lines held, those queued and
+// those in the batch together, and the queue gauge never passes it.
+func TestBufferBoundsLinesInFlight(t *testing.T) {
+	stats := new(Stats)
+	const buffer = 100
+	s, err := New(Config{
+		URL: hangingLoki(t), Labels: `{job="frontdoor"}`, BatchWait: 10 * time.Millisecond,
+		BatchSize: 20 * len(jsonLine(0)), Buffer: buffer, Timeout: time.Minute, Stats: stats,
+		ShutdownTimeout: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range buffer {
+		s.Write([]byte(jsonLine(i)))
+	}
+	// The first batch leaves the queue for a push that hangs.
+	waitFor(t, "a batch in flight", 5*time.Second, func() bool { return s.Len() < buffer })
+	for i := range 1000 {
+		s.Write([]byte(jsonLine(i)))
+	}
+	if h := s.Held(); h != buffer {
+		t.Fatalf("%d lines held with a batch in flight, want the buffer's %d", h, buffer)
+	}
+	if q := stats.Queued(); q > buffer {
+		t.Fatalf("queue gauge %d, want at most the buffer's %d", q, buffer)
+	}
+	if d := stats.Dropped(); d != 1000 {
+		t.Fatalf("%d dropped, want the 1000 lines beyond the buffer", d)
+	}
+}
+
+// TestHeldBytesCountBuffers checks that the byte bound counts the memory
+// really held: each line sits in a buffer sized to it (a short line never
+// keeps a large pooled buffer), and the buffers' capacity stays under the
+// bound whatever the mix of line lengths.
+func TestHeldBytesCountBuffers(t *testing.T) {
+	s := &Shipper{}
+	for i, size := range bufClasses {
+		s.pools[i].New = func() any { b := make([]byte, 0, size); return &b }
+	}
+	for _, n := range []int{0, 1, 100, 256, 257, 1000, 5000, 70000, 300 << 10} {
+		buf := s.getBuf(n)
+		if c := cap(*buf); c < n || c > max(4*n, 256) {
+			t.Fatalf("a %d-byte line got a buffer of %d bytes", n, c)
+		}
+		s.putBuf(buf)
+	}
+	long := s.getBuf(200 << 10)
+	*long = append(*long, make([]byte, 200<<10)...)
+	s.putBuf(long)
+	if short := s.getBuf(100); cap(*short) > 256 {
+		t.Fatalf("a short line after a long one got a %d-byte buffer", cap(*short))
+	}
+
+	const bound = 1 << 20
+	stats := new(Stats)
+	sh, err := New(Config{
+		URL: hangingLoki(t), Labels: `{job="frontdoor"}`, BatchWait: time.Hour, BatchSize: 1 << 18,
+		Buffer: 100000, Timeout: time.Minute, Stats: stats, MaxQueueBytes: bound, ShutdownTimeout: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sh.Close()
+	for i := range 3000 {
+		size := 300 // mostly short lines, some near a class boundary, some long
+		switch i % 10 {
+		case 0:
+			size = 70 << 10
+		case 1:
+			size = 4<<10 + 1
+		}
+		sh.Write(bytes.Repeat([]byte("y"), size))
+		if h := sh.HeldBytes(); h > bound {
+			t.Fatalf("after %d lines, %d bytes held, over the %d bound", i+1, h, bound)
+		}
 	}
 	if stats.Dropped() == 0 {
 		t.Fatal("nothing dropped: the byte bound did not apply")
@@ -610,8 +695,6 @@ func BenchmarkTraceID(b *testing.B) {
 }
 
 func BenchmarkEncode(b *testing.B) {
-	s := &Shipper{}
-	s.pool.New = func() any { buf := make([]byte, 0, 1024); return &buf }
 	var bt batch
 	for range 2000 {
 		buf := append(make([]byte, 0, len(accessLine)), accessLine...)
