@@ -19,8 +19,9 @@ type Source struct {
 	path    string
 	current atomic.Pointer[Database]
 
-	mu   sync.Mutex // serializes Reload
-	seen fileStamp  // the file version last tried, good or bad
+	mu      sync.Mutex // serializes Reload
+	seen    fileStamp  // the file version last tried, good or bad
+	statErr string     // why the file could not be found at the last try
 }
 
 type fileStamp struct {
@@ -91,7 +92,8 @@ func (s *Source) Lookup(ip netip.Addr) Record { return s.current.Load().Lookup(i
 // Reload reads the file again if it changed since the last attempt (size,
 // modification time or inode: replacing it by rename counts). A file that
 // fails to open or verify leaves the current database in place and is not
-// tried again until it changes. Reload reports whether a new database is in
+// tried again until it changes; a file that is gone is reported once, and
+// read again when it is back. Reload reports whether a new database is in
 // use.
 func (s *Source) Reload() (bool, error) {
 	if s.path == "" {
@@ -101,8 +103,17 @@ func (s *Source) Reload() (bool, error) {
 	defer s.mu.Unlock()
 	fi, err := os.Stat(s.path)
 	if err != nil {
+		// A deleted (or unreadable) file is reported once, not at every
+		// check: the current database stays, and the file is tried again
+		// when it is back.
+		if err.Error() == s.statErr {
+			return false, nil
+		}
+		s.statErr = err.Error()
+		s.seen = fileStamp{}
 		return false, fmt.Errorf("geoip: %w", err)
 	}
+	s.statErr = ""
 	if stampOf(fi) == s.seen {
 		return false, nil
 	}

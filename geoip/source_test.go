@@ -117,6 +117,20 @@ func TestSourceMissingFile(t *testing.T) {
 	if got := src.Lookup(netip.MustParseAddr("1.2.3.4")).Country; got != "KR" {
 		t.Fatalf("after the file was removed: %q, want KR", got)
 	}
+	// Reported once: the checks that follow find nothing new.
+	for range 3 {
+		if changed, err := src.Reload(); err != nil || changed {
+			t.Fatalf("Reload of a file still missing = %v, %v; want nothing to report", changed, err)
+		}
+	}
+	// Back (the same bytes, as a restore would write them): read again.
+	writeFileAtomic(t, path, buildDB(t, "GeoLite2-Country", 2, []testNet{{"1.2.3.0/24", geoip2Record("JP", "")}}))
+	if changed, err := src.Reload(); err != nil || !changed {
+		t.Fatalf("Reload of the restored file = %v, %v; want the new database", changed, err)
+	}
+	if got := src.Lookup(netip.MustParseAddr("1.2.3.4")).Country; got != "JP" {
+		t.Fatalf("after the file came back: %q, want JP", got)
+	}
 }
 
 // Lookups racing reloads (run with -race): every answer is one of the two

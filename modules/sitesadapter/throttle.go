@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
+
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/redisurl"
 )
 
 // stateNameRE is what maintenance names and throttle zones may be: they
@@ -69,7 +71,7 @@ func (b *builder) throttle(s *site, th *throttleConfig) throttleJSON {
 	if j.Store != "" && !strings.Contains(j.Store, "{") {
 		u, err := url.Parse(j.Store)
 		if err != nil || !(((u.Scheme == "redis" || u.Scheme == "rediss") && u.Host != "") || (u.Scheme == "unix" && u.Path != "")) {
-			errs.add(th.Store.at, "site %q: throttle store %q: expected redis://host:port/db, rediss:// or unix://", s.name, j.Store)
+			errs.add(th.Store.at, "site %q: throttle store %q: expected redis://host:port/db, rediss:// or unix://", s.name, redisurl.Redact(j.Store))
 		}
 	}
 	switch j.OnStoreError {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/frontdoor-gateway/frontdoor/modules/internal/limiter"
 	"github.com/frontdoor-gateway/frontdoor/modules/internal/metrics"
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/redisurl"
 )
 
 var (
@@ -39,6 +40,7 @@ type zoneSet struct {
 type zoneUse struct {
 	zone     *zone
 	settings string
+	shown    string // settings with the store's password masked
 }
 
 func newZoneSet() *zoneSet { return &zoneSet{zones: make(map[string]zoneUse)} }
@@ -59,17 +61,20 @@ func (s *zoneSet) add(h *Throttle) error {
 	}
 	settings := fmt.Sprintf("rate %gr/s, burst %d, max_keys %d, store %q",
 		h.limit.Rate.PerSecond(), h.limit.Burst, maxKeys, h.Store)
+	// What the error shows: the same, with no store password.
+	shown := fmt.Sprintf("rate %gr/s, burst %d, max_keys %d, store %q",
+		h.limit.Rate.PerSecond(), h.limit.Burst, maxKeys, redisurl.Redact(h.Store))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if u, ok := s.zones[h.Zone]; ok {
 		if u.settings != settings || u.zone != h.zone {
 			return fmt.Errorf("zone %s is configured twice with different settings (%s; %s): "+
 				"every throttle handler of a zone must use the same rate, burst, max_keys and store",
-				h.Zone, u.settings, settings)
+				h.Zone, u.shown, shown)
 		}
 		return nil
 	}
-	s.zones[h.Zone] = zoneUse{zone: h.zone, settings: settings}
+	s.zones[h.Zone] = zoneUse{zone: h.zone, settings: settings, shown: shown}
 	return nil
 }
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/redisurl"
 )
 
 // ErrStoreDown is returned without a network call while a store that failed
@@ -95,7 +97,7 @@ func NewRedis(url, prefix string) (*Redis, error) {
 	quietOnce.Do(func() { redis.SetLogger(quietLogger{}) })
 	opt, err := redis.ParseURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("store %q: %w", url, err)
+		return nil, fmt.Errorf("store %q: %w", redisurl.Redact(url), redisurl.Error(url, err))
 	}
 	opt.DialTimeout = time.Second
 	opt.DialerRetries = 1
@@ -111,7 +113,7 @@ func NewRedis(url, prefix string) (*Redis, error) {
 // CheckStoreURL reports whether url is a Redis URL NewRedis accepts.
 func CheckStoreURL(url string) error {
 	if _, err := redis.ParseURL(url); err != nil {
-		return fmt.Errorf("store %q: %w", url, err)
+		return fmt.Errorf("store %q: %w", redisurl.Redact(url), redisurl.Error(url, err))
 	}
 	return nil
 }
