@@ -316,9 +316,19 @@ func TestRealReceiver(t *testing.T) {
 		}
 
 		took := loadConfig(t, plainConfig)
-		t.Logf("closing the writers with Loki hanging took %v", took)
-		if took > 6*time.Second {
-			t.Fatalf("closing the Loki writers took %v, want within 5 s", took)
+		if took > time.Second {
+			t.Fatalf("a reload with Loki hanging took %v: it must not wait for the writers", took)
+		}
+		// The released queues linger while the old servers may still log,
+		// then flush for at most 5 s.
+		start := time.Now()
+		waitFor(t, "the queues to close", 15*time.Second, func() bool {
+			_, _, _, q := lokiMetrics(t)
+			return q == 0
+		})
+		t.Logf("the writers closed %v after the reload with Loki hanging", time.Since(start))
+		if d := time.Since(start); d > lingerIdle+6*time.Second {
+			t.Fatalf("closing the Loki writers took %v, want their idle wait (%v) and 5 s at most", d, lingerIdle)
 		}
 		hang.Close()
 	})
@@ -568,9 +578,14 @@ func TestReloadsLoseNothing(t *testing.T) {
 		t.Fatalf("queue holds %v entries after 20 reloads, want one per handled request (%d, plus at most %d closed connections)", queued, ok, lost)
 	}
 
-	// Closing the writers flushes their queues.
+	// Closing the writers flushes their queues (once the old servers have
+	// stopped writing to them).
 	loadConfig(t, plainConfig)
-	got := int64(fake.count(`{job="frontdoor", site="shop"}`) + fake.count(`{job="frontdoor", site="brand"}`))
+	var got int64
+	waitFor(t, "the queues to be flushed", 10*time.Second, func() bool {
+		got = int64(fake.count(`{job="frontdoor", site="shop"}`) + fake.count(`{job="frontdoor", site="brand"}`))
+		return got >= int64(queued)
+	})
 	if got != int64(queued) {
 		t.Fatalf("Loki got %d entries, %v were queued", got, queued)
 	}
@@ -623,5 +638,90 @@ func TestLokiAnswers(t *testing.T) {
 	})
 	if got := fake.count(`{job="frontdoor", site="shop"}`); got != 5 {
 		t.Fatalf("Loki stored %d entries, want the 5 from before the 400s", got)
+	}
+}
+
+// TestReloadsChangingSettingsLoseNothing reloads 20 times under load, each
+// reload changing a label of the Loki writers (so each config has queues
+// of its own, and the old ones are released while the old servers still
+// answer their last requests), and then finds every answered request's
+// trace id in a real receiver (VictoriaLogs).
+func TestReloadsChangingSettingsLoseNothing(t *testing.T) {
+	harness.Long(t, "starts VictoriaLogs and reloads under load")
+	vl := harness.VictoriaLogs(t)
+	config := func(gen int) string {
+		return fmt.Sprintf(gatewayConfig, vl.PushURL(), fmt.Sprintf("label gen g%d\n\t\t\tbatch_wait 200ms", gen), fmt.Sprintf("v%d", gen))
+	}
+	startGateway(t, config(0))
+
+	var mu sync.Mutex
+	ids := map[string]bool{}
+	var connErrors atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+			defer c.CloseIdleConnections()
+			u := []string{shopURL, brandURL}[i%2] + "/reload-settings"
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := c.Get(u)
+				if err != nil {
+					// A connection the old server closed: no request was
+					// handled, nothing was logged.
+					connErrors.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				// Every answer the gateway gave (a 502 from the shop's
+				// proxy to an upstream being reloaded too) is logged.
+				if id := resp.Header.Get("X-Request-Id"); id != "" {
+					mu.Lock()
+					ids[id] = true
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for gen := 1; gen <= 20; gen++ {
+		time.Sleep(100 * time.Millisecond)
+		loadConfig(t, config(gen))
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	// Release the last writers too; every queue then flushes.
+	loadConfig(t, plainConfig)
+	waitFor(t, "every queue to flush", 30*time.Second, func() bool {
+		_, _, _, q := lokiMetrics(t)
+		return q == 0
+	})
+
+	want := len(ids)
+	if want < 200 {
+		t.Fatalf("only %d requests answered during the reloads: the load did not run", want)
+	}
+	got := vl.WaitCount(t, `_stream:{job="frontdoor"} request.uri:="/reload-settings"`, want, 30*time.Second)
+	rows := vl.Query(t, `_stream:{job="frontdoor"} request.uri:="/reload-settings" | fields trace_id`)
+	found := map[string]bool{}
+	for _, r := range rows {
+		found[r["trace_id"]] = true
+	}
+	missing := 0
+	for id := range ids {
+		if !found[id] {
+			missing++
+		}
+	}
+	t.Logf("%d requests answered over 20 reloads that changed a label (%d connections closed by reloads); VictoriaLogs holds %d lines, %d of the trace ids missing",
+		want, connErrors.Load(), got, missing)
+	if missing != 0 {
+		t.Fatalf("%d of %d answered requests are not in the receiver: a reload lost their lines", missing, want)
 	}
 }

@@ -3,6 +3,7 @@ package lokiwriter
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 
@@ -22,7 +23,8 @@ import (
 // (or when its config context ends, whichever comes first). A reload with
 // the same settings provisions the new config's Writer before the old
 // config is cleaned up, so the queue is shared and nothing queued is lost;
-// when the last reference goes, Destruct flushes for at most 5 s.
+// when the last reference goes, Destruct flushes for at most 5 s, after
+// the old servers' last lines (see Destruct).
 //
 // What OpenWriter returns is a route: a stable per-key forwarder to the
 // key's current queue, because Caddy may hand that same writer to a later
@@ -38,8 +40,44 @@ type pooledShipper struct {
 	route *route
 }
 
-// Destruct flushes and closes the queue (bounded by its shutdown timeout).
+// Destruct flushes and closes the queue (bounded by its shutdown timeout)
+// once nothing writes to it any more.
+//
+// A reload does not wait for the old config's servers to finish: Caddy
+// stops them in the background and cleans the old config up at once, while
+// their last requests are still being answered and logged. So on a reload
+// the queue lingers: it keeps taking lines until none has come for
+// lingerIdle (or a newer queue took its place, or lingerMax passed), then
+// flushes. When the process exits, Caddy has waited for the servers
+// already, and the queue closes at once.
 func (p *pooledShipper) Destruct() error {
+	if caddy.Exiting() {
+		return p.close()
+	}
+	go p.linger(lingerIdle, lingerMax)
+	return nil
+}
+
+// How long a released queue keeps taking the old servers' lines.
+var (
+	lingerIdle = 2 * time.Second
+	lingerMax  = 5 * time.Minute
+)
+
+func (p *pooledShipper) linger(idle, most time.Duration) {
+	deadline := time.Now().Add(most)
+	tick := time.NewTicker(min(idle/4, 250*time.Millisecond))
+	defer tick.Stop()
+	for range tick.C {
+		quiet := time.Since(p.Shipper.LastWrite()) >= idle
+		if quiet || time.Now().After(deadline) || p.route.cur.Load() != p.Shipper {
+			break
+		}
+	}
+	_ = p.close()
+}
+
+func (p *pooledShipper) close() error {
 	p.route.cur.CompareAndSwap(p.Shipper, nil)
 	return p.Shipper.Close()
 }
