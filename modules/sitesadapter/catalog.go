@@ -62,7 +62,13 @@ type globals struct {
 	// GeoIP configures the geoip app (default: the embedded database).
 	GeoIP *geoipConfig `yaml:"geoip"`
 
-	Include  []str   `yaml:"include"`
+	Include []str `yaml:"include"`
+	// IncludeBase is the directory relative include patterns are read
+	// from; relative, it is relative to the catalog's directory. Default:
+	// the catalog's directory. A catalog sent to POST /load has none, so
+	// its relative includes need an absolute include_base.
+	IncludeBase str `yaml:"include_base"`
+
 	Defaults rawNode `yaml:"defaults"`
 	Sites    rawNode `yaml:"sites"`
 }
@@ -269,7 +275,7 @@ func load(t *tree, file string, body []byte) (*globals, *yaml.Node, []siteEntry)
 		for i, p := range g.Include {
 			patterns[i], where[i] = p.v, p.at
 		}
-		for _, path := range expandIncludes(file, patterns, where, t.errs) {
+		for _, path := range expandIncludes(file, g.IncludeBase, patterns, where, t.errs) {
 			body, err := os.ReadFile(path)
 			if err != nil {
 				t.errs.add(at{file: path}, "reading include: %v", err)

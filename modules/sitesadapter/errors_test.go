@@ -174,9 +174,9 @@ sites:
 			want:  []string{`more.yaml:2: site "shop" is already defined at `},
 		},
 		{
-			name:  "include with no match is fine, a missing plain file is not",
+			name:  "an include that matches nothing is an error, a pattern or a file",
 			files: map[string]string{"sites.yaml": "include: [\"none/*.yaml\", missing.yaml]\n" + site},
-			want:  []string{`sites.yaml:1: include "missing.yaml": no such file`},
+			want:  []string{`sites.yaml:1: include "none/*.yaml" matches no file`, `sites.yaml:1: include "missing.yaml" matches no file`},
 		},
 		{
 			name:  "included file with other keys",
@@ -295,11 +295,68 @@ func TestIncludeSkipsSpecialFiles(t *testing.T) {
 	}()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatalf("adapt: %v", err)
+		// Device files are not catalogs: the patterns match no file.
+		if err == nil || !strings.Contains(err.Error(), `include "/dev/zero" matches no file`) {
+			t.Fatalf("adapt: %v, want the include reported as matching no file", err)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("adapt hangs on an include of device files")
+	}
+}
+
+// TestIncludeBase checks where relative includes are read from: the
+// catalog's directory, or include_base; a catalog with no file name (a
+// POST /load body) has no directory, so a relative include is an error
+// there unless include_base is absolute.
+func TestIncludeBase(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("conf/sites.d/api.yaml", "sites:\n  api: {hosts: [api.example.com], upstreams: [10.0.0.2:80]}\n")
+	const shop = "sites:\n  shop: {hosts: [shop.example.com], upstreams: [10.0.0.1:80]}\n"
+	tests := []struct {
+		name, file, catalog string
+		err                 string // "" = adapts with both sites
+	}{
+		{"relative to the catalog's file", filepath.Join(dir, "conf", "sites.yaml"), "include: [sites.d/*.yaml]\n" + shop, ""},
+		{"include_base relative to the catalog's file", filepath.Join(dir, "sites.yaml"), "include_base: conf\ninclude: [sites.d/*.yaml]\n" + shop, ""},
+		{"POST /load with an absolute include_base", "", "include_base: " + filepath.Join(dir, "conf") + "\ninclude: [sites.d/*.yaml]\n" + shop, ""},
+		{"POST /load with an absolute pattern", "", "include: [" + filepath.Join(dir, "conf", "sites.d", "*.yaml") + "]\n" + shop, ""},
+		{"POST /load with a relative include", "", "include: [sites.d/*.yaml]\n" + shop,
+			`line 1: include "sites.d/*.yaml" is relative, and this catalog has no file name to resolve it from`},
+		{"POST /load with a relative include_base", "", "include_base: conf\ninclude: [sites.d/*.yaml]\n" + shop,
+			`line 1: include_base "conf" is relative, and this catalog has no file name`},
+		{"include_base where the files are not", filepath.Join(dir, "sites.yaml"), "include_base: elsewhere\ninclude: [sites.d/*.yaml]\n" + shop,
+			`sites.yaml:2: include "sites.d/*.yaml" matches no file (looked for ` + filepath.Join(dir, "elsewhere", "sites.d", "*.yaml") + `)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := map[string]any{}
+			if tt.file != "" {
+				opts["filename"] = tt.file
+			}
+			out, _, err := Adapter{}.Adapt([]byte(tt.catalog), opts)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, host := range []string{"shop.example.com", "api.example.com"} {
+				if !strings.Contains(string(out), host) {
+					t.Fatalf("the adapted config lacks %s", host)
+				}
+			}
+		})
 	}
 }
 

@@ -8,8 +8,9 @@
 //	curl -X POST -H 'Content-Type: text/sites' --data-binary @sites.yaml localhost:2019/load
 //
 // A catalog has optional global keys (admin, http_port, https_port, email,
-// storage, trusted_proxies, client_ip_headers, grace_period, metrics,
-// geoip), include (glob patterns of files that hold more sites), defaults
+// storage, trusted_proxies, trusted_proxies_strict, client_ip_headers,
+// grace_period, metrics, geoip), include (glob patterns of files that hold
+// more sites) and include_base (where relative ones are read), defaults
 // and sites. Each site has hosts and either upstreams or respond, and may
 // set listen, tls, redirects, throttle, maintenance, headers, log, trace_id
 // and visitor_info. defaults may set all of them but hosts; a site's value
@@ -34,8 +35,8 @@ type Adapter struct{}
 
 // Adapt converts the catalog in body to Caddy JSON. The "filename" option
 // (set by the frontdoor commands) names the catalog in errors and anchors
-// relative include patterns; without it (a POST /load body) includes are
-// relative to the working directory.
+// relative include patterns; without it (a POST /load body) relative
+// patterns need an absolute include_base, and are an error otherwise.
 func (Adapter) Adapt(body []byte, options map[string]any) (result []byte, warnings []caddyconfig.Warning, err error) {
 	defer func() {
 		if r := recover(); r != nil {

@@ -555,19 +555,37 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// expandIncludes resolves include globs relative to the main file's
-// directory (or the working directory for a catalog without a file name)
-// and returns the matching files in a stable order, each once.
-func expandIncludes(base string, patterns []string, where []at, errs *errorList) []string {
-	dir := "."
-	if base != "" {
-		dir = filepath.Dir(base)
+// expandIncludes resolves include globs and returns the matching files in
+// a stable order, each once. A relative pattern is relative to base (the
+// include_base key, itself relative to the catalog's directory), else to
+// the catalog file's directory; a catalog with no file name (a POST /load
+// body) has no directory, so its relative patterns need include_base. A
+// pattern that matches no regular file is an error: a site silently lost
+// is the worst thing a front door's config can do.
+func expandIncludes(file string, base str, patterns []string, where []at, errs *errorList) []string {
+	dir := ""
+	if file != "" {
+		dir = filepath.Dir(file)
+	}
+	switch {
+	case base.v == "":
+	case filepath.IsAbs(base.v):
+		dir = base.v
+	case dir != "":
+		dir = filepath.Join(dir, base.v)
+	default:
+		errs.add(base.at, "include_base %q is relative, and this catalog has no file name to be relative to (a POST /load body): use an absolute directory", base.v)
+		return nil
 	}
 	seen := make(map[string]bool)
 	var out []string
 	for i, p := range patterns {
 		pattern := p
 		if !filepath.IsAbs(pattern) {
+			if dir == "" {
+				errs.add(where[i], "include %q is relative, and this catalog has no file name to resolve it from (a POST /load body): set include_base to an absolute directory, use an absolute pattern, or load the file with `frontdoor reload --config <file> --adapter sites`", p)
+				continue
+			}
 			pattern = filepath.Join(dir, pattern)
 		}
 		matches, err := filepath.Glob(pattern)
@@ -575,15 +593,12 @@ func expandIncludes(base string, patterns []string, where []at, errs *errorList)
 			errs.add(where[i], "include %q: %v", p, err)
 			continue
 		}
-		if len(matches) == 0 && !strings.ContainsAny(p, "*?[") {
-			errs.add(where[i], "include %q: no such file", p)
-			continue
-		}
 		sort.Strings(matches)
 		if len(out)+len(matches) > maxIncludes {
 			errs.add(where[i], "include %q: more than %d files", p, maxIncludes)
 			return out
 		}
+		regular := 0
 		for _, m := range matches {
 			// Only regular files: a pattern matching devices or FIFOs
 			// (/dev/*) must not hang or exhaust memory.
@@ -591,6 +606,7 @@ func expandIncludes(base string, patterns []string, where []at, errs *errorList)
 			if err != nil || !st.Mode().IsRegular() {
 				continue
 			}
+			regular++
 			if st.Size() > maxIncludeSize {
 				errs.add(where[i], "include %q: %s is larger than %d bytes", p, m, maxIncludeSize)
 				continue
@@ -599,6 +615,12 @@ func expandIncludes(base string, patterns []string, where []at, errs *errorList)
 				seen[abs] = true
 				out = append(out, m)
 			}
+		}
+		if regular == 0 {
+			if abs, err := filepath.Abs(pattern); err == nil {
+				pattern = abs
+			}
+			errs.add(where[i], "include %q matches no file (looked for %s)", p, pattern)
 		}
 	}
 	return out
