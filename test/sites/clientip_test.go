@@ -135,3 +135,54 @@ func loggedClientIPs(t *testing.T, path, uri string) []string {
 	}
 	return out
 }
+
+// TestLimitsCoverEveryRequest sends a burst from one Korean client to a
+// site that redirects Korean visitors and limits each client to 20r/s
+// (burst 20): the limit applies to the redirects too, as nginx's limit_req
+// runs before return, and a maintenance page is limited the same way.
+func TestLimitsCoverEveryRequest(t *testing.T) {
+	const korean = "168.126.63.1"
+	dir := t.TempDir()
+	catalog := writeFile(t, dir, "sites.yaml", fmt.Sprintf(`admin: %s
+trusted_proxies: [127.0.0.1/32]
+storage: %s
+defaults:
+  tls: off
+  listen: [127.0.0.1:19656]
+  throttle: {rate: 20r/s, burst: 20}
+sites:
+  shop:
+    hosts: [shop.localhost]
+    upstreams: [127.0.0.1:19657]
+    redirects:
+      - {country: [KR], to: "https://kr.example.com{uri}"}
+  closed:
+    hosts: [closed.localhost]
+    upstreams: [127.0.0.1:19657]
+    maintenance: {enabled: true}
+%s`, adminAddr, filepath.Join(dir, "storage"), upstreamsSite(19657)))
+	runFrontdoor(t, catalog)
+	waitHost(t, "127.0.0.1:19656", "shop.localhost", 10*time.Second)
+	client := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, c := range []struct {
+		host string
+		want int
+	}{{"shop.localhost", http.StatusFound}, {"closed.localhost", http.StatusServiceUnavailable}} {
+		counts := map[int]int{}
+		start := time.Now()
+		for range 200 {
+			resp, _ := get(t, client, "127.0.0.1:19656", c.host, "/", "X-Forwarded-For", korean)
+			counts[resp.StatusCode]++
+		}
+		elapsed := time.Since(start)
+		// 20 in the burst, plus 20 a second for as long as it took.
+		most := 20 + int(elapsed.Seconds()*20) + 1
+		if counts[c.want] > most || counts[http.StatusTooManyRequests] == 0 {
+			t.Errorf("%s: 200 requests in %v from one client under 20r/s: %v; want at most %d answered %d, the rest 429",
+				c.host, elapsed, counts, most, c.want)
+		}
+		if counts[c.want] < 20 {
+			t.Errorf("%s: only %d answered %d: the burst of 20 should pass", c.host, counts[c.want], c.want)
+		}
+	}
+}
