@@ -182,6 +182,10 @@ func TestHandlerServeHTTP(t *testing.T) {
 			}},
 		{name: "secret works while off too", state: maint.State{}, target: "/?fd_bypass=" + secret, clientIP: "192.0.2.1", wantStatus: http.StatusFound},
 	}
+	// The counters are process-wide: count this test's own.
+	blocked0 := testutil.ToFloat64(h.counters.blocked)
+	allowed0 := testutil.ToFloat64(h.counters.allowed)
+	bypassed0 := testutil.ToFloat64(h.counters.bypassed)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			set(tt.state)
@@ -211,13 +215,13 @@ frontdoor_maintenance_enabled{name="shop"} 0
 	if err := testutil.GatherAndCompare(promReg, strings.NewReader(want), "frontdoor_maintenance_enabled"); err != nil {
 		t.Error(err)
 	}
-	if got := testutil.ToFloat64(h.counters.blocked); got != 7 {
+	if got := testutil.ToFloat64(h.counters.blocked) - blocked0; got != 7 {
 		t.Errorf("blocked = %v, want 7", got)
 	}
-	if got := testutil.ToFloat64(h.counters.allowed); got != 3 {
+	if got := testutil.ToFloat64(h.counters.allowed) - allowed0; got != 3 {
 		t.Errorf("allowed = %v, want 3", got)
 	}
-	if got := testutil.ToFloat64(h.counters.bypassed); got != 2 { // one cookie pass, one grant while on
+	if got := testutil.ToFloat64(h.counters.bypassed) - bypassed0; got != 2 { // one cookie pass, one grant while on
 		t.Errorf("bypassed = %v, want 2", got)
 	}
 }
@@ -386,5 +390,29 @@ func TestParsePrefix(t *testing.T) {
 		if p, err := parsePrefix(bad); err == nil {
 			t.Errorf("parsePrefix(%q) = %v, want an error", bad, p)
 		}
+	}
+}
+
+func TestBypassLocation(t *testing.T) {
+	tests := []struct {
+		name, target, orig, want string
+	}{
+		{"no original request", "/orders/42?fd_bypass=s&x=1", "", "/orders/42?x=1"},
+		{"prefix stripped", "/orders/42?fd_bypass=s&x=1", "/app/orders/42?fd_bypass=s&x=1", "/app/orders/42?x=1"},
+		{"rewritten query", "/orders?fd_bypass=s&page=2", "/app/orders?fd_bypass=s", "/app/orders"},
+		{"original looks like another host", "/p?fd_bypass=s", "//evil.example/p?fd_bypass=s", "/evil.example/p"},
+		{"escaped original", "/b?fd_bypass=s", "/a%2Fb?fd_bypass=s", "/a%2Fb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := testRequest("GET", "http://shop.example"+tt.target, "192.0.2.1", nil)
+			if tt.orig != "" {
+				o := httptest.NewRequest("GET", "http://shop.example"+tt.orig, nil)
+				r = r.WithContext(context.WithValue(r.Context(), caddyhttp.OriginalRequestCtxKey, *o))
+			}
+			if got := bypassLocation(r); got != tt.want {
+				t.Fatalf("bypassLocation = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

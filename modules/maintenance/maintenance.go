@@ -53,7 +53,8 @@ const (
 // counts only when it comes from a trusted proxy.
 //
 // With BypassSecret set, a request with ?fd_bypass=<secret> is answered with a
-// redirect to the same URL without the parameter, setting a signed, expiring
+// redirect to the same URL without the parameter (the URL the client asked
+// for, before handle_path or a rewrite changed it), setting a signed, expiring
 // cookie (fd_maintenance_<name>) that lets the browser through. That request
 // is left out of the access log, so the secret is never logged.
 //
@@ -407,10 +408,7 @@ func (h *Handler) grantBypass(w http.ResponseWriter, r *http.Request) error {
 		inc(h.counters.bypassed)
 	}
 
-	location := maint.SafeLocalPath(r.URL.EscapedPath())
-	if q := maint.StripParam(r.URL.RawQuery, BypassParam); q != "" {
-		location += "?" + q
-	}
+	location := bypassLocation(r)
 	hdr := w.Header()
 	hdr.Set("Location", location)
 	hdr.Set("Cache-Control", "no-store")
@@ -424,6 +422,22 @@ func (h *Handler) grantBypass(w http.ResponseWriter, r *http.Request) error {
 		zap.String("host", r.Host),
 		zap.Time("expires", expires))
 	return nil
+}
+
+// bypassLocation is where a granted bypass sends the browser: the URL it
+// asked for, without the secret. That is the original request's URL, not
+// r.URL, which handle_path, uri strip_prefix or a rewrite may have changed
+// before this handler ran.
+func bypassLocation(r *http.Request) string {
+	u := r.URL
+	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.URL != nil {
+		u = orig.URL
+	}
+	location := maint.SafeLocalPath(u.EscapedPath())
+	if q := maint.StripParam(u.RawQuery, BypassParam); q != "" {
+		location += "?" + q
+	}
+	return location
 }
 
 // Interface guards
