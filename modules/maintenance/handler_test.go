@@ -253,7 +253,11 @@ func TestHandlerConfigErrors(t *testing.T) {
 		{"bad allow", Handler{Name: "x", Allow: []string{"10.0.0.0/33"}}},
 		{"missing page", Handler{Name: "x", Page: "/nonexistent/page.html"}},
 		{"empty secret", Handler{Name: "x", BypassSecret: "{env.FRONTDOOR_TEST_UNSET_VARIABLE}"}},
+		{"short secret", Handler{Name: "x", BypassSecret: "fifteen-chars-x"}},
+		{"short secret from a placeholder", Handler{Name: "x", BypassSecret: "{env.FRONTDOOR_TEST_SHORT_SECRET}"}},
+		{"short secret around a placeholder", Handler{Name: "x", BypassSecret: "ab{env.FRONTDOOR_TEST_SHORT_SECRET}"}},
 	}
+	t.Setenv("FRONTDOOR_TEST_SHORT_SECRET", "hunter2")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := tt.h
@@ -265,6 +269,79 @@ func TestHandlerConfigErrors(t *testing.T) {
 	}
 	if err := (&Handler{Name: "x", Status: 700}).Validate(); err == nil {
 		t.Error("status 700 accepted")
+	}
+	t.Setenv("FRONTDOOR_TEST_LONG_SECRET", "0123456789abcdef")
+	for _, ok := range []string{"sixteen-chars-xx", "{env.FRONTDOOR_TEST_LONG_SECRET}", "ünïcödé-sëcrët-ø"} {
+		h := Handler{Name: "x", BypassSecret: ok, logger: zap.NewNop()}
+		if err := h.compile(); err != nil {
+			t.Errorf("bypass_secret %q: %v", ok, err)
+		}
+	}
+	h := Handler{Name: "x", BypassSecret: "{env.FRONTDOOR_TEST_SHORT_SECRET}", logger: zap.NewNop()}
+	if err := h.compile(); err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "at least 16 characters") {
+		t.Errorf("short secret error %v: want the rule, never the secret", err)
+	}
+}
+
+// TestHandlerBypassGuesses: after five wrong secrets a client's guesses are
+// not checked: the right one gets the maintenance page (or, while
+// maintenance is off, the site) and no cookie.
+func TestHandlerBypassGuesses(t *testing.T) {
+	const secret = "correct-horse-battery-staple"
+	h := &Handler{Name: "shop", BypassSecret: secret, RetryAfter: caddy.Duration(time.Second)}
+	reg, _, _ := testHandler(t, h)
+	ctx := context.Background()
+	if _, err := reg.Set(ctx, "shop", maint.State{Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	serve := func(client, given string) *httptest.ResponseRecorder {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		r := testRequest("GET", "http://shop.example/?fd_bypass="+given, client, nil)
+		if err := h.ServeHTTP(rec, r, upstream); err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	blocked0 := testutil.ToFloat64(h.counters.blocked)
+	limited0 := testutil.ToFloat64(h.counters.limited)
+
+	for range 20 { // right guesses never use up the limit
+		if rec := serve("192.0.2.50", secret); rec.Code != http.StatusFound {
+			t.Fatalf("right secret: %d", rec.Code)
+		}
+	}
+	for i := range 5 {
+		if rec := serve("192.0.2.51", "wrong"); rec.Code != 503 || rec.Header().Get("Retry-After") != "1" {
+			t.Fatalf("wrong guess %d: %d, Retry-After %q", i+1, rec.Code, rec.Header().Get("Retry-After"))
+		}
+	}
+	rec := serve("192.0.2.51", secret)
+	if rec.Code != 503 || rec.Header().Get("Set-Cookie") != "" {
+		t.Fatalf("limited client's right secret: %d %v", rec.Code, rec.Header())
+	}
+	if ra := rec.Header().Get("Retry-After"); ra != "12" && ra != "11" {
+		t.Errorf("Retry-After %q, want the wait for the next guess (12 s)", ra)
+	}
+	if got := testutil.ToFloat64(h.counters.blocked) - blocked0; got != 5 {
+		t.Errorf("blocked = %v, want 5 (the limited answer is not counted twice)", got)
+	}
+	if got := testutil.ToFloat64(h.counters.limited) - limited0; got != 1 {
+		t.Errorf("bypass_limited = %v, want 1", got)
+	}
+
+	// Off, a limited client reaches the site, but its guess is not checked.
+	if _, err := reg.Set(ctx, "shop", maint.State{}); err != nil {
+		t.Fatal(err)
+	}
+	if rec := serve("192.0.2.51", secret); rec.Code != http.StatusTeapot || rec.Header().Get("Set-Cookie") != "" {
+		t.Fatalf("limited client while off: %d %v, want the site and no cookie", rec.Code, rec.Header())
+	}
+	if got := testutil.ToFloat64(h.counters.limited) - limited0; got != 2 {
+		t.Errorf("bypass_limited = %v, want 2", got)
+	}
+	if rec := serve("192.0.2.52", secret); rec.Code != http.StatusFound {
+		t.Fatalf("another client while off: %d", rec.Code)
 	}
 }
 

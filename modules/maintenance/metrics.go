@@ -14,6 +14,10 @@ const (
 	resultBlocked  = "blocked"
 	resultAllowed  = "allowed"
 	resultBypassed = "bypassed"
+	// resultBypassLimited counts bypass guesses refused unchecked because
+	// the client got too many wrong, whatever the response (the site while
+	// maintenance is off); one that gets the page is not also "blocked".
+	resultBypassLimited = "bypass_limited"
 )
 
 type metrics struct {
@@ -27,7 +31,7 @@ func newMetrics(reg prometheus.Registerer, registry *maint.Registry) (*metrics, 
 	responses, err := fdmetrics.Shared(reg, "frontdoor_maintenance_responses_total", func() *prometheus.CounterVec {
 		return prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "frontdoor_maintenance_responses_total",
-			Help: "Requests that met an active maintenance, by maintenance name and result (blocked, allowed by address, bypassed by cookie).",
+			Help: "Requests that met an active maintenance, by maintenance name and result (blocked, allowed by address, bypassed by cookie), and bypass guesses refused unchecked after too many wrong ones (bypass_limited).",
 		}, []string{"name", "result"})
 	})
 	if err != nil {
@@ -39,7 +43,7 @@ func newMetrics(reg prometheus.Registerer, registry *maint.Registry) (*metrics, 
 // counters are the response counters of one maintenance name, resolved once
 // so the request path does no label lookups.
 type counters struct {
-	blocked, allowed, bypassed prometheus.Counter
+	blocked, allowed, bypassed, limited prometheus.Counter
 }
 
 func (m *metrics) counters(name string) counters {
@@ -50,6 +54,7 @@ func (m *metrics) counters(name string) counters {
 		blocked:  m.responses.WithLabelValues(name, resultBlocked),
 		allowed:  m.responses.WithLabelValues(name, resultAllowed),
 		bypassed: m.responses.WithLabelValues(name, resultBypassed),
+		limited:  m.responses.WithLabelValues(name, resultBypassLimited),
 	}
 }
 
