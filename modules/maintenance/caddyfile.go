@@ -37,6 +37,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    allow 10.0.0.0/8 192.0.2.7   # these clients pass through (repeatable)
 //	    bypass_secret {env.FD_BYPASS}  # ?fd_bypass=<secret> -> signed cookie; 16 characters or more
 //	    bypass_ttl 12h               # bypass cookie lifetime (default 12h)
+//	    on_state_error keep          # stored switch unreadable: keep (default), closed or open
 //	}
 func (m *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -125,6 +126,13 @@ func (m *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("bypass_ttl must be positive")
 			}
 			m.BypassTTL = caddy.Duration(dur)
+		case "on_state_error":
+			if !d.AllArgs(&m.OnStateError) {
+				return d.ArgErr()
+			}
+			if _, err := maint.ParseStateErrorPolicy(m.OnStateError); err != nil {
+				return d.Err(err.Error())
+			}
 		default:
 			return d.Errf("unrecognized maintenance subdirective %q", d.Val())
 		}

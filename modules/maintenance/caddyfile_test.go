@@ -25,6 +25,9 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"fifteen characters", "bypass_secret fifteen-chars-x", "bypass_secret is too short (15 characters)"},
 		{"secret without value", "bypass_secret", "wrong argument count"},
 		{"unknown subdirective", "colour red", `unrecognized maintenance subdirective "colour"`},
+		{"unknown on_state_error", "on_state_error fail-open", `on_state_error "fail-open": expected keep, closed or open`},
+		{"on_state_error without value", "on_state_error", "wrong argument count"},
+		{"on_state_error with two values", "on_state_error keep open", "wrong argument count"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,5 +58,17 @@ func TestCaddyfileSecrets(t *testing.T) {
 				t.Fatalf("no bypass_secret in %s", out)
 			}
 		})
+	}
+}
+
+func TestCaddyfileOnStateError(t *testing.T) {
+	for _, v := range []string{"keep", "closed", "open"} {
+		out, err := adaptCaddyfile(t, ":8080 {\n\tmaintenance shop {\n\t\ton_state_error "+v+"\n\t}\n}\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, `"on_state_error":"`+v+`"`) {
+			t.Fatalf("on_state_error %s adapts to %s", v, out)
+		}
 	}
 }

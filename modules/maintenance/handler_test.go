@@ -61,7 +61,7 @@ func testHandler(tb testing.TB, h *Handler) (*maint.Registry, *metrics, *prometh
 	if err := h.Validate(); err != nil {
 		tb.Fatal(err)
 	}
-	if h.sw, err = reg.Register(context.Background(), h.Name, h.Enabled); err != nil {
+	if h.sw, err = reg.Register(context.Background(), h.Name, maint.Options{Enabled: h.Enabled, OnStateError: h.onStateError}); err != nil {
 		tb.Fatal(err)
 	}
 	h.counters = m.counters(h.Name)
@@ -254,6 +254,7 @@ func TestHandlerConfigErrors(t *testing.T) {
 		{"missing page", Handler{Name: "x", Page: "/nonexistent/page.html"}},
 		{"empty secret", Handler{Name: "x", BypassSecret: "{env.FRONTDOOR_TEST_UNSET_VARIABLE}"}},
 		{"short secret", Handler{Name: "x", BypassSecret: "fifteen-chars-x"}},
+		{"bad on_state_error", Handler{Name: "x", OnStateError: "fail-open"}},
 		{"short secret from a placeholder", Handler{Name: "x", BypassSecret: "{env.FRONTDOOR_TEST_SHORT_SECRET}"}},
 		{"short secret around a placeholder", Handler{Name: "x", BypassSecret: "ab{env.FRONTDOOR_TEST_SHORT_SECRET}"}},
 	}
@@ -489,6 +490,50 @@ func TestBypassLocation(t *testing.T) {
 			}
 			if got := bypassLocation(r); got != tt.want {
 				t.Fatalf("bypassLocation = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestHandlerUnreadableState: what the handler serves while the stored
+// switch cannot be read, for each on_state_error.
+func TestHandlerUnreadableState(t *testing.T) {
+	for _, tt := range []struct {
+		policy string
+		known  bool // the state before the damage: on
+		want   int
+	}{
+		{"", true, 503},
+		{"keep", false, http.StatusTeapot},
+		{"closed", false, 503},
+		{"open", true, http.StatusTeapot},
+	} {
+		t.Run(tt.policy, func(t *testing.T) {
+			h := &Handler{Name: "shop", OnStateError: tt.policy, Message: "configured"}
+			st := &memStorage{m: map[string][]byte{}}
+			reg := maint.NewRegistry(st)
+			h.logger = zap.NewNop()
+			if err := h.compile(); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if h.sw, err = reg.Register(context.Background(), h.Name, maint.Options{OnStateError: h.onStateError}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := reg.Set(context.Background(), "shop", maint.State{Enabled: tt.known}); err != nil {
+				t.Fatal(err)
+			}
+			st.m[maint.Key("shop")] = []byte(`{"enabled":tr`)
+			_ = reg.Refresh(context.Background())
+			rec := httptest.NewRecorder()
+			if err := h.ServeHTTP(rec, testRequest("GET", "http://shop.example/", "192.0.2.1", http.Header{"Accept": {"application/json"}}), upstream); err != nil {
+				t.Fatal(err)
+			}
+			if rec.Code != tt.want {
+				t.Fatalf("status %d, want %d", rec.Code, tt.want)
+			}
+			if rec.Code == 503 && !strings.Contains(rec.Body.String(), "configured") {
+				t.Errorf("body %s", rec.Body)
 			}
 		})
 	}

@@ -50,6 +50,11 @@ const (
 // survives restarts and reloads and is shared by every instance that shares
 // the storage. Handlers with the same name, in any site, share one switch.
 //
+// While the stored switch cannot be read (a damaged file, a failing
+// storage), the handler does what OnStateError says; the admin API and the
+// metric frontdoor_maintenance_state_error report it, and a switch through
+// the admin API writes a good state over the damaged one.
+//
 // The client address is Caddy's resolved client IP, so a forwarded header
 // counts only when it comes from a trusted proxy.
 //
@@ -104,17 +109,27 @@ type Handler struct {
 	// BypassTTL is how long a bypass cookie stays valid. Default: 12h.
 	BypassTTL caddy.Duration `json:"bypass_ttl,omitempty"`
 
-	sw         *maint.Switch
-	page       *maint.Page
-	allow      []netip.Prefix
-	bypass     *maint.Bypass
-	guesses    *maint.Guesses
-	pooled     bool // guesses is guessPool's
-	counters   counters
-	cache      *[2]atomic.Pointer[rendered] // HTML, JSON
-	retryAfter time.Duration
-	message    string
-	logger     *zap.Logger
+	// OnStateError is what the handler does while the stored switch cannot
+	// be read (a damaged file, a failing storage): "keep" keeps the last
+	// state this process read or wrote, across config reloads, and holds
+	// the site back (maintenance on) when it knows none, as after a start
+	// with the file already damaged; "closed" holds the site back; "open"
+	// lets every request through. Handlers with the same Name must agree.
+	// Default: keep.
+	OnStateError string `json:"on_state_error,omitempty"`
+
+	sw           *maint.Switch
+	onStateError maint.StateErrorPolicy
+	page         *maint.Page
+	allow        []netip.Prefix
+	bypass       *maint.Bypass
+	guesses      *maint.Guesses
+	pooled       bool // guesses is guessPool's
+	counters     counters
+	cache        *[2]atomic.Pointer[rendered] // HTML, JSON
+	retryAfter   time.Duration
+	message      string
+	logger       *zap.Logger
 }
 
 // CaddyModule returns the Caddy module information.
@@ -135,7 +150,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
-	if h.sw, err = app.register(h.Name, h.Enabled); err != nil {
+	if h.sw, err = app.register(h.Name, maint.Options{Enabled: h.Enabled, OnStateError: h.onStateError}); err != nil {
 		return fmt.Errorf("maintenance %s: %w", h.Name, err)
 	}
 	h.counters = app.metrics.counters(h.Name)
@@ -192,10 +207,14 @@ func (h *Handler) compile() error {
 	if h.message == "" {
 		h.message = maint.DefaultMessage
 	}
+	policy, err := maint.ParseStateErrorPolicy(h.OnStateError)
+	if err != nil {
+		return fmt.Errorf("maintenance %s: %w", h.Name, err)
+	}
+	h.onStateError = policy
 
 	var text []byte
 	if h.Page != "" {
-		var err error
 		if text, err = os.ReadFile(h.Page); err != nil {
 			return fmt.Errorf("maintenance %s: reading page: %w", h.Name, err)
 		}
