@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+	"time"
 )
 
 // changes records what a registry reports through OnChange.
@@ -290,4 +291,29 @@ func TestParseStateErrorPolicy(t *testing.T) {
 			t.Errorf("ParseStateErrorPolicy(%q): %v", bad, err)
 		}
 	}
+}
+
+// FuzzUnmarshalState: any stored bytes either fail to decode or decode to a
+// state that storage encodes and decodes the same; never a panic.
+func FuzzUnmarshalState(f *testing.F) {
+	good, _ := MarshalState(State{Enabled: true, Message: "m", From: t0, Until: t0.Add(time.Hour), Updated: t0})
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte(`{"enabled":false}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := UnmarshalState(b)
+		if err != nil {
+			return
+		}
+		again, err := MarshalState(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := UnmarshalState(again)
+		if err != nil || back.Enabled != s.Enabled || back.Message != s.Message ||
+			!back.From.Equal(s.From) || !back.Until.Equal(s.Until) || !back.Updated.Equal(s.Updated) {
+			t.Fatalf("%q decodes to %+v, which storage turns into %+v (%v)", b, s, back, err)
+		}
+	})
 }
