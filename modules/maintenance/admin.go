@@ -23,12 +23,15 @@ const maxBodySize = 64 << 10
 // adminAPI serves the maintenance switches on the admin endpoint:
 //
 //	GET    /maintenance         every maintenance of the running config
-//	GET    /maintenance/<name>  {"name","enabled","from","until","message","active","updated"}
+//	GET    /maintenance/<name>  {"name","enabled","from","until","message","active","updated","readable","error"}
 //	PUT    /maintenance/<name>  {"enabled":true,"from"?,"until"?,"message"?} (enabled defaults to true)
 //	DELETE /maintenance/<name>  off
 //
 // Names are those of the maintenance handlers in the running config; other
-// names are 404. Times are RFC 3339.
+// names are 404. Times are RFC 3339. "readable" is false, and "error" says
+// why, while the stored state cannot be read; the other fields then say
+// what the switch is meanwhile (on_state_error). PUT and DELETE write a
+// good state over a damaged one.
 type adminAPI struct{}
 
 // CaddyModule returns the Caddy module information.
@@ -55,7 +58,7 @@ func (a *adminAPI) handleList(w http.ResponseWriter, r *http.Request) error {
 	if app := current.get(); app != nil {
 		now := time.Now()
 		for _, sw := range app.registry.Switches() {
-			docs = append(docs, sw.State().Document(sw.Name(), now))
+			docs = append(docs, sw.Document(now))
 		}
 	}
 	return writeJSON(w, http.StatusOK, docs)
@@ -76,7 +79,7 @@ func (a *adminAPI) handleName(w http.ResponseWriter, r *http.Request) error {
 	var next maint.State
 	switch r.Method {
 	case http.MethodGet:
-		return writeJSON(w, http.StatusOK, sw.State().Document(name, now))
+		return writeJSON(w, http.StatusOK, sw.Document(now))
 	case http.MethodPut:
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodySize))
 		if err != nil {

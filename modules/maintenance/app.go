@@ -28,6 +28,13 @@ const DefaultPollInterval = 2 * time.Second
 // Provision; the admin API (admin.api.maintenance) switches it at run time
 // without a config reload. Storage is re-read every poll_interval, so that
 // every instance sharing the storage follows a switch within seconds.
+//
+// A stored switch that cannot be read (a damaged file, a failing storage)
+// is what its handlers' on_state_error says, is reported by the admin API
+// ("readable": false, "error") and by frontdoor_maintenance_state_error, and
+// is logged once when it becomes unreadable, when the reason changes and
+// when it is readable again; not at every poll. A config reload keeps what
+// the running config knew of each switch.
 type App struct {
 	// PollInterval is how often the switches are re-read from storage, to
 	// pick up changes made through other instances that share it.
@@ -60,6 +67,10 @@ func (a *App) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("maintenance: no storage configured")
 	}
 	a.registry = maint.NewRegistry(stor)
+	a.registry.OnChange(a.logChange)
+	if prev := current.get(); prev != nil {
+		a.registry.Inherit(prev.registry)
+	}
 	m, err := newMetrics(ctx.GetMetricsRegistry(), a.registry)
 	if err != nil {
 		return err
@@ -68,19 +79,47 @@ func (a *App) Provision(ctx caddy.Context) error {
 	return nil
 }
 
-// register adds a handler's maintenance to the app and loads its state.
-func (a *App) register(name string, enabledByDefault bool) (*maint.Switch, error) {
+// register adds a handler's maintenance to the app and loads its state. A
+// state that cannot be read is logged by logChange, not returned.
+func (a *App) register(name string, opts maint.Options) (*maint.Switch, error) {
 	ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
 	defer cancel()
-	sw, err := a.registry.Register(ctx, name, enabledByDefault)
-	if sw == nil {
-		return nil, err
+	return a.registry.Register(ctx, name, opts)
+}
+
+// logChange logs a change in the readability of a stored switch.
+func (a *App) logChange(c maint.Change) {
+	if a.ctx.Err() != nil {
+		return // this config is stopping; the next one reports for itself
 	}
-	if err != nil {
-		a.logger.Error("loading maintenance state failed; using the configured default until storage answers",
-			zap.String("name", name), zap.Error(err))
+	on := "off"
+	if c.State.Active(time.Now()) {
+		on = "on"
 	}
-	return sw, nil
+	fields := []zap.Field{
+		zap.String("name", c.Name),
+		zap.String("key", maint.Key(c.Name)),
+		zap.String("maintenance", on),
+	}
+	if c.Err == nil {
+		a.logger.Info("maintenance state readable again", fields...)
+		return
+	}
+	var meanwhile string
+	switch {
+	case c.Policy != maint.StateErrorKeep:
+		meanwhile = "maintenance is " + on + " while it cannot be (on_state_error " + c.Policy.String() + ")"
+	case c.Known:
+		meanwhile = "the last known state is kept (on_state_error keep)"
+	default:
+		meanwhile = "no state is known since the start, so maintenance is on (on_state_error keep)"
+	}
+	fields = append(fields, zap.String("on_state_error", c.Policy.String()), zap.Error(c.Err))
+	if c.Was == nil {
+		a.logger.Error("maintenance state cannot be read; "+meanwhile+"; a switch through the admin API writes a good one", fields...)
+		return
+	}
+	a.logger.Error("maintenance state still cannot be read, for another reason; "+meanwhile, append(fields, zap.String("previous_error", c.Was.Error()))...)
 }
 
 // Start publishes the app to the admin API and begins following storage.
@@ -88,6 +127,7 @@ func (a *App) Start() error {
 	// Publish first, then pick up anything written through the previous
 	// config while this one was provisioned: writes and refreshes are
 	// serialized, so no write can fall between the two configs.
+	a.registry.Inherit(nil) // registration is over: let the previous config go
 	current.set(a)
 	a.refresh()
 	if a.PollInterval > 0 {
@@ -116,14 +156,12 @@ func (a *App) poll(every time.Duration) {
 	}
 }
 
+// refresh re-reads every switch. Read errors are in the switches and
+// reported by logChange when they change, so they are not logged here.
 func (a *App) refresh() {
 	ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
 	defer cancel()
-	if err := a.registry.Refresh(ctx); err != nil && a.ctx.Err() == nil {
-		if c := a.logger.Check(zap.WarnLevel, "refreshing maintenance state from storage failed"); c != nil {
-			c.Write(zap.Error(err))
-		}
-	}
+	_ = a.registry.Refresh(ctx)
 }
 
 // currentApp tracks the started apps for the admin API, which outlives

@@ -2,6 +2,8 @@ package maintenance
 
 import (
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
@@ -10,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	_ "github.com/frontdoor-gateway/frontdoor/modules/internal/directives"
+	maint "github.com/frontdoor-gateway/frontdoor/modules/internal/maintenance"
 )
 
 func init() {
@@ -32,8 +35,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    retry_after 30m              # default 5m; the time left when "until" is set
 //	    status 503                   # default 503
 //	    allow 10.0.0.0/8 192.0.2.7   # these clients pass through (repeatable)
-//	    bypass_secret {env.FD_BYPASS}  # ?fd_bypass=<secret> -> signed cookie
+//	    bypass_secret {env.FD_BYPASS}  # ?fd_bypass=<secret> -> signed cookie; 16 characters or more
 //	    bypass_ttl 12h               # bypass cookie lifetime (default 12h)
+//	    on_state_error keep          # stored switch unreadable: keep (default), closed or open
 //	}
 func (m *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -105,6 +109,10 @@ func (m *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if !d.AllArgs(&m.BypassSecret) {
 				return d.ArgErr()
 			}
+			// A secret with placeholders is checked when the config loads.
+			if n := utf8.RuneCountInString(m.BypassSecret); n < maint.MinSecretLength && !strings.Contains(m.BypassSecret, "{") {
+				return d.Errf("bypass_secret is too short (%d characters): use at least %d characters, random ones, best through a placeholder such as {env.FD_BYPASS}", n, maint.MinSecretLength)
+			}
 		case "bypass_ttl":
 			var s string
 			if !d.AllArgs(&s) {
@@ -118,6 +126,13 @@ func (m *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("bypass_ttl must be positive")
 			}
 			m.BypassTTL = caddy.Duration(dur)
+		case "on_state_error":
+			if !d.AllArgs(&m.OnStateError) {
+				return d.ArgErr()
+			}
+			if _, err := maint.ParseStateErrorPolicy(m.OnStateError); err != nil {
+				return d.Err(err.Error())
+			}
 		default:
 			return d.Errf("unrecognized maintenance subdirective %q", d.Val())
 		}

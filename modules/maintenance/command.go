@@ -187,6 +187,9 @@ func describe(d maint.Document) string {
 			fmt.Fprintf(&b, " message %q", d.Message)
 		}
 	}
+	if d.Error != "" {
+		fmt.Fprintf(&b, " (stored state unreadable: %s)", d.Error)
+	}
 	return b.String()
 }
 

@@ -70,6 +70,8 @@ func TestDescribe(t *testing.T) {
 			`shop: ON until 2026-12-01T14:00:00Z message "m"`},
 		{maint.Document{Name: "shop", Enabled: true, From: &from},
 			"shop: scheduled from " + from.Format(time.RFC3339)},
+		{maint.Document{Name: "shop", Enabled: true, Active: true, Error: "unexpected end of JSON input"},
+			"shop: ON (stored state unreadable: unexpected end of JSON input)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {

@@ -61,7 +61,7 @@ func testHandler(tb testing.TB, h *Handler) (*maint.Registry, *metrics, *prometh
 	if err := h.Validate(); err != nil {
 		tb.Fatal(err)
 	}
-	if h.sw, err = reg.Register(context.Background(), h.Name, h.Enabled); err != nil {
+	if h.sw, err = reg.Register(context.Background(), h.Name, maint.Options{Enabled: h.Enabled, OnStateError: h.onStateError}); err != nil {
 		tb.Fatal(err)
 	}
 	h.counters = m.counters(h.Name)
@@ -182,6 +182,10 @@ func TestHandlerServeHTTP(t *testing.T) {
 			}},
 		{name: "secret works while off too", state: maint.State{}, target: "/?fd_bypass=" + secret, clientIP: "192.0.2.1", wantStatus: http.StatusFound},
 	}
+	// The counters are process-wide: count this test's own.
+	blocked0 := testutil.ToFloat64(h.counters.blocked)
+	allowed0 := testutil.ToFloat64(h.counters.allowed)
+	bypassed0 := testutil.ToFloat64(h.counters.bypassed)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			set(tt.state)
@@ -211,13 +215,13 @@ frontdoor_maintenance_enabled{name="shop"} 0
 	if err := testutil.GatherAndCompare(promReg, strings.NewReader(want), "frontdoor_maintenance_enabled"); err != nil {
 		t.Error(err)
 	}
-	if got := testutil.ToFloat64(h.counters.blocked); got != 7 {
+	if got := testutil.ToFloat64(h.counters.blocked) - blocked0; got != 7 {
 		t.Errorf("blocked = %v, want 7", got)
 	}
-	if got := testutil.ToFloat64(h.counters.allowed); got != 3 {
+	if got := testutil.ToFloat64(h.counters.allowed) - allowed0; got != 3 {
 		t.Errorf("allowed = %v, want 3", got)
 	}
-	if got := testutil.ToFloat64(h.counters.bypassed); got != 2 { // one cookie pass, one grant while on
+	if got := testutil.ToFloat64(h.counters.bypassed) - bypassed0; got != 2 { // one cookie pass, one grant while on
 		t.Errorf("bypassed = %v, want 2", got)
 	}
 }
@@ -249,7 +253,12 @@ func TestHandlerConfigErrors(t *testing.T) {
 		{"bad allow", Handler{Name: "x", Allow: []string{"10.0.0.0/33"}}},
 		{"missing page", Handler{Name: "x", Page: "/nonexistent/page.html"}},
 		{"empty secret", Handler{Name: "x", BypassSecret: "{env.FRONTDOOR_TEST_UNSET_VARIABLE}"}},
+		{"short secret", Handler{Name: "x", BypassSecret: "fifteen-chars-x"}},
+		{"bad on_state_error", Handler{Name: "x", OnStateError: "fail-open"}},
+		{"short secret from a placeholder", Handler{Name: "x", BypassSecret: "{env.FRONTDOOR_TEST_SHORT_SECRET}"}},
+		{"short secret around a placeholder", Handler{Name: "x", BypassSecret: "ab{env.FRONTDOOR_TEST_SHORT_SECRET}"}},
 	}
+	t.Setenv("FRONTDOOR_TEST_SHORT_SECRET", "hunter2")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := tt.h
@@ -261,6 +270,79 @@ func TestHandlerConfigErrors(t *testing.T) {
 	}
 	if err := (&Handler{Name: "x", Status: 700}).Validate(); err == nil {
 		t.Error("status 700 accepted")
+	}
+	t.Setenv("FRONTDOOR_TEST_LONG_SECRET", "0123456789abcdef")
+	for _, ok := range []string{"sixteen-chars-xx", "{env.FRONTDOOR_TEST_LONG_SECRET}", "ünïcödé-sëcrët-ø"} {
+		h := Handler{Name: "x", BypassSecret: ok, logger: zap.NewNop()}
+		if err := h.compile(); err != nil {
+			t.Errorf("bypass_secret %q: %v", ok, err)
+		}
+	}
+	h := Handler{Name: "x", BypassSecret: "{env.FRONTDOOR_TEST_SHORT_SECRET}", logger: zap.NewNop()}
+	if err := h.compile(); err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "at least 16 characters") {
+		t.Errorf("short secret error %v: want the rule, never the secret", err)
+	}
+}
+
+// TestHandlerBypassGuesses: after five wrong secrets a client's guesses are
+// not checked: the right one gets the maintenance page (or, while
+// maintenance is off, the site) and no cookie.
+func TestHandlerBypassGuesses(t *testing.T) {
+	const secret = "correct-horse-battery-staple"
+	h := &Handler{Name: "shop", BypassSecret: secret, RetryAfter: caddy.Duration(time.Second)}
+	reg, _, _ := testHandler(t, h)
+	ctx := context.Background()
+	if _, err := reg.Set(ctx, "shop", maint.State{Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	serve := func(client, given string) *httptest.ResponseRecorder {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		r := testRequest("GET", "http://shop.example/?fd_bypass="+given, client, nil)
+		if err := h.ServeHTTP(rec, r, upstream); err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	blocked0 := testutil.ToFloat64(h.counters.blocked)
+	limited0 := testutil.ToFloat64(h.counters.limited)
+
+	for range 20 { // right guesses never use up the limit
+		if rec := serve("192.0.2.50", secret); rec.Code != http.StatusFound {
+			t.Fatalf("right secret: %d", rec.Code)
+		}
+	}
+	for i := range 5 {
+		if rec := serve("192.0.2.51", "wrong"); rec.Code != 503 || rec.Header().Get("Retry-After") != "1" {
+			t.Fatalf("wrong guess %d: %d, Retry-After %q", i+1, rec.Code, rec.Header().Get("Retry-After"))
+		}
+	}
+	rec := serve("192.0.2.51", secret)
+	if rec.Code != 503 || rec.Header().Get("Set-Cookie") != "" {
+		t.Fatalf("limited client's right secret: %d %v", rec.Code, rec.Header())
+	}
+	if ra := rec.Header().Get("Retry-After"); ra != "12" && ra != "11" {
+		t.Errorf("Retry-After %q, want the wait for the next guess (12 s)", ra)
+	}
+	if got := testutil.ToFloat64(h.counters.blocked) - blocked0; got != 5 {
+		t.Errorf("blocked = %v, want 5 (the limited answer is not counted twice)", got)
+	}
+	if got := testutil.ToFloat64(h.counters.limited) - limited0; got != 1 {
+		t.Errorf("bypass_limited = %v, want 1", got)
+	}
+
+	// Off, a limited client reaches the site, but its guess is not checked.
+	if _, err := reg.Set(ctx, "shop", maint.State{}); err != nil {
+		t.Fatal(err)
+	}
+	if rec := serve("192.0.2.51", secret); rec.Code != http.StatusTeapot || rec.Header().Get("Set-Cookie") != "" {
+		t.Fatalf("limited client while off: %d %v, want the site and no cookie", rec.Code, rec.Header())
+	}
+	if got := testutil.ToFloat64(h.counters.limited) - limited0; got != 2 {
+		t.Errorf("bypass_limited = %v, want 2", got)
+	}
+	if rec := serve("192.0.2.52", secret); rec.Code != http.StatusFound {
+		t.Fatalf("another client while off: %d", rec.Code)
 	}
 }
 
@@ -386,5 +468,73 @@ func TestParsePrefix(t *testing.T) {
 		if p, err := parsePrefix(bad); err == nil {
 			t.Errorf("parsePrefix(%q) = %v, want an error", bad, p)
 		}
+	}
+}
+
+func TestBypassLocation(t *testing.T) {
+	tests := []struct {
+		name, target, orig, want string
+	}{
+		{"no original request", "/orders/42?fd_bypass=s&x=1", "", "/orders/42?x=1"},
+		{"prefix stripped", "/orders/42?fd_bypass=s&x=1", "/app/orders/42?fd_bypass=s&x=1", "/app/orders/42?x=1"},
+		{"rewritten query", "/orders?fd_bypass=s&page=2", "/app/orders?fd_bypass=s", "/app/orders"},
+		{"original looks like another host", "/p?fd_bypass=s", "//evil.example/p?fd_bypass=s", "/evil.example/p"},
+		{"escaped original", "/b?fd_bypass=s", "/a%2Fb?fd_bypass=s", "/a%2Fb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := testRequest("GET", "http://shop.example"+tt.target, "192.0.2.1", nil)
+			if tt.orig != "" {
+				o := httptest.NewRequest("GET", "http://shop.example"+tt.orig, nil)
+				r = r.WithContext(context.WithValue(r.Context(), caddyhttp.OriginalRequestCtxKey, *o))
+			}
+			if got := bypassLocation(r); got != tt.want {
+				t.Fatalf("bypassLocation = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestHandlerUnreadableState: what the handler serves while the stored
+// switch cannot be read, for each on_state_error.
+func TestHandlerUnreadableState(t *testing.T) {
+	for _, tt := range []struct {
+		policy string
+		known  bool // the state before the damage: on
+		want   int
+	}{
+		{"", true, 503},
+		{"keep", false, http.StatusTeapot},
+		{"closed", false, 503},
+		{"open", true, http.StatusTeapot},
+	} {
+		t.Run(tt.policy, func(t *testing.T) {
+			h := &Handler{Name: "shop", OnStateError: tt.policy, Message: "configured"}
+			st := &memStorage{m: map[string][]byte{}}
+			reg := maint.NewRegistry(st)
+			h.logger = zap.NewNop()
+			if err := h.compile(); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if h.sw, err = reg.Register(context.Background(), h.Name, maint.Options{OnStateError: h.onStateError}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := reg.Set(context.Background(), "shop", maint.State{Enabled: tt.known}); err != nil {
+				t.Fatal(err)
+			}
+			st.m[maint.Key("shop")] = []byte(`{"enabled":tr`)
+			_ = reg.Refresh(context.Background())
+			rec := httptest.NewRecorder()
+			if err := h.ServeHTTP(rec, testRequest("GET", "http://shop.example/", "192.0.2.1", http.Header{"Accept": {"application/json"}}), upstream); err != nil {
+				t.Fatal(err)
+			}
+			if rec.Code != tt.want {
+				t.Fatalf("status %d, want %d", rec.Code, tt.want)
+			}
+			if rec.Code == 503 && !strings.Contains(rec.Body.String(), "configured") {
+				t.Errorf("body %s", rec.Body)
+			}
+		})
 	}
 }

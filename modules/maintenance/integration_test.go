@@ -30,6 +30,7 @@ const (
 	shopUntrust = "http://127.0.0.1:19311" // same maintenance, no trusted proxies
 	brandURL    = "http://127.0.0.1:19312" // another maintenance
 	metricsURL  = "http://127.0.0.1:19313/metrics"
+	prefixURL   = "http://127.0.0.1:19315" // shop again, under handle_path and uri strip_prefix
 	testSecret  = "integration-bypass-secret-0123456789"
 )
 
@@ -37,6 +38,10 @@ const integrationConfig = `{
 	admin localhost:2313
 	auto_https off
 	storage file_system %[1]s
+	log {
+		output file %[1]s/caddy.log
+		format json
+	}
 	maintenance {
 		poll_interval 1s
 	}
@@ -62,6 +67,7 @@ http://127.0.0.1:19310 {
 http://127.0.0.1:19311 {
 	maintenance shop {
 		allow 10.0.0.0/8
+		bypass_secret {env.FD_TEST_BYPASS}
 	}
 	respond "shop untrusted"
 }
@@ -73,6 +79,22 @@ http://127.0.0.1:19312 {
 
 http://127.0.0.1:19313 {
 	metrics /metrics
+}
+
+http://127.0.0.1:19315 {
+	handle_path /app/* {
+		maintenance shop {
+			bypass_secret {env.FD_TEST_BYPASS}
+		}
+		respond "app {path}"
+	}
+	route /r/* {
+		uri strip_prefix /r
+		maintenance shop {
+			bypass_secret {env.FD_TEST_BYPASS}
+		}
+		respond "r {path}"
+	}
 }
 `
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -49,13 +50,25 @@ const (
 // survives restarts and reloads and is shared by every instance that shares
 // the storage. Handlers with the same name, in any site, share one switch.
 //
+// While the stored switch cannot be read (a damaged file, a failing
+// storage), the handler does what OnStateError says; the admin API and the
+// metric frontdoor_maintenance_state_error report it, and a switch through
+// the admin API writes a good state over the damaged one.
+//
 // The client address is Caddy's resolved client IP, so a forwarded header
 // counts only when it comes from a trusted proxy.
 //
 // With BypassSecret set, a request with ?fd_bypass=<secret> is answered with a
-// redirect to the same URL without the parameter, setting a signed, expiring
+// redirect to the same URL without the parameter (the URL the client asked
+// for, before handle_path or a rewrite changed it), setting a signed, expiring
 // cookie (fd_maintenance_<name>) that lets the browser through. That request
-// is left out of the access log, so the secret is never logged.
+// is left out of the access log, so the secret is never logged. The secret
+// must be at least 16 characters long. Wrong guesses are limited per client
+// (an IPv4 address or an IPv6 /64, across every maintenance of the process):
+// after 5 wrong secrets a client gets one more guess every 12 seconds, and
+// guesses beyond that are not checked at all — the client gets the
+// maintenance page, with a Retry-After of at least the wait for its next
+// guess, while maintenance is on, and the site while it is off.
 //
 // This handler sets no placeholders.
 type Handler struct {
@@ -89,21 +102,34 @@ type Handler struct {
 	Allow []string `json:"allow,omitempty"`
 
 	// BypassSecret enables the bypass cookie; placeholders such as
-	// {env.FD_BYPASS} are replaced when the config loads. Default: no bypass.
+	// {env.FD_BYPASS} are replaced when the config loads. It must be at
+	// least 16 characters long once they are. Default: no bypass.
 	BypassSecret string `json:"bypass_secret,omitempty"`
 
 	// BypassTTL is how long a bypass cookie stays valid. Default: 12h.
 	BypassTTL caddy.Duration `json:"bypass_ttl,omitempty"`
 
-	sw         *maint.Switch
-	page       *maint.Page
-	allow      []netip.Prefix
-	bypass     *maint.Bypass
-	counters   counters
-	cache      *[2]atomic.Pointer[rendered] // HTML, JSON
-	retryAfter time.Duration
-	message    string
-	logger     *zap.Logger
+	// OnStateError is what the handler does while the stored switch cannot
+	// be read (a damaged file, a failing storage): "keep" keeps the last
+	// state this process read or wrote, across config reloads, and holds
+	// the site back (maintenance on) when it knows none, as after a start
+	// with the file already damaged; "closed" holds the site back; "open"
+	// lets every request through. Handlers with the same Name must agree.
+	// Default: keep.
+	OnStateError string `json:"on_state_error,omitempty"`
+
+	sw           *maint.Switch
+	onStateError maint.StateErrorPolicy
+	page         *maint.Page
+	allow        []netip.Prefix
+	bypass       *maint.Bypass
+	guesses      *maint.Guesses
+	pooled       bool // guesses is guessPool's
+	counters     counters
+	cache        *[2]atomic.Pointer[rendered] // HTML, JSON
+	retryAfter   time.Duration
+	message      string
+	logger       *zap.Logger
 }
 
 // CaddyModule returns the Caddy module information.
@@ -124,12 +150,42 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
-	if h.sw, err = app.register(h.Name, h.Enabled); err != nil {
+	if h.sw, err = app.register(h.Name, maint.Options{Enabled: h.Enabled, OnStateError: h.onStateError}); err != nil {
 		return fmt.Errorf("maintenance %s: %w", h.Name, err)
 	}
 	h.counters = app.metrics.counters(h.Name)
+	if h.bypass != nil {
+		v, _, err := guessPool.LoadOrNew(guessPoolKey, func() (caddy.Destructor, error) {
+			return pooledGuesses{maint.NewGuesses(maint.GuessBurst, maint.GuessInterval, maint.MaxGuessClients)}, nil
+		})
+		if err != nil {
+			return fmt.Errorf("maintenance %s: %w", h.Name, err)
+		}
+		h.guesses, h.pooled = v.(pooledGuesses).Guesses, true
+	}
 	return nil
 }
+
+// Cleanup releases the handler's share of the guess limits.
+func (h *Handler) Cleanup() error {
+	if h.pooled {
+		h.pooled = false
+		_, err := guessPool.Delete(guessPoolKey)
+		return err
+	}
+	return nil
+}
+
+// guessPool holds the wrong-guess limits of bypass secrets: one set for the
+// process, shared by every maintenance handler and kept across config
+// reloads, so that a reload never hands out fresh guesses.
+var guessPool = caddy.NewUsagePool()
+
+const guessPoolKey = "maintenance.bypass_guesses"
+
+type pooledGuesses struct{ *maint.Guesses }
+
+func (pooledGuesses) Destruct() error { return nil }
 
 // compile sets defaults and prepares the page, the allow list and the bypass.
 func (h *Handler) compile() error {
@@ -151,10 +207,14 @@ func (h *Handler) compile() error {
 	if h.message == "" {
 		h.message = maint.DefaultMessage
 	}
+	policy, err := maint.ParseStateErrorPolicy(h.OnStateError)
+	if err != nil {
+		return fmt.Errorf("maintenance %s: %w", h.Name, err)
+	}
+	h.onStateError = policy
 
 	var text []byte
 	if h.Page != "" {
-		var err error
 		if text, err = os.ReadFile(h.Page); err != nil {
 			return fmt.Errorf("maintenance %s: reading page: %w", h.Name, err)
 		}
@@ -179,11 +239,13 @@ func (h *Handler) compile() error {
 		if secret == "" {
 			return fmt.Errorf("maintenance %s: bypass_secret %q is empty once placeholders are replaced", h.Name, h.BypassSecret)
 		}
-		if len(secret) < 16 {
-			h.logger.Warn("maintenance bypass_secret is short; use at least 16 random characters",
-				zap.String("name", h.Name))
+		if n := utf8.RuneCountInString(secret); n < maint.MinSecretLength {
+			return fmt.Errorf("maintenance %s: bypass_secret is too short (%d characters once placeholders are replaced): use at least %d characters, random ones",
+				h.Name, n, maint.MinSecretLength)
 		}
 		h.bypass = maint.NewBypass(h.Name, secret)
+		// Provision replaces these with the process-wide limits.
+		h.guesses = maint.NewGuesses(maint.GuessBurst, maint.GuessInterval, maint.MaxGuessClients)
 	}
 	return nil
 }
@@ -218,9 +280,13 @@ func parsePrefix(s string) (netip.Prefix, error) {
 
 // ServeHTTP holds the request back while maintenance is on.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	var limited time.Duration // > 0: a bypass guess refused unchecked, the wait for the next
 	if h.bypass != nil && strings.Contains(r.URL.RawQuery, BypassParam) {
-		if given, ok := maint.QueryParam(r.URL.RawQuery, BypassParam); ok && h.bypass.MatchSecret(given) {
-			return h.grantBypass(w, r)
+		if given, ok := maint.QueryParam(r.URL.RawQuery, BypassParam); ok {
+			var right bool
+			if right, limited = h.checkSecret(r, given); right {
+				return h.grantBypass(w, r)
+			}
 		}
 	}
 	st := h.sw.State()
@@ -241,8 +307,45 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			return h.pass(w, r, next)
 		}
 	}
-	inc(h.counters.blocked)
-	return h.block(w, r, st, now)
+	if limited == 0 {
+		inc(h.counters.blocked)
+	}
+	return h.block(w, r, st, now, limited)
+}
+
+// checkSecret checks a bypass guess, unless its client has had too many
+// wrong: then the guess is not compared at all, is counted as
+// bypass_limited, and the wait until the client's next guess is returned.
+func (h *Handler) checkSecret(r *http.Request, given string) (right bool, limited time.Duration) {
+	now := time.Now()
+	client := clientAddr(r)
+	ok, left, wait := h.guesses.Take(client, now)
+	if !ok {
+		inc(h.counters.limited)
+		return false, wait
+	}
+	if h.bypass.MatchSecret(given) {
+		h.guesses.Refund(client, now)
+		return true, 0
+	}
+	if left == 0 {
+		if c := h.logger.Check(zapcore.WarnLevel, "maintenance bypass: too many wrong secrets from a client; its further guesses are refused unchecked for a while"); c != nil {
+			c.Write(zap.String("name", h.Name), zap.String("client_ip", client.String()),
+				zap.Duration("next_guess_in", maint.GuessInterval))
+		}
+	}
+	return false, 0
+}
+
+// clientAddr is Caddy's resolved client IP, unmapped and without a zone;
+// invalid when there is none.
+func clientAddr(r *http.Request) netip.Addr {
+	s, _ := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string)
+	ip, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ip.Unmap().WithZone("")
 }
 
 // pass hands the request on, without the bypass cookie: it is the gateway's
@@ -297,12 +400,10 @@ func stripCookie(hdr http.Header, name string) {
 }
 
 func (h *Handler) allowed(r *http.Request) bool {
-	s, _ := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string)
-	ip, err := netip.ParseAddr(s)
-	if err != nil {
+	ip := clientAddr(r)
+	if !ip.IsValid() {
 		return false
 	}
-	ip = ip.Unmap().WithZone("")
 	for _, p := range h.allow {
 		if p.Contains(ip) {
 			return true
@@ -311,11 +412,16 @@ func (h *Handler) allowed(r *http.Request) bool {
 	return false
 }
 
-// block writes the maintenance response.
-func (h *Handler) block(w http.ResponseWriter, r *http.Request, st *maint.State, now time.Time) error {
+// block writes the maintenance response. For a client whose bypass guess
+// was refused, Retry-After is at least the wait for its next guess (the
+// page, cached, still tells the maintenance's own).
+func (h *Handler) block(w http.ResponseWriter, r *http.Request, st *maint.State, now time.Time, limited time.Duration) error {
 	retry := st.RetryAfter(now, h.retryAfter)
 	asJSON := maint.PrefersJSON(r.Header.Get("Accept"))
 	resp := h.response(st, retry, asJSON)
+	if limited > 0 {
+		retry = max(retry, int64((limited+time.Second-1)/time.Second))
+	}
 
 	hdr := w.Header()
 	hdr.Set("Content-Type", resp.contentType)
@@ -407,10 +513,7 @@ func (h *Handler) grantBypass(w http.ResponseWriter, r *http.Request) error {
 		inc(h.counters.bypassed)
 	}
 
-	location := maint.SafeLocalPath(r.URL.EscapedPath())
-	if q := maint.StripParam(r.URL.RawQuery, BypassParam); q != "" {
-		location += "?" + q
-	}
+	location := bypassLocation(r)
 	hdr := w.Header()
 	hdr.Set("Location", location)
 	hdr.Set("Cache-Control", "no-store")
@@ -426,9 +529,26 @@ func (h *Handler) grantBypass(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// bypassLocation is where a granted bypass sends the browser: the URL it
+// asked for, without the secret. That is the original request's URL, not
+// r.URL, which handle_path, uri strip_prefix or a rewrite may have changed
+// before this handler ran.
+func bypassLocation(r *http.Request) string {
+	u := r.URL
+	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.URL != nil {
+		u = orig.URL
+	}
+	location := maint.SafeLocalPath(u.EscapedPath())
+	if q := maint.StripParam(u.RawQuery, BypassParam); q != "" {
+		location += "?" + q
+	}
+	return location
+}
+
 // Interface guards
 var (
 	_ caddy.Provisioner           = (*Handler)(nil)
 	_ caddy.Validator             = (*Handler)(nil)
+	_ caddy.CleanerUpper          = (*Handler)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
 )

@@ -163,3 +163,54 @@ func TestProcessRestartAndSharedStorage(t *testing.T) {
 		}
 	})
 }
+
+// TestProcessCorruptStateAcrossRestart: a real frontdoor whose stored switch
+// was damaged while it was stopped starts with the site held back (nothing
+// is known, on_state_error keep), and says so in `maintenance status`; the
+// next switch writes a good file.
+func TestProcessCorruptStateAcrossRestart(t *testing.T) {
+	bin := buildFrontdoor(t)
+	storage := t.TempDir()
+	top := t
+	a := newInstance(t, bin, storage, 19393, 19352)
+	file := filepath.Join(storage, "frontdoor", "maintenance", "shop.json")
+	a.start(t)
+
+	for _, tt := range []struct{ name, action string }{
+		{"switched on", "on"},
+		{"switched off", "off"},
+	} {
+		t.Run(tt.name+", damaged while stopped", func(t *testing.T) {
+			a.cli(t, tt.action, "shop")
+			a.proc.Stop()
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(file, b[:len(b)/2], 0o600); err != nil {
+				t.Fatal(err)
+			}
+			a.start(top)
+			if got := a.status(t); got != 503 {
+				t.Fatalf("after a start with a damaged switch: %d, want 503", got)
+			}
+			out := a.cli(t, "status", "shop")
+			if !strings.Contains(out, "shop: ON") || !strings.Contains(out, "unreadable") {
+				t.Fatalf("status %q, want ON and unreadable with the error", out)
+			}
+			if js := a.cli(t, "status", "shop", "--json"); !strings.Contains(js, `"readable":false`) {
+				t.Fatalf("status --json %s", js)
+			}
+			a.cli(t, "off", "shop")
+			if got := a.status(t); got != 200 {
+				t.Fatalf("after off: %d", got)
+			}
+			if out := a.cli(t, "status", "shop"); strings.Contains(out, "unreadable") {
+				t.Fatalf("status after the repair: %q", out)
+			}
+			if b, _ := os.ReadFile(file); !bytes.Contains(b, []byte(`"enabled":false`)) || b[len(b)-1] != '}' {
+				t.Fatalf("file after the repair: %s", b)
+			}
+		})
+	}
+}

@@ -191,6 +191,7 @@ type maintenanceConfig struct {
 	Allow        []str `yaml:"allow"`
 	BypassSecret str   `yaml:"bypass_secret"`
 	BypassTTL    str   `yaml:"bypass_ttl"`
+	OnStateError str   `yaml:"on_state_error"`
 }
 
 type headersConfig struct {

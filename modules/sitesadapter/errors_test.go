@@ -237,6 +237,16 @@ sites:
 			want:  []string{`sites.yaml:5: site "shop": log has both output and loki`},
 		},
 		{
+			name:  "unknown maintenance on_state_error",
+			files: map[string]string{"sites.yaml": site + "    maintenance:\n      on_state_error: fail-open\n"},
+			want:  []string{`sites.yaml:6: site "shop": maintenance on_state_error "fail-open": expected keep, closed or open`},
+		},
+		{
+			name:  "short literal bypass secret",
+			files: map[string]string{"sites.yaml": site + "    maintenance:\n      allow: [10.0.0.0/8]\n      bypass_secret: hunter2\n"},
+			want:  []string{`sites.yaml:7: site "shop": maintenance bypass_secret is too short (7 characters): use at least 16 characters`},
+		},
+		{
 			name:  "empty catalog",
 			files: map[string]string{"sites.yaml": "# nothing yet\n"},
 			want:  []string{`sites.yaml: the catalog is empty`},

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
@@ -27,7 +29,12 @@ type maintenanceJSON struct {
 	Allow        []string       `json:"allow,omitempty"`
 	BypassSecret string         `json:"bypass_secret,omitempty"`
 	BypassTTL    caddy.Duration `json:"bypass_ttl,omitempty"`
+	OnStateError string         `json:"on_state_error,omitempty"`
 }
+
+// minBypassSecret is the shortest bypass_secret http.handlers.maintenance
+// accepts, in characters.
+const minBypassSecret = 16
 
 // visitorInfoJSON mirrors http.handlers.visitor_info.
 type visitorInfoJSON struct {
@@ -102,6 +109,7 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 			Allow:        b.cidrs(s, "maintenance.allow", m.Allow),
 			BypassSecret: m.BypassSecret.v,
 			BypassTTL:    b.duration(s, "maintenance.bypass_ttl", m.BypassTTL),
+			OnStateError: m.OnStateError.v,
 		}
 		if j.Name == "" {
 			j.Name = s.name
@@ -110,6 +118,17 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 		}
 		if m.Status != 0 && (m.Status < 400 || m.Status > 599) {
 			errs.add(m.At, "site %q: maintenance status %d: expected a 4xx or 5xx status", s.name, m.Status)
+		}
+		// A secret with placeholders is checked when the config loads.
+		if sec := j.BypassSecret; sec != "" && !strings.Contains(sec, "{") {
+			if n := utf8.RuneCountInString(sec); n < minBypassSecret {
+				errs.add(m.BypassSecret.at, "site %q: maintenance bypass_secret is too short (%d characters): use at least %d characters, random ones, best through a placeholder such as {env.FD_BYPASS}", s.name, n, minBypassSecret)
+			}
+		}
+		switch j.OnStateError {
+		case "", "keep", "closed", "open":
+		default:
+			errs.add(m.OnStateError.at, "site %q: maintenance on_state_error %q: expected keep, closed or open", s.name, j.OnStateError)
 		}
 		add(j, "maintenance")
 	}

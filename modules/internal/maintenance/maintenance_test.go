@@ -377,7 +377,7 @@ func TestRegistry(t *testing.T) {
 
 	t.Run("default until stored", func(t *testing.T) {
 		r := NewRegistry(newMemStorage())
-		sw, err := r.Register(ctx, "shop", true)
+		sw, err := r.Register(ctx, "shop", Options{Enabled: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -396,7 +396,7 @@ func TestRegistry(t *testing.T) {
 		st := newMemStorage()
 		st.put(Key("shop"), State{Enabled: true, Message: "stored"})
 		r := NewRegistry(st)
-		sw, _ := r.Register(ctx, "shop", false)
+		sw, _ := r.Register(ctx, "shop", Options{})
 		if s := sw.State(); !s.Enabled || s.Message != "stored" {
 			t.Fatalf("stored state not loaded: %+v", s)
 		}
@@ -404,15 +404,15 @@ func TestRegistry(t *testing.T) {
 
 	t.Run("same name twice", func(t *testing.T) {
 		r := NewRegistry(newMemStorage())
-		a, _ := r.Register(ctx, "shop", false)
-		b, err := r.Register(ctx, "shop", false)
+		a, _ := r.Register(ctx, "shop", Options{})
+		b, err := r.Register(ctx, "shop", Options{})
 		if err != nil || a != b {
 			t.Fatalf("second registration: %v, same switch %v", err, a == b)
 		}
-		if _, err := r.Register(ctx, "shop", true); err == nil {
+		if _, err := r.Register(ctx, "shop", Options{Enabled: true}); err == nil {
 			t.Fatal("conflicting defaults accepted")
 		}
-		if _, err := r.Register(ctx, "bad/name", false); err == nil {
+		if _, err := r.Register(ctx, "bad/name", Options{}); err == nil {
 			t.Fatal("invalid name accepted")
 		}
 	})
@@ -420,8 +420,8 @@ func TestRegistry(t *testing.T) {
 	t.Run("refresh follows other writers", func(t *testing.T) {
 		st := newMemStorage()
 		a, b := NewRegistry(st), NewRegistry(st)
-		swA, _ := a.Register(ctx, "shop", false)
-		swB, _ := b.Register(ctx, "shop", false)
+		swA, _ := a.Register(ctx, "shop", Options{})
+		swB, _ := b.Register(ctx, "shop", Options{})
 		if _, err := a.Set(ctx, "shop", State{Enabled: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -444,7 +444,7 @@ func TestRegistry(t *testing.T) {
 	t.Run("storage down keeps state", func(t *testing.T) {
 		st := newMemStorage()
 		r := NewRegistry(st)
-		sw, _ := r.Register(ctx, "shop", false)
+		sw, _ := r.Register(ctx, "shop", Options{})
 		_, _ = r.Set(ctx, "shop", State{Enabled: true})
 		st.fail = true
 		if err := r.Refresh(ctx); err == nil {
@@ -459,17 +459,23 @@ func TestRegistry(t *testing.T) {
 		if !sw.State().Enabled {
 			t.Fatal("a failed Set changed the state")
 		}
+		// A start with storage down: nothing known, so maintenance is on
+		// (keep), or what on_state_error says; never a failed registration.
 		r2 := NewRegistry(st)
-		sw2, err := r2.Register(ctx, "brand", true)
-		if err == nil || sw2 == nil || !sw2.State().Enabled {
-			t.Fatalf("Register with storage down: %v, %v (want an error and the default)", err, sw2)
+		sw2, err := r2.Register(ctx, "brand", Options{})
+		if err != nil || sw2 == nil || !sw2.State().Enabled || sw2.Err() == nil {
+			t.Fatalf("Register with storage down: %v, %+v, %v (want the switch on, with its error)", err, sw2.State(), sw2.Err())
+		}
+		sw3, err := r2.Register(ctx, "open", Options{Enabled: true, OnStateError: StateErrorOpen})
+		if err != nil || sw3.State().Enabled {
+			t.Fatalf("Register with storage down, on_state_error open: %v, %+v", err, sw3.State())
 		}
 	})
 
 	t.Run("concurrent writes end with the last", func(t *testing.T) {
 		st := newMemStorage()
 		r := NewRegistry(st)
-		sw, _ := r.Register(ctx, "shop", false)
+		sw, _ := r.Register(ctx, "shop", Options{})
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		var last State
@@ -504,7 +510,7 @@ func TestRegistry(t *testing.T) {
 	t.Run("switches sorted", func(t *testing.T) {
 		r := NewRegistry(newMemStorage())
 		for _, n := range []string{"c", "a", "b"} {
-			_, _ = r.Register(ctx, n, false)
+			_, _ = r.Register(ctx, n, Options{})
 		}
 		var names []string
 		for _, sw := range r.Switches() {

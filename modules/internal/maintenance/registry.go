@@ -26,21 +26,113 @@ const KeyPrefix = "frontdoor/maintenance/"
 // Key returns the storage key of name.
 func Key(name string) string { return KeyPrefix + name + ".json" }
 
+// StateErrorPolicy says what a switch is while its stored state cannot be
+// read (a damaged file, a storage that fails): see Options.OnStateError.
+type StateErrorPolicy uint8
+
+// The values of StateErrorPolicy; the zero value is StateErrorKeep.
+const (
+	// StateErrorKeep keeps the last state read from storage or written
+	// through this process (across config reloads); with none known (a
+	// process that started with the switch unreadable), maintenance is on.
+	StateErrorKeep StateErrorPolicy = iota
+	// StateErrorClosed turns maintenance on while the state is unreadable.
+	StateErrorClosed
+	// StateErrorOpen turns maintenance off while the state is unreadable.
+	StateErrorOpen
+)
+
+// ParseStateErrorPolicy reads "keep", "closed" or "open"; "" is keep.
+func ParseStateErrorPolicy(s string) (StateErrorPolicy, error) {
+	switch s {
+	case "", "keep":
+		return StateErrorKeep, nil
+	case "closed":
+		return StateErrorClosed, nil
+	case "open":
+		return StateErrorOpen, nil
+	}
+	return 0, fmt.Errorf("on_state_error %q: expected keep, closed or open", s)
+}
+
+// String returns the name ParseStateErrorPolicy reads.
+func (p StateErrorPolicy) String() string {
+	switch p {
+	case StateErrorClosed:
+		return "closed"
+	case StateErrorOpen:
+		return "open"
+	}
+	return "keep"
+}
+
+// Options configure a switch. Every handler of a name must agree on them.
+type Options struct {
+	// Enabled is the state while storage holds nothing for the name.
+	Enabled bool
+	// OnStateError is what the switch is while its stored state cannot be
+	// read.
+	OnStateError StateErrorPolicy
+}
+
+// Change reports that the stored state of a switch became unreadable, that
+// the reason changed, or that it is readable again.
+type Change struct {
+	Name string
+	// Err is why the state cannot be read; nil when it is readable again.
+	Err error
+	// Was is the previous reason; nil when the state was readable.
+	Was error
+	// State is what the switch is after the change.
+	State *State
+	// Policy is the switch's OnStateError.
+	Policy StateErrorPolicy
+	// Known reports whether a state read or written before is being kept.
+	Known bool
+}
+
 // Switch is the live state of one named maintenance. Readers on the request
 // path call State, which never blocks.
 type Switch struct {
-	name    string
-	def     bool
-	state   atomic.Pointer[State]
-	raw     []byte // last bytes read from or written to storage; guarded by Registry.io
-	defined bool   // stored state exists; guarded by Registry.io
+	name  string
+	opts  Options
+	state atomic.Pointer[State] // what the switch is, unreadable or not
+	fault atomic.Pointer[error] // why the stored state cannot be read; nil when it can
+
+	// Guarded by Registry.io:
+	raw     []byte // last good bytes read from or written to storage
+	defined bool   // raw holds a stored state
+	known   *State // last state read or written (def when nothing is stored); nil: none yet
+	def     *State // the configured default, while nothing is stored
+	closed  *State // maintenance on, for an unreadable switch
+	open    *State // maintenance off, for an unreadable switch
 }
 
 // Name is the name of the maintenance.
 func (s *Switch) Name() string { return s.name }
 
-// State returns the current switch state. It never returns nil.
+// State returns what the switch is now: the stored state, or, while it
+// cannot be read, what Options.OnStateError says. It never returns nil.
 func (s *Switch) State() *State { return s.state.Load() }
+
+// Err returns why the stored state cannot be read, nil when it can.
+func (s *Switch) Err() error {
+	if e := s.fault.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+// Document returns the JSON form of the switch at now: State's, with
+// readable false and the error while the stored state cannot be read.
+func (s *Switch) Document(now time.Time) Document {
+	d := s.State().Document(s.name, now)
+	if err := s.Err(); err != nil {
+		d.Readable = false
+		d.Error = err.Error()
+	}
+	return d
+}
 
 // Registry holds the switches of one configuration and keeps them in step
 // with storage: writes go to storage first, then to memory; Refresh picks up
@@ -55,6 +147,8 @@ type Registry struct {
 	io       sync.Mutex
 	mu       sync.Mutex
 	switches map[string]*Switch
+	prev     *Registry    // switches start from its knowledge; guarded by io
+	onChange func(Change) // guarded by io
 }
 
 // NewRegistry returns an empty registry over storage.
@@ -62,30 +156,67 @@ func NewRegistry(storage Storage) *Registry {
 	return &Registry{storage: storage, now: time.Now, switches: make(map[string]*Switch)}
 }
 
-// Register adds the maintenance name with its configured default (used while
-// storage holds no state for it) and loads its state from storage. Registering
-// a name twice returns the same switch; the defaults must agree. A storage
-// error leaves the default in place and is returned with the switch, so the
-// caller can report it and carry on; the next Refresh tries again.
-func (r *Registry) Register(ctx context.Context, name string, enabledByDefault bool) (*Switch, error) {
+// OnChange sets the function told, in order, each time the stored state of
+// a switch becomes unreadable, is unreadable for another reason, or is
+// readable again; not at every read. It is called with the registry's
+// storage lock held, so it must be quick and not call the registry.
+func (r *Registry) OnChange(f func(Change)) {
+	r.io.Lock()
+	r.onChange = f
+	r.io.Unlock()
+}
+
+// Inherit makes switches registered from now on start from what prev knows
+// of the same name: its last good state and its read error. A config reload
+// thus keeps the last known state of a switch that is unreadable, and does
+// not report an error that was already reported. Inherit(nil) ends it (the
+// new registry must not keep the old one alive).
+func (r *Registry) Inherit(prev *Registry) {
+	if prev == r {
+		prev = nil
+	}
+	r.io.Lock()
+	r.prev = prev
+	r.io.Unlock()
+}
+
+// Register adds the maintenance name with its options and loads its state
+// from storage. Registering a name twice returns the same switch; the
+// options must agree. A state that cannot be read (a storage error, a
+// damaged value) does not fail the registration: the switch is what
+// opts.OnStateError says, Err tells why, the OnChange function is told, and
+// every Refresh tries again.
+func (r *Registry) Register(ctx context.Context, name string, opts Options) (*Switch, error) {
 	if !ValidName(name) {
 		return nil, fmt.Errorf("invalid maintenance name %q: use 1 to 64 letters, digits, '_', '.' or '-'", name)
 	}
 	r.io.Lock()
 	defer r.io.Unlock()
-	r.mu.Lock()
-	if sw, ok := r.switches[name]; ok {
-		r.mu.Unlock()
-		if sw.def != enabledByDefault {
+	if sw, ok := r.Lookup(name); ok {
+		switch {
+		case sw.opts.Enabled != opts.Enabled:
 			return nil, fmt.Errorf("maintenance %q is configured both enabled and disabled by default", name)
+		case sw.opts.OnStateError != opts.OnStateError:
+			return nil, fmt.Errorf("maintenance %q is configured with both on_state_error %s and %s", name, sw.opts.OnStateError, opts.OnStateError)
 		}
 		return sw, nil
 	}
-	sw := &Switch{name: name, def: enabledByDefault}
-	sw.state.Store(&State{Enabled: enabledByDefault})
+	sw := &Switch{name: name, opts: opts, def: &State{Enabled: opts.Enabled}, closed: &State{Enabled: true}, open: &State{}}
+	if r.prev != nil {
+		if old, ok := r.prev.Lookup(name); ok {
+			r.prev.io.Lock()
+			sw.known = old.known
+			r.prev.io.Unlock()
+			sw.fault.Store(old.fault.Load())
+		}
+	}
+	sw.state.Store(sw.effective(sw.Err()))
+	// Only Register adds switches, under r.io: the name is still free.
+	r.mu.Lock()
 	r.switches[name] = sw
 	r.mu.Unlock()
-	return sw, r.refreshLocked(ctx, sw)
+	_ = r.refreshLocked(ctx, sw)
+	return sw, nil
 }
 
 // Lookup returns the switch of name.
@@ -119,7 +250,8 @@ func (r *Registry) Switches() []*Switch {
 // Set writes the state of a registered name to storage, then makes it live,
 // and returns it stamped with its Updated time. Writes are serialized and
 // stamped in that order, so the write with the latest Updated is the one
-// that stays.
+// that stays. A successful Set replaces a damaged stored value: the switch
+// is readable again.
 func (r *Registry) Set(ctx context.Context, name string, s State) (State, error) {
 	sw, ok := r.Lookup(name)
 	if !ok {
@@ -135,13 +267,14 @@ func (r *Registry) Set(ctx context.Context, name string, s State) (State, error)
 	if err := r.storage.Store(ctx, Key(name), b); err != nil {
 		return State{}, fmt.Errorf("storing maintenance %q: %w", name, err)
 	}
-	sw.raw, sw.defined = b, true
-	sw.state.Store(&s)
+	sw.raw, sw.defined, sw.known = b, true, &s
+	r.settleLocked(sw, nil)
 	return s, nil
 }
 
 // Refresh reloads every switch from storage, so that writes by other
-// instances sharing the storage take effect. It returns the errors joined.
+// instances sharing the storage take effect. It returns the read errors
+// joined (each also in its switch's Err).
 func (r *Registry) Refresh(ctx context.Context) error {
 	r.io.Lock()
 	defer r.io.Unlock()
@@ -158,22 +291,76 @@ func (r *Registry) refreshLocked(ctx context.Context, sw *Switch) error {
 	b, err := r.storage.Load(ctx, Key(sw.name))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		if sw.defined {
-			sw.raw, sw.defined = nil, false
-			sw.state.Store(&State{Enabled: sw.def})
-		}
+		sw.raw, sw.defined, sw.known = nil, false, sw.def
+		r.settleLocked(sw, nil)
 		return nil
 	case err != nil:
-		return fmt.Errorf("loading maintenance %q: %w", sw.name, err)
+		if ctx.Err() != nil {
+			// The caller gave up (a config stopping): that says nothing
+			// about the storage.
+			return fmt.Errorf("loading maintenance %q: %w", sw.name, err)
+		}
+		err = fmt.Errorf("loading maintenance %q from storage (%s): %w", sw.name, Key(sw.name), err)
+		r.settleLocked(sw, err)
+		return err
 	}
 	if sw.defined && bytes.Equal(b, sw.raw) {
+		r.settleLocked(sw, nil)
 		return nil
 	}
 	s, err := UnmarshalState(b)
 	if err != nil {
-		return fmt.Errorf("decoding maintenance %q from storage: %w", sw.name, err)
+		err = fmt.Errorf("maintenance %q in storage (%s) is damaged: %w", sw.name, Key(sw.name), err)
+		r.settleLocked(sw, err)
+		return err
 	}
-	sw.raw, sw.defined = b, true
-	sw.state.Store(&s)
+	sw.raw, sw.defined, sw.known = b, true, &s
+	r.settleLocked(sw, nil)
 	return nil
+}
+
+// settleLocked records the outcome of a read or write of sw (err: why the
+// stored state cannot be read, nil when it was read or written), makes
+// live what the switch is now, and tells the OnChange function when the
+// readability or its reason changed. r.io is held.
+func (r *Registry) settleLocked(sw *Switch, err error) {
+	was := sw.Err()
+	if err == nil {
+		sw.fault.Store(nil)
+	} else if was == nil || was.Error() != err.Error() {
+		sw.fault.Store(&err)
+	}
+	st := sw.effective(err)
+	if sw.state.Load() != st {
+		sw.state.Store(st)
+	}
+	changed := (was == nil) != (err == nil) || (was != nil && was.Error() != err.Error())
+	if changed && r.onChange != nil {
+		r.onChange(Change{
+			Name: sw.name, Err: err, Was: was, State: st,
+			Policy: sw.opts.OnStateError,
+			Known:  err != nil && sw.known != nil && sw.opts.OnStateError == StateErrorKeep,
+		})
+	}
+}
+
+// effective is what sw is given its read error. Guarded by Registry.io
+// (Register calls it before publishing sw).
+func (sw *Switch) effective(err error) *State {
+	if err == nil {
+		if sw.known != nil {
+			return sw.known
+		}
+		return sw.def // not read yet: Register is about to
+	}
+	switch sw.opts.OnStateError {
+	case StateErrorClosed:
+		return sw.closed
+	case StateErrorOpen:
+		return sw.open
+	}
+	if sw.known != nil {
+		return sw.known
+	}
+	return sw.closed
 }

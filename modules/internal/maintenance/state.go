@@ -73,11 +73,19 @@ type Document struct {
 	// Updated is when the switch was last written; absent for a switch
 	// that still has its configured default. Read only.
 	Updated *time.Time `json:"updated,omitempty"`
+	// Readable is false while the stored state cannot be read (a damaged
+	// value, a failing storage); the fields above then say what the switch
+	// is meanwhile (on_state_error). Read only.
+	Readable bool `json:"readable"`
+	// Error is why the stored state cannot be read; absent while it can.
+	// Read only.
+	Error string `json:"error,omitempty"`
 }
 
-// Document returns the JSON form of s for name at now.
+// Document returns the JSON form of s for name at now, as a readable
+// switch (Switch.Document reports one that is not).
 func (s *State) Document(name string, now time.Time) Document {
-	d := Document{Name: name, Enabled: s.Enabled, Message: s.Message, Active: s.Active(now)}
+	d := Document{Name: name, Enabled: s.Enabled, Message: s.Message, Active: s.Active(now), Readable: true}
 	d.From = timePtr(s.From)
 	d.Until = timePtr(s.Until)
 	d.Updated = timePtr(s.Updated)
@@ -91,6 +99,10 @@ func timePtr(t time.Time) *time.Time {
 	t = t.UTC()
 	return &t
 }
+
+// maxStoredSize bounds a stored state: a message of MaxMessageLength and
+// the rest fit many times over.
+const maxStoredSize = 64 << 10
 
 // stored is the storage encoding of a State.
 type stored struct {
@@ -112,13 +124,31 @@ func MarshalState(s State) ([]byte, error) {
 	})
 }
 
-// UnmarshalState decodes a State written by MarshalState.
+// storedState decodes stored, telling a missing "enabled" from false.
+type storedState struct {
+	stored
+	Enabled *bool `json:"enabled"`
+}
+
+// UnmarshalState decodes a State written by MarshalState. Anything else —
+// truncated or invalid JSON, not an object, no "enabled", a message longer
+// than MaxMessageLength, more than 64 KiB — is an error: a damaged value
+// must never read as a switch that is off.
 func UnmarshalState(b []byte) (State, error) {
-	var st stored
+	if len(b) > maxStoredSize {
+		return State{}, fmt.Errorf("%d bytes, more than a switch ever holds (%d)", len(b), maxStoredSize)
+	}
+	var st storedState
 	if err := json.Unmarshal(b, &st); err != nil {
 		return State{}, err
 	}
-	s := State{Enabled: st.Enabled, Message: st.Message}
+	if st.Enabled == nil {
+		return State{}, errors.New(`no "enabled" field`)
+	}
+	if len(st.Message) > MaxMessageLength {
+		return State{}, fmt.Errorf("message is longer than %d bytes", MaxMessageLength)
+	}
+	s := State{Enabled: *st.Enabled, Message: st.Message}
 	if st.From != nil {
 		s.From = *st.From
 	}
