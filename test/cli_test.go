@@ -30,8 +30,15 @@ func runCmd(t *testing.T, bin string, args ...string) string {
 func TestCommands(t *testing.T) {
 	bin := frontdoorBinary(t)
 
-	if out := runCmd(t, bin, "version"); !regexp.MustCompile(`^v2\.11\.(\d+)`).MatchString(out) {
-		t.Fatalf("version = %q, want Caddy v2.11.x", out)
+	if out := runCmd(t, bin, "version"); !regexp.MustCompile(`^frontdoor \S+ \(.*go1\.\d+.*\), Caddy v2\.11\.\d+`).MatchString(out) {
+		t.Fatalf("version = %q, want frontdoor's version, then Caddy v2.11.x", out)
+	}
+	help := runCmd(t, bin, "help")
+	if !strings.HasPrefix(help, "frontdoor is the front door") || !strings.Contains(help, "frontdoor [command]") {
+		t.Fatalf("help does not speak of frontdoor:\n%s", help)
+	}
+	if usage := runCmd(t, bin, "maintenance", "--help"); !strings.Contains(usage, "frontdoor maintenance on|off|status") {
+		t.Fatalf("maintenance --help:\n%s", usage)
 	}
 	modules := runCmd(t, bin, "list-modules")
 	for _, want := range []string{"geoip", "http.handlers.reverse_proxy", "caddy.logging.writers.net"} {

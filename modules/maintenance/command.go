@@ -17,6 +17,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/cli"
 	maint "github.com/frontdoor-gateway/frontdoor/modules/internal/maintenance"
 )
 
@@ -49,19 +50,19 @@ restarts and is shared by every instance using the same storage.
 			cmd.Flags().StringP("config", "c", "", "Configuration file to read the admin address from, if --address is not used")
 			cmd.Flags().StringP("adapter", "a", "", "Name of the config adapter of --config")
 			cmd.Flags().Bool("json", false, "Print the API's JSON answer")
-			cmd.RunE = caddycmd.WrapCommandFuncForCobra(cmdMaintenance)
+			cmd.RunE = cli.Run("maintenance", cmdMaintenance)
 		},
 	})
 }
 
-func cmdMaintenance(fl caddycmd.Flags) (int, error) {
+func cmdMaintenance(fl caddycmd.Flags) error {
 	args := fl.Args()
 	action, name := args[0], ""
 	if len(args) > 1 {
 		name = args[1]
 	}
 	if name != "" && !maint.ValidName(name) {
-		return caddy.ExitCodeFailedStartup, fmt.Errorf("invalid maintenance name %q", name)
+		return fmt.Errorf("invalid maintenance name %q", name)
 	}
 
 	var method, uri string
@@ -69,16 +70,16 @@ func cmdMaintenance(fl caddycmd.Flags) (int, error) {
 	switch action {
 	case "on":
 		if name == "" {
-			return caddy.ExitCodeFailedStartup, errors.New("usage: maintenance on <name>")
+			return errors.New("usage: maintenance on <name>")
 		}
 		b, err := onBody(fl.String("from"), fl.String("until"), fl.String("message"), fl.Changed("message"), time.Now())
 		if err != nil {
-			return caddy.ExitCodeFailedStartup, err
+			return err
 		}
 		method, uri, body = http.MethodPut, "/maintenance/"+url.PathEscape(name), bytes.NewReader(b)
 	case "off":
 		if name == "" {
-			return caddy.ExitCodeFailedStartup, errors.New("usage: maintenance off <name>")
+			return errors.New("usage: maintenance off <name>")
 		}
 		method, uri = http.MethodDelete, "/maintenance/"+url.PathEscape(name)
 	case "status":
@@ -87,29 +88,29 @@ func cmdMaintenance(fl caddycmd.Flags) (int, error) {
 			uri += "/" + url.PathEscape(name)
 		}
 	default:
-		return caddy.ExitCodeFailedStartup, fmt.Errorf("unknown action %q: use on, off or status", action)
+		return fmt.Errorf("unknown action %q: use on, off or status", action)
 	}
 	if action != "on" && (fl.Changed("from") || fl.Changed("until") || fl.Changed("message")) {
-		return caddy.ExitCodeFailedStartup, fmt.Errorf("--from, --until and --message go with \"on\"")
+		return fmt.Errorf("--from, --until and --message go with \"on\"")
 	}
 
 	addr, err := adminAddress(fl.String("address"), fl.String("config"), fl.String("adapter"))
 	if err != nil {
-		return caddy.ExitCodeFailedStartup, err
+		return err
 	}
-	resp, err := caddycmd.AdminAPIRequest(addr, method, uri, nil, body)
+	resp, err := cli.Admin(addr, method, uri, body)
 	if err != nil {
-		return caddy.ExitCodeFailedStartup, err
+		return explain(err, addr, name)
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return caddy.ExitCodeFailedStartup, fmt.Errorf("reading the answer: %v", err)
+		return fmt.Errorf("reading the answer: %v", err)
 	}
 
 	if fl.Bool("json") {
 		os.Stdout.Write(out)
-		return caddy.ExitCodeSuccess, nil
+		return nil
 	}
 	var docs []maint.Document
 	if name == "" {
@@ -120,12 +121,34 @@ func cmdMaintenance(fl caddycmd.Flags) (int, error) {
 		docs = append(docs, d)
 	}
 	if err != nil {
-		return caddy.ExitCodeFailedStartup, fmt.Errorf("decoding the answer: %v", err)
+		return fmt.Errorf("decoding the answer: %v", err)
 	}
 	for _, d := range docs {
 		fmt.Println(describe(d))
 	}
-	return caddy.ExitCodeSuccess, nil
+	return nil
+}
+
+// explain turns an admin API error into what the operator needs: for an
+// unknown name, the names the gateway knows.
+func explain(err error, addr, name string) error {
+	var api *cli.APIError
+	if name == "" || !errors.As(err, &api) || api.Status != http.StatusNotFound {
+		return err
+	}
+	known := "none"
+	if resp, lerr := cli.Admin(addr, http.MethodGet, "/maintenance", nil); lerr == nil {
+		var docs []maint.Document
+		if json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(&docs) == nil && len(docs) > 0 {
+			names := make([]string, len(docs))
+			for i, d := range docs {
+				names[i] = d.Name
+			}
+			known = strings.Join(names, ", ")
+		}
+		resp.Body.Close()
+	}
+	return fmt.Errorf("no maintenance named %q on the gateway at %s (known: %s)", name, addr, known)
 }
 
 // onBody builds the PUT body of "maintenance on".

@@ -214,3 +214,38 @@ func TestProcessCorruptStateAcrossRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestProcessCommandErrors runs `frontdoor maintenance` where it fails: the
+// error is one plain line (not a JSON log line) that says what to do: the
+// names the gateway knows, or that nothing runs at the address.
+func TestProcessCommandErrors(t *testing.T) {
+	bin := buildFrontdoor(t)
+	a := newInstance(t, bin, t.TempDir(), 19393, 19352)
+	a.start(t)
+	run := func(args ...string) (string, error) {
+		cmd := exec.Command(bin, append([]string{"maintenance"}, args...)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		return stderr.String(), err
+	}
+
+	out, err := run("status", "shpo", "--address", a.admin)
+	if err == nil {
+		t.Fatal("status of an unknown name succeeded")
+	}
+	want := `frontdoor maintenance: no maintenance named "shpo" on the gateway at ` + a.admin + " (known: shop)\n"
+	if out != want {
+		t.Fatalf("stderr %q, want %q", out, want)
+	}
+
+	free := fmt.Sprintf("127.0.0.1:%d", harness.FreePort(t))
+	out, err = run("on", "shop", "--address", free)
+	if err == nil {
+		t.Fatal("on succeeded with nothing at the address")
+	}
+	if !strings.HasPrefix(out, "frontdoor maintenance: nothing answers at "+free) || !strings.Contains(out, "is frontdoor running") ||
+		strings.Contains(out, `"level"`) || strings.Count(out, "\n") != 1 {
+		t.Fatalf("stderr %q: want one plain line asking whether frontdoor runs at %s", out, free)
+	}
+}
