@@ -237,11 +237,11 @@ func (h *Handler) compile() error {
 	if h.BypassSecret != "" {
 		secret := caddy.NewReplacer().ReplaceKnown(h.BypassSecret, "")
 		if secret == "" {
-			return fmt.Errorf("maintenance %s: bypass_secret %q is empty once placeholders are replaced", h.Name, h.BypassSecret)
+			return fmt.Errorf("maintenance %s: bypass_secret %s is empty%s", h.Name, h.BypassSecret, placeholderHint(h.BypassSecret))
 		}
 		if n := utf8.RuneCountInString(secret); n < maint.MinSecretLength {
-			return fmt.Errorf("maintenance %s: bypass_secret is too short (%d characters once placeholders are replaced): use at least %d characters, random ones",
-				h.Name, n, maint.MinSecretLength)
+			return fmt.Errorf("maintenance %s: bypass_secret is too short (%d characters once placeholders are replaced): use at least %d characters, random ones%s",
+				h.Name, n, maint.MinSecretLength, placeholderHint(h.BypassSecret))
 		}
 		h.bypass = maint.NewBypass(h.Name, secret)
 		// Provision replaces these with the process-wide limits.
@@ -543,6 +543,42 @@ func bypassLocation(r *http.Request) string {
 		location += "?" + q
 	}
 	return location
+}
+
+// placeholderHint explains where the placeholders of a secret are read:
+// in the running gateway, which is not the shell that ran `frontdoor
+// reload`.
+func placeholderHint(secret string) string {
+	var env, files []string
+	for rest := secret; ; {
+		i := strings.Index(rest, "{")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(rest[i:], "}")
+		if j < 0 {
+			break
+		}
+		name := rest[i+1 : i+j]
+		rest = rest[i+j+1:]
+		switch {
+		case strings.HasPrefix(name, "env."):
+			env = append(env, strings.TrimPrefix(name, "env."))
+		case strings.HasPrefix(name, "file."):
+			files = append(files, strings.TrimPrefix(name, "file."))
+		}
+	}
+	var hints []string
+	if len(env) > 0 {
+		hints = append(hints, fmt.Sprintf("the environment variable %s is read by the running frontdoor process, not by the shell that ran `frontdoor reload`: set it where frontdoor runs (its service unit), or keep the secret in a file and write {file./path/to/secret}", strings.Join(env, ", ")))
+	}
+	if len(files) > 0 {
+		hints = append(hints, fmt.Sprintf("the file %s is read by the running frontdoor process (its user and working directory)", strings.Join(files, ", ")))
+	}
+	if len(hints) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(hints, "; ")
 }
 
 // Interface guards
