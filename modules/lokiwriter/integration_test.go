@@ -510,6 +510,7 @@ func (f *fakeLoki) count(labels string) int {
 // while entries wait in the queues (batch_wait 1m): nothing panics, the
 // counters keep counting, and every request's entry reaches Loki.
 func TestReloadsLoseNothing(t *testing.T) {
+	harness.Long(t, "reloads a Caddy server under load")
 	fake := startFakeLoki(t, nil)
 	settings := "batch_wait 1m"
 	startGateway(t, fmt.Sprintf(gatewayConfig, "http://"+fakeAddr, settings, "v0"))
@@ -599,6 +600,7 @@ func TestReloadsLoseNothing(t *testing.T) {
 
 // TestLokiAnswers checks 429-then-200 and 400 answers through the gateway.
 func TestLokiAnswers(t *testing.T) {
+	harness.Long(t, "starts a Caddy server in the test process")
 	var n atomic.Int64
 	mode := atomic.Value{}
 	mode.Store("429-then-200")

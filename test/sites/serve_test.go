@@ -217,8 +217,9 @@ sites:
 		if resp, _ := get(t, client, addr, "api.localhost", "/"); resp.StatusCode != 200 {
 			t.Errorf("api after rejected reloads: %d", resp.StatusCode)
 		}
-		// And a good change through POST /load applies.
-		next := strings.Replace(string(good), "hosts: [brand.localhost]", "hosts: [brand.localhost, brand2.localhost]", 1)
+		// And a good change through POST /load applies (a body has no
+		// file name: include_base says where sites.d/ is).
+		next := "include_base: " + dir + "\n" + strings.Replace(string(good), "hosts: [brand.localhost]", "hosts: [brand.localhost, brand2.localhost]", 1)
 		code, body, err = postLoad([]byte(next))
 		if err != nil || code != 200 {
 			t.Fatalf("POST /load: %d %v %s", code, err, body)
