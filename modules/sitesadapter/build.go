@@ -20,6 +20,7 @@ import (
 // builder turns decoded sites into Caddy JSON, checking each value and
 // reporting problems at the place they were written.
 type builder struct {
+	file     string // the catalog's file name; "" for a POST /load body
 	t        *tree
 	errs     *errorList
 	g        *globals
@@ -32,8 +33,9 @@ type builder struct {
 	serverOrder         []string
 	logs                map[string]*caddy.CustomLog
 	shorthands          httpcaddyfile.ShorthandReplacer
-	internal            []string           // hosts with tls: internal
-	zones               map[string]zoneUse // throttle zone -> first use
+	internal            []string                   // hosts with tls: internal
+	loadFiles           []caddytls.CertKeyFilePair // certificates of sites with tls: {cert, key}
+	zones               map[string]zoneUse         // throttle zone -> first use
 }
 
 type zoneUse struct {
@@ -52,14 +54,15 @@ type claim struct {
 
 // server is one Caddy server: the sites that share a set of listeners.
 type server struct {
-	listen     []string
-	tlsOff     bool
-	firstAt    at
-	first      string
-	routes     []siteRoute
-	logged     map[string]caddyhttp.StringArray
-	unlogged   []string // hosts of sites with log: off
-	defaultLog string   // the catch-all site's logger
+	listen       []string
+	tlsOff       bool
+	certPolicies []*caddytls.ConnectionPolicy // sites with their own certificate
+	firstAt      at
+	first        string
+	routes       []siteRoute
+	logged       map[string]caddyhttp.StringArray
+	unlogged     []string // hosts of sites with log: off
+	defaultLog   string   // the catch-all site's logger
 }
 
 type siteRoute struct {
@@ -81,6 +84,7 @@ func adapt(file string, body []byte) ([]byte, []caddyconfig.Warning, error) {
 	}
 
 	b := &builder{
+		file:       file,
 		t:          t,
 		errs:       errs,
 		g:          g,
@@ -199,8 +203,10 @@ func (b *builder) addSite(s *site) {
 		if tlsMode == "false" {
 			tlsMode = "off"
 		}
+	case "files":
+		b.certFiles(s, s.TLS.Files)
 	default:
-		errs.add(s.TLS.at, "site %q: tls: %q is not automatic, internal or off", s.name, s.TLS.v)
+		errs.add(s.TLS.at, "site %q: tls: %q is not automatic, internal, off or {cert: <file>, key: <file>}", s.name, s.TLS.v)
 	}
 
 	// Listeners.
@@ -250,6 +256,14 @@ func (b *builder) addSite(s *site) {
 	}
 	if tlsMode == "internal" {
 		b.internal = append(b.internal, hosts...)
+	}
+	if tlsMode == "files" && s.TLS.Files != nil {
+		// Connections for the site's names get its certificate; Caddy
+		// manages no certificate for a name that has one loaded.
+		srv.certPolicies = append(srv.certPolicies, &caddytls.ConnectionPolicy{
+			MatchersRaw:   caddy.ModuleMap{"sni": caddyconfig.JSON(hosts, &b.warnings)},
+			CertSelection: &caddytls.CustomCertSelectionPolicy{AnyTag: []string{"site_" + s.name}},
+		})
 	}
 
 	// Access log.
@@ -356,6 +370,10 @@ func (b *builder) config() *caddy.Config {
 		for _, r := range s.routes {
 			srv.Routes = append(srv.Routes, r.route)
 		}
+		if len(s.certPolicies) > 0 {
+			// Then every other name, as Caddy's default policy.
+			srv.TLSConnPolicies = append(caddytls.ConnectionPolicies(s.certPolicies), &caddytls.ConnectionPolicy{})
+		}
 		if s.tlsOff {
 			srv.AutoHTTPS = &caddyhttp.AutoHTTPSConfig{Disabled: true}
 			if handover {
@@ -428,8 +446,13 @@ func (b *builder) config() *caddy.Config {
 			IssuersRaw: []json.RawMessage{caddyconfig.JSONModuleObject(map[string]string{"email": g.Email.v}, "module", "acme", &b.warnings)},
 		})
 	}
+	if len(b.loadFiles) > 0 {
+		tlsApp.CertificatesRaw = caddy.ModuleMap{"load_files": caddyconfig.JSON(b.loadFiles, &b.warnings)}
+	}
 	if len(policies) > 0 {
 		tlsApp.Automation = &caddytls.AutomationConfig{Policies: policies}
+	}
+	if len(policies) > 0 || len(b.loadFiles) > 0 {
 		cfg.AppsRaw["tls"] = caddyconfig.JSON(tlsApp, &b.warnings)
 	}
 

@@ -24,6 +24,29 @@ func (s *str) decodeNode(t *tree, n *yaml.Node) {
 	s.v, s.at = n.Value, t.at(n)
 }
 
+// tlsConfig is a site's tls key: a mode (automatic, internal, off) or the
+// site's own certificate files, {cert: <PEM file>, key: <PEM file>}.
+type tlsConfig struct {
+	str
+	Files *tlsFiles
+}
+
+type tlsFiles struct {
+	At   at
+	Cert str `yaml:"cert"`
+	Key  str `yaml:"key"`
+}
+
+func (c *tlsConfig) decodeNode(t *tree, n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		c.Files = new(tlsFiles)
+		c.str = str{v: "files", at: t.at(n)}
+		t.decode(n, reflect.ValueOf(c.Files).Elem(), "tls")
+		return
+	}
+	c.str.decodeNode(t, n)
+}
+
 // rawNode keeps a YAML node for later, position-aware processing.
 type rawNode struct{ n *yaml.Node }
 
@@ -96,7 +119,7 @@ type site struct {
 	At          at
 	Hosts       []str              `yaml:"hosts"`
 	Listen      []str              `yaml:"listen"`
-	TLS         str                `yaml:"tls"`
+	TLS         tlsConfig          `yaml:"tls"`
 	Upstreams   *upstreamsConfig   `yaml:"upstreams"`
 	Respond     *respondConfig     `yaml:"respond"`
 	Redirects   *redirectsConfig   `yaml:"redirects"`

@@ -5,12 +5,15 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddytls"
 )
 
 // duration parses a positive duration like 30s, 5m or 1d; empty is zero.
@@ -212,4 +215,48 @@ func (b *builder) expand(v string) string {
 	seg := caddyfile.Segment{{Text: v}}
 	b.shorthands.ApplyToSegment(&seg)
 	return seg[0].Text
+}
+
+// certFiles checks a site's own certificate and key files and loads them
+// under the tag site_<name>. A relative path is relative to the catalog's
+// directory (as includes are), and written absolute in the JSON. The files
+// must exist where the catalog is adapted: a missing one is reported at
+// its line, not when TLS starts.
+func (b *builder) certFiles(s *site, f *tlsFiles) {
+	if f == nil {
+		return
+	}
+	var paths [2]string
+	for i, p := range []struct {
+		what string
+		v    str
+	}{{"cert", f.Cert}, {"key", f.Key}} {
+		path := p.v.v
+		switch {
+		case path == "":
+			b.errs.add(f.At, "site %q: tls needs both cert and key (PEM files)", s.name)
+			return
+		case strings.Contains(path, "{"):
+			// A placeholder: read when the config loads.
+		default:
+			if !filepath.IsAbs(path) {
+				if b.file == "" {
+					b.errs.add(p.v.at, "site %q: tls %s %q is relative, and this catalog has no file name to resolve it from (a POST /load body): use an absolute path", s.name, p.what, path)
+					return
+				}
+				path = filepath.Join(filepath.Dir(b.file), path)
+				if abs, err := filepath.Abs(path); err == nil {
+					path = abs
+				}
+			}
+			if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+				b.errs.add(p.v.at, "site %q: tls %s %q: no such file (looked for %s)", s.name, p.what, p.v.v, path)
+				return
+			}
+		}
+		paths[i] = path
+	}
+	b.loadFiles = append(b.loadFiles, caddytls.CertKeyFilePair{
+		Certificate: paths[0], Key: paths[1], Tags: []string{"site_" + s.name},
+	})
 }

@@ -196,7 +196,22 @@ sites:
 		{
 			name:  "bad tls",
 			files: map[string]string{"sites.yaml": site + "    tls: letsencrypt\n"},
-			want:  []string{`sites.yaml:5: site "shop": tls: "letsencrypt" is not automatic, internal or off`},
+			want:  []string{`sites.yaml:5: site "shop": tls: "letsencrypt" is not automatic, internal, off or {cert: <file>, key: <file>}`},
+		},
+		{
+			name:  "own certificate without its key",
+			files: map[string]string{"sites.yaml": site + "    tls: {cert: shop.pem}\n", "shop.pem": "x"},
+			want:  []string{`sites.yaml:5: site "shop": tls needs both cert and key (PEM files)`},
+		},
+		{
+			name:  "own certificate file missing",
+			files: map[string]string{"sites.yaml": site + "    tls:\n      cert: shop.pem\n      key: shop.key\n", "shop.pem": "x"},
+			want:  []string{`sites.yaml:7: site "shop": tls key "shop.key": no such file`},
+		},
+		{
+			name:  "unknown key in tls",
+			files: map[string]string{"sites.yaml": site + "    tls: {cert: shop.pem, key: shop.key, ca: x}\n", "shop.pem": "x", "shop.key": "y"},
+			want:  []string{`sites.yaml:5: tls: unknown key "ca"`},
 		},
 		{
 			name:  "wrong kind",
