@@ -3,6 +3,7 @@ package sitesadapter
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"reflect"
 	"sort"
 	"strconv"
@@ -36,6 +37,8 @@ type builder struct {
 	internal            []string                   // hosts with tls: internal
 	loadFiles           []caddytls.CertKeyFilePair // certificates of sites with tls: {cert, key}
 	zones               map[string]zoneUse         // throttle zone -> first use
+	siteNames           map[string]bool
+	unknownReported     bool
 }
 
 type zoneUse struct {
@@ -67,6 +70,7 @@ type server struct {
 
 type siteRoute struct {
 	order int // 0 exact hosts, 1 wildcard hosts, 2 catch-all
+	site  string
 	route caddyhttp.Route
 }
 
@@ -95,6 +99,7 @@ func adapt(file string, body []byte) ([]byte, []caddyconfig.Warning, error) {
 		servers:    make(map[string]*server),
 		logs:       make(map[string]*caddy.CustomLog),
 		zones:      make(map[string]zoneUse),
+		siteNames:  make(map[string]bool),
 		shorthands: httpcaddyfile.NewShorthandReplacer(),
 	}
 	if g.HTTPPort != 0 {
@@ -159,6 +164,7 @@ func adapt(file string, body []byte) ([]byte, []caddyconfig.Warning, error) {
 func (b *builder) addSite(s *site) {
 	errs := b.errs
 	before := len(errs.errs)
+	b.siteNames[s.name] = true
 
 	// Hosts.
 	if len(s.Hosts) == 0 {
@@ -302,7 +308,7 @@ func (b *builder) addSite(s *site) {
 			caddy.ModuleMap{"host": caddyconfig.JSON(caddyhttp.MatchHost(hosts), &b.warnings)},
 		}
 	}
-	srv.routes = append(srv.routes, siteRoute{order: order, route: route})
+	srv.routes = append(srv.routes, siteRoute{order: order, site: s.name, route: route})
 }
 
 // config assembles the whole Caddy config.
@@ -369,6 +375,9 @@ func (b *builder) config() *caddy.Config {
 		sort.SliceStable(s.routes, func(i, j int) bool { return s.routes[i].order < s.routes[j].order })
 		for _, r := range s.routes {
 			srv.Routes = append(srv.Routes, r.route)
+		}
+		if fallback, ok := b.unknownHosts(s); ok {
+			srv.Routes = append(srv.Routes, fallback)
 		}
 		if len(s.certPolicies) > 0 {
 			// Then every other name, as Caddy's default policy.
@@ -476,4 +485,55 @@ func (b *builder) config() *caddy.Config {
 		cfg.AppsRaw["geoip"] = caddyconfig.JSON(j, &b.warnings)
 	}
 	return cfg
+}
+
+// unknownHosts is the last route of a server: what a request for a host no
+// site serves gets (unknown_hosts). A server with a catch-all site has
+// none.
+func (b *builder) unknownHosts(s *server) (caddyhttp.Route, bool) {
+	for _, r := range s.routes {
+		if r.order == 2 {
+			return caddyhttp.Route{}, false
+		}
+	}
+	v := b.g.UnknownHosts
+	mode := strings.ToLower(v.v)
+	if _, site := b.siteNames[v.v]; site {
+		for _, r := range s.routes {
+			if r.site == v.v {
+				fallback := r.route
+				fallback.MatcherSetsRaw = nil
+				return fallback, true
+			}
+		}
+		// The site does not listen here: its listeners' unknown hosts
+		// get it, these get the default.
+		mode = ""
+	}
+	var handler json.RawMessage
+	switch mode {
+	case "", "404":
+		handler = caddyconfig.JSONModuleObject(caddyhttp.StaticResponse{
+			StatusCode: caddyhttp.WeakString("404"),
+			Body:       "No site is served for this host.\n",
+			Headers:    http.Header{"Content-Type": {"text/plain; charset=utf-8"}},
+			Close:      true,
+		}, "handler", "static_response", &b.warnings)
+	case "421":
+		handler = caddyconfig.JSONModuleObject(caddyhttp.StaticResponse{
+			StatusCode: caddyhttp.WeakString("421"),
+			Body:       "This server does not serve this host.\n",
+			Headers:    http.Header{"Content-Type": {"text/plain; charset=utf-8"}},
+			Close:      true,
+		}, "handler", "static_response", &b.warnings)
+	case "close", "444":
+		handler = caddyconfig.JSONModuleObject(caddyhttp.StaticResponse{Abort: true}, "handler", "static_response", &b.warnings)
+	default:
+		if !b.unknownReported {
+			b.unknownReported = true
+			b.errs.add(v.at, "unknown_hosts %q: expected 404, 421, close, or the name of a site", v.v)
+		}
+		return caddyhttp.Route{}, false
+	}
+	return caddyhttp.Route{HandlersRaw: []json.RawMessage{handler}, Terminal: true}, true
 }

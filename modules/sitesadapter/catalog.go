@@ -73,6 +73,12 @@ type globals struct {
 	// sent, whose leftmost entries are the client's own word. Default: on.
 	TrustedProxiesStrict *bool `yaml:"trusted_proxies_strict"`
 	ClientIPHeaders      []str `yaml:"client_ip_headers"`
+	// UnknownHosts answers requests for a host no site serves: 404
+	// (default), 421 (Misdirected Request), close (drop the connection
+	// without an answer, like nginx's 444), or the name of a site that
+	// serves them (like nginx's default_server). A site with hosts ["*"]
+	// is the catch-all of its listeners already.
+	UnknownHosts str `yaml:"unknown_hosts"`
 	// GracePeriod is how long a reload or stop waits for requests in
 	// flight before closing their connections (default: forever).
 	GracePeriod str `yaml:"grace_period"`

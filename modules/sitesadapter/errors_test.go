@@ -214,6 +214,11 @@ sites:
 			want:  []string{`sites.yaml:5: tls: unknown key "ca"`},
 		},
 		{
+			name:  "unknown_hosts neither a status nor a site",
+			files: map[string]string{"sites.yaml": "unknown_hosts: shpo\n" + site},
+			want:  []string{`sites.yaml:1: unknown_hosts "shpo": expected 404, 421, close, or the name of a site`},
+		},
+		{
 			name:  "wrong kind",
 			files: map[string]string{"sites.yaml": "sites:\n  shop:\n    hosts: {a: b}\n    upstreams: [10.0.0.1:80]\n"},
 			want:  []string{`sites.yaml:3: shop.hosts: expected a list, got a mapping`},

@@ -1,6 +1,8 @@
 package sites
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -90,4 +92,54 @@ func TestExampleCatalogEveryWay(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestUnknownHosts asks for a host no site serves: 404 by default (not an
+// empty 200), and what unknown_hosts says otherwise: 421, a closed
+// connection (nginx's 444), or a named site (nginx's default_server).
+func TestUnknownHosts(t *testing.T) {
+	dir := t.TempDir()
+	catalog := func(unknown string) string {
+		return "admin: " + adminAddr + "\nstorage: " + filepath.Join(dir, "storage") + "\n" + unknown +
+			"defaults:\n  tls: off\n  listen: [127.0.0.1:19676]\nsites:\n" +
+			"  shop: {hosts: [shop.localhost], respond: {body: shop}}\n" +
+			"  brand: {hosts: [brand.localhost], respond: {body: brand}}\n"
+	}
+	runFrontdoor(t, writeFile(t, dir, "sites.yaml", catalog("")))
+	waitHost(t, "127.0.0.1:19676", "shop.localhost", 10*time.Second)
+	client := &http.Client{Timeout: 5 * time.Second}
+
+	resp, body := get(t, client, "127.0.0.1:19676", "nobody.example", "/")
+	if resp.StatusCode != http.StatusNotFound || body != "No site is served for this host.\n" {
+		t.Fatalf("unknown host by default: %d %q, want 404", resp.StatusCode, body)
+	}
+	for _, c := range []struct {
+		setting, want string
+	}{
+		{"unknown_hosts: 421\n", "421"},
+		{"unknown_hosts: brand\n", "200 brand"},
+		{"unknown_hosts: close\n", "closed"},
+	} {
+		t.Run(c.setting, func(t *testing.T) {
+			if status, answer, err := postLoad([]byte(catalog(c.setting))); err != nil || status != http.StatusOK {
+				t.Fatalf("POST /load: %d %v %s", status, err, answer)
+			}
+			client.CloseIdleConnections()
+			req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:19676/", nil)
+			req.Host = "nobody.example"
+			resp, err := client.Do(req)
+			got := "closed"
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				got = strings.TrimSpace(fmt.Sprintf("%d %s", resp.StatusCode, map[bool]string{true: string(b)}[resp.StatusCode == 200]))
+			}
+			if got != c.want {
+				t.Fatalf("unknown host: %s, want %s", got, c.want)
+			}
+			if resp, body := get(t, client, "127.0.0.1:19676", "shop.localhost", "/"); resp.StatusCode != 200 || body != "shop" {
+				t.Fatalf("shop.localhost: %d %q", resp.StatusCode, body)
+			}
+		})
+	}
 }
