@@ -141,6 +141,7 @@ func adapt(file string, body []byte) ([]byte, []caddyconfig.Warning, error) {
 			continue
 		}
 		norm := t.normalize(n)
+		b.warnInherited(e.name, defNode, norm)
 		merged := t.merge(t.withoutReplaced(defNode, norm), norm)
 		s := &site{name: e.name, nameAt: e.nameAt}
 		t.decode(merged, reflect.ValueOf(s).Elem(), e.name)
@@ -536,4 +537,53 @@ func (b *builder) unknownHosts(s *server) (caddyhttp.Route, bool) {
 		return caddyhttp.Route{}, false
 	}
 	return caddyhttp.Route{HandlersRaw: []json.RawMessage{handler}, Terminal: true}, true
+}
+
+// inheritedPairs are settings that read as one: a site that sets the first
+// and inherits the second from defaults gets a warning, as nginx users
+// expect a limit_req with a rate and no burst to mean no burst.
+var inheritedPairs = []struct{ section, set, inherited string }{
+	{"throttle", "rate", "burst"},
+}
+
+// warnInherited warns about a site that sets one setting of a pair and
+// inherits the other from defaults.
+func (b *builder) warnInherited(name string, defNode, siteNode *yaml.Node) {
+	if isNull(defNode) {
+		return
+	}
+	section := func(n *yaml.Node, key string) *yaml.Node {
+		for _, p := range b.t.pairs(n) {
+			if p.key.Value == key {
+				if v := resolve(p.val); v != nil && v.Kind == yaml.MappingNode {
+					return v
+				}
+			}
+		}
+		return nil
+	}
+	value := func(n *yaml.Node, key string) *yaml.Node {
+		for _, p := range b.t.pairs(n) {
+			if p.key.Value == key {
+				return p.val
+			}
+		}
+		return nil
+	}
+	for _, pair := range inheritedPairs {
+		mine, def := section(siteNode, pair.section), section(defNode, pair.section)
+		if mine == nil || def == nil {
+			continue
+		}
+		set, inherited := value(mine, pair.set), value(def, pair.inherited)
+		if set == nil || inherited == nil || value(mine, pair.inherited) != nil {
+			continue
+		}
+		where := b.t.at(set)
+		b.warnings = append(b.warnings, caddyconfig.Warning{
+			File: where.file, Line: where.line,
+			Message: fmt.Sprintf("site %q sets %s.%s and inherits %s.%s: %s from defaults (at %s); set %s here to make it the site's own",
+				name, pair.section, pair.set, pair.section, pair.inherited, resolve(inherited).Value, b.t.at(inherited), pair.inherited),
+		})
+	}
 }

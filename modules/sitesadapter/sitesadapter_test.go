@@ -160,3 +160,24 @@ func TestTrustedProxiesStrict(t *testing.T) {
 		})
 	}
 }
+
+// TestInheritedBurstWarning: a site that sets its own throttle rate but
+// not its burst inherits the defaults' burst, and adapting says so.
+func TestInheritedBurstWarning(t *testing.T) {
+	catalog := "defaults:\n  throttle: {rate: 10r/s, burst: 50}\nsites:\n" +
+		"  shop:\n    hosts: [shop.example.com]\n    respond: {body: ok}\n    throttle: {rate: 1r/s}\n" +
+		"  brand:\n    hosts: [brand.example.com]\n    respond: {body: ok}\n    throttle: {rate: 1r/s, burst: 1}\n" +
+		"  blog:\n    hosts: [blog.example.com]\n    respond: {body: ok}\n" +
+		"  api:\n    hosts: [api.example.com]\n    respond: {body: ok}\n    throttle: 20r/s\n"
+	_, warnings, err := Adapter{}.Adapt([]byte(catalog), map[string]any{"filename": "sites.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 2 {
+		t.Fatalf("%d warnings %v, want two: shop and api (throttle: 20r/s is a rate)", len(warnings), warnings)
+	}
+	w := warnings[0]
+	if w.File != "sites.yaml" || w.Line != 7 || !strings.Contains(w.Message, `site "shop" sets throttle.rate and inherits throttle.burst: 50 from defaults (at sites.yaml:2)`) {
+		t.Fatalf("warning %+v", w)
+	}
+}
