@@ -53,7 +53,7 @@ defaults:
   headers:
     response:
       set: {X-Frame-Options: DENY}
-      delete: [Server]
+      delete: [Server, Via]
 sites:
   shop:
     hosts: [shop.localhost]
@@ -105,7 +105,7 @@ sites:
 				t.Fatalf("shop: %d %q", resp.StatusCode, body)
 			}
 			seen[strings.Fields(body)[1]] = true
-			if resp.Header.Get("X-Frame-Options") != "DENY" || resp.Header.Get("Server") != "" {
+			if resp.Header.Get("X-Frame-Options") != "DENY" || resp.Header.Get("Server") != "" || resp.Header.Get("Via") != "" {
 				t.Errorf("shop headers: %v", resp.Header)
 			}
 			if !rid.MatchString(body) || resp.Header.Get("X-Request-Id") == "" {
