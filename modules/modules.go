@@ -6,6 +6,7 @@ package modules
 
 import (
 	_ "github.com/frontdoor-gateway/frontdoor/modules/geoipapp"
+	_ "github.com/frontdoor-gateway/frontdoor/modules/hostdispatch"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/idledrain"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/lokiwriter"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/maintenance"
