@@ -176,6 +176,12 @@ func TestMetricsRegisterTwice(t *testing.T) {
 	}
 	var nilMetrics *metrics
 	nilMetrics.observe("KR", 0) // recorders are nil-safe
+	// One counter cache for all of them: a catalog of many sites must not
+	// hold one per site.
+	if a.metrics != b.metrics || a.metrics != c.metrics {
+		t.Errorf("handlers hold their own metrics (%p, %p, %p): each costs %d bytes of counter cache",
+			a.metrics, b.metrics, c.metrics, len(a.metrics.counters)*8)
+	}
 }
 
 func TestCountryIndex(t *testing.T) {
