@@ -5,6 +5,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/caddyserver/caddy/v2"
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 
@@ -16,6 +18,7 @@ import (
 )
 
 func main() {
+	setGCPercent(os.Getenv)
 	caddy.CustomBinaryName = "frontdoor"
 	caddy.CustomLongDescription = longDescription
 	// `frontdoor version` prints this, then Caddy's own version.

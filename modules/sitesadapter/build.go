@@ -39,6 +39,7 @@ type builder struct {
 	zones               map[string]zoneUse         // throttle zone -> first use
 	siteNames           map[string]bool
 	unknownReported     bool
+	modules             map[string]json.RawMessage // module JSON by its settings (see module)
 }
 
 type zoneUse struct {
@@ -62,16 +63,17 @@ type server struct {
 	certPolicies []*caddytls.ConnectionPolicy // sites with their own certificate
 	firstAt      at
 	first        string
-	routes       []siteRoute
-	logged       map[string]caddyhttp.StringArray
-	unlogged     []string // hosts of sites with log: off
-	defaultLog   string   // the catch-all site's logger
+	sites        []servedSite
+	logged       bool // some site of the server has an access log
 }
 
-type siteRoute struct {
-	order int // 0 exact hosts, 1 wildcard hosts, 2 catch-all
-	site  string
-	route caddyhttp.Route
+// servedSite is one site of a server: its hosts and handlers.
+type servedSite struct {
+	order    int // 0 exact hosts, 1 wildcard hosts, 2 catch-all
+	site     string
+	hosts    []string
+	handlers []json.RawMessage
+	logger   string // the access logger's name; "" for log: off
 }
 
 // adapt turns a catalog into Caddy JSON. file names the catalog in errors
@@ -100,6 +102,7 @@ func adapt(file string, body []byte) ([]byte, []caddyconfig.Warning, error) {
 		logs:       make(map[string]*caddy.CustomLog),
 		zones:      make(map[string]zoneUse),
 		siteNames:  make(map[string]bool),
+		modules:    make(map[string]json.RawMessage),
 		shorthands: httpcaddyfile.NewShorthandReplacer(),
 	}
 	if g.HTTPPort != 0 {
@@ -273,43 +276,81 @@ func (b *builder) addSite(s *site) {
 		})
 	}
 
-	// Access log.
+	// Access log: the site's requests are logged by the logger named
+	// here (see siteHandlers).
+	entry := servedSite{site: s.name, hosts: hosts, handlers: handlers}
 	if s.Log != nil {
-		name := "site_" + s.name
-		b.logs[name] = b.accessLog(s)
-		if srv.logged == nil {
-			srv.logged = make(map[string]caddyhttp.StringArray)
-		}
-		for _, h := range hosts {
-			if h == "*" {
-				srv.defaultLog = name
-				continue
-			}
-			srv.logged[h] = caddyhttp.StringArray{name}
-		}
-	} else if !catchAll {
-		srv.unlogged = append(srv.unlogged, hosts...)
+		entry.logger = "site_" + s.name
+		b.logs[entry.logger] = b.accessLog(s)
+		srv.logged = true
 	}
-
-	route := caddyhttp.Route{
-		HandlersRaw: []json.RawMessage{caddyconfig.JSONModuleObject(caddyhttp.Subroute{
-			Routes: caddyhttp.RouteList{{HandlersRaw: handlers}},
-		}, "handler", "subroute", &b.warnings)},
-		Terminal: true,
-	}
-	order := 0
 	switch {
 	case catchAll:
-		order = 2
+		entry.order = 2
 	case wildcard:
-		order = 1
+		entry.order = 1
 	}
-	if !catchAll {
-		route.MatcherSetsRaw = caddyhttp.RawMatcherSets{
-			caddy.ModuleMap{"host": caddyconfig.JSON(caddyhttp.MatchHost(hosts), &b.warnings)},
+	srv.sites = append(srv.sites, entry)
+}
+
+// routes are a server's routes: host_dispatch with the sites that have
+// hosts; a route listing those hosts for Caddy; then the catch-all site,
+// or what unknown_hosts says for the hosts no site serves.
+//
+// Caddy reads the host matchers of a server's routes to choose the names
+// it manages certificates for, to place its HTTP->HTTPS redirects (after
+// the last route with a host matcher) and to label per-host metrics.
+// host_dispatch has none, so the second route lists the hosts in a host
+// matcher, with no handler: it never matches, since host_dispatch before
+// it serves every request for these hosts, and only requests for unknown
+// hosts reach it.
+func (b *builder) routes(srv *server) caddyhttp.RouteList {
+	// Exact hosts first, then wildcards, then the catch-all: among the
+	// wildcard patterns a host matches, host_dispatch picks the first
+	// site listed.
+	sort.SliceStable(srv.sites, func(i, j int) bool { return srv.sites[i].order < srv.sites[j].order })
+	var sites []dispatchSiteJSON
+	var hosts []string
+	var routes caddyhttp.RouteList
+	var catchAll *servedSite
+	for i := range srv.sites {
+		e := &srv.sites[i]
+		if e.order == 2 {
+			catchAll = e
+			continue
 		}
+		sites = append(sites, dispatchSiteJSON{Hosts: e.hosts, Routes: caddyhttp.RouteList{{HandlersRaw: b.siteHandlers(srv, e)}}})
+		hosts = append(hosts, e.hosts...)
 	}
-	srv.routes = append(srv.routes, siteRoute{order: order, site: s.name, route: route})
+	if len(sites) > 0 {
+		routes = append(routes,
+			caddyhttp.Route{HandlersRaw: []json.RawMessage{caddyconfig.JSON(hostDispatchJSON{Handler: "host_dispatch", Sites: sites}, &b.warnings)}},
+			caddyhttp.Route{MatcherSetsRaw: caddyhttp.RawMatcherSets{caddy.ModuleMap{"host": caddyconfig.JSON(caddyhttp.MatchHost(hosts), &b.warnings)}}},
+		)
+	}
+	if catchAll != nil {
+		return append(routes, caddyhttp.Route{HandlersRaw: b.siteHandlers(srv, catchAll), Terminal: true})
+	}
+	if fallback, ok := b.unknownHosts(srv); ok {
+		routes = append(routes, fallback)
+	}
+	return routes
+}
+
+// siteHandlers are a site's handlers, after the one that names its access
+// logger (Caddy's access_logger_names variable, as the Caddyfile's
+// log_name sets it) or skips the log (log_skip) when the site's server
+// logs at all. The server's logger_names would do the same by host, but
+// Caddy tries every one of them on each request.
+func (b *builder) siteHandlers(srv *server, e *servedSite) []json.RawMessage {
+	if !srv.logged {
+		return e.handlers
+	}
+	vars := caddyhttp.VarsMiddleware{caddyhttp.LogSkipVar: true}
+	if e.logger != "" {
+		vars = caddyhttp.VarsMiddleware{caddyhttp.AccessLoggerNameVarKey: []string{e.logger}}
+	}
+	return append([]json.RawMessage{b.module(vars, "handler", "vars")}, e.handlers...)
 }
 
 // config assembles the whole Caddy config.
@@ -361,6 +402,9 @@ func (b *builder) config() *caddy.Config {
 			requireModule(errs, g.At, "reload_handover", "caddy.listeners.idle_drain")
 		}
 	}
+	if len(b.serverOrder) > 0 {
+		requireModule(errs, g.At, "sites", "http.handlers.host_dispatch")
+	}
 	for _, key := range b.serverOrder {
 		s := b.servers[key]
 		srv := &caddyhttp.Server{
@@ -371,15 +415,7 @@ func (b *builder) config() *caddy.Config {
 		if trusted != nil && (g.TrustedProxiesStrict == nil || *g.TrustedProxiesStrict) {
 			srv.TrustedProxiesStrict = 1
 		}
-		// Exact hosts first, then wildcards, then the catch-all, so that
-		// no site shadows a more specific one.
-		sort.SliceStable(s.routes, func(i, j int) bool { return s.routes[i].order < s.routes[j].order })
-		for _, r := range s.routes {
-			srv.Routes = append(srv.Routes, r.route)
-		}
-		if fallback, ok := b.unknownHosts(s); ok {
-			srv.Routes = append(srv.Routes, fallback)
-		}
+		srv.Routes = b.routes(s)
 		if len(s.certPolicies) > 0 {
 			// Then every other name, as Caddy's default policy.
 			srv.TLSConnPolicies = append(caddytls.ConnectionPolicies(s.certPolicies), &caddytls.ConnectionPolicy{})
@@ -390,17 +426,9 @@ func (b *builder) config() *caddy.Config {
 				srv.ListenerWrappersRaw = []json.RawMessage{json.RawMessage(`{"wrapper":"idle_drain"}`)}
 			}
 		}
-		if len(s.logged) > 0 || s.defaultLog != "" {
-			srv.Logs = &caddyhttp.ServerLogConfig{
-				LoggerNames:       s.logged,
-				DefaultLoggerName: s.defaultLog,
-				// Every logged host is mapped: the rest are sites with
-				// log: off, and requests for hosts no site serves.
-				SkipUnmappedHosts: s.defaultLog == "",
-			}
-			if s.defaultLog != "" {
-				srv.Logs.SkipHosts = s.unlogged
-			}
+		if s.logged {
+			// Each site names its logger or skips the log (siteHandlers).
+			srv.Logs = &caddyhttp.ServerLogConfig{}
 		}
 		app.Servers[key] = srv
 	}
@@ -431,13 +459,13 @@ func (b *builder) config() *caddy.Config {
 
 	if len(b.logs) > 0 {
 		cfg.Logging = &caddy.Logging{Logs: map[string]*caddy.CustomLog{}}
-		var names []string
 		for name, l := range b.logs {
 			cfg.Logging.Logs[name] = l
-			names = append(names, l.Include...)
 		}
-		sort.Strings(names)
-		cfg.Logging.Logs["default"] = &caddy.CustomLog{Exclude: names}
+		// Access logs go to the sites' logs only: requests that reach no
+		// site (ACME challenges, rejected methods) are not logged, as
+		// requests for unknown hosts are not.
+		cfg.Logging.Logs["default"] = &caddy.CustomLog{Exclude: []string{"http.log.access"}}
 	}
 
 	tlsApp := &caddytls.TLS{}
@@ -488,23 +516,15 @@ func (b *builder) config() *caddy.Config {
 	return cfg
 }
 
-// unknownHosts is the last route of a server: what a request for a host no
-// site serves gets (unknown_hosts). A server with a catch-all site has
-// none.
+// unknownHosts is the last route of a server without a catch-all site:
+// what a request for a host no site serves gets (unknown_hosts).
 func (b *builder) unknownHosts(s *server) (caddyhttp.Route, bool) {
-	for _, r := range s.routes {
-		if r.order == 2 {
-			return caddyhttp.Route{}, false
-		}
-	}
 	v := b.g.UnknownHosts
 	mode := strings.ToLower(v.v)
 	if _, site := b.siteNames[v.v]; site {
-		for _, r := range s.routes {
-			if r.site == v.v {
-				fallback := r.route
-				fallback.MatcherSetsRaw = nil
-				return fallback, true
+		for i := range s.sites {
+			if e := &s.sites[i]; e.site == v.v {
+				return caddyhttp.Route{HandlersRaw: b.siteHandlers(s, e), Terminal: true}, true
 			}
 		}
 		// The site does not listen here: its listeners' unknown hosts
@@ -536,7 +556,13 @@ func (b *builder) unknownHosts(s *server) (caddyhttp.Route, bool) {
 		}
 		return caddyhttp.Route{}, false
 	}
-	return caddyhttp.Route{HandlersRaw: []json.RawMessage{handler}, Terminal: true}, true
+	handlers := []json.RawMessage{handler}
+	if s.logged {
+		// Not in any site's log.
+		skip := b.module(caddyhttp.VarsMiddleware{caddyhttp.LogSkipVar: true}, "handler", "vars")
+		handlers = append([]json.RawMessage{skip}, handlers...)
+	}
+	return caddyhttp.Route{HandlersRaw: handlers, Terminal: true}, true
 }
 
 // inheritedPairs are settings that read as one: a site that sets the first

@@ -148,6 +148,10 @@ type upstreamsConfig struct {
 	LBTryDuration str                `yaml:"lb_try_duration"`
 	DialTimeout   str                `yaml:"dial_timeout"`
 	HealthCheck   *healthCheckConfig `yaml:"health_check"`
+	// Idle upstream connections kept for reuse: per upstream host
+	// (default defaultIdleConnsPerHost) and in all (default 0, no limit).
+	KeepaliveIdleConnsPerHost int `yaml:"keepalive_idle_conns_per_host"`
+	KeepaliveIdleConns        int `yaml:"keepalive_idle_conns"`
 }
 
 type healthCheckConfig struct {

@@ -27,6 +27,15 @@ func TestErrors(t *testing.T) {
 			want: []string{`sites.yaml:4: shop: unknown key "upstream" (did you mean "upstreams"?)`},
 		},
 		{
+			name: "negative keepalive",
+			files: map[string]string{"sites.yaml": `sites:
+  shop:
+    hosts: [shop.example.com]
+    upstreams: {to: [10.0.0.1:80], keepalive_idle_conns_per_host: -1}
+`},
+			want: []string{`sites.yaml:4: site "shop": upstreams.keepalive_idle_conns_per_host -1 must be zero or more`},
+		},
+		{
 			name:  "unknown top-level key",
 			files: map[string]string{"sites.yaml": "site:\n  shop: {}\n"},
 			want:  []string{`sites.yaml:1: catalog: unknown key "site" (did you mean "sites"?)`},

@@ -48,6 +48,36 @@ type traceIDJSON struct {
 	TrustIncoming string `json:"trust_incoming,omitempty"`
 }
 
+// hostDispatchJSON mirrors http.handlers.host_dispatch, with its module
+// name.
+type hostDispatchJSON struct {
+	Handler string             `json:"handler"`
+	Sites   []dispatchSiteJSON `json:"sites,omitempty"`
+}
+
+type dispatchSiteJSON struct {
+	Hosts  []string            `json:"hosts,omitempty"`
+	Routes caddyhttp.RouteList `json:"routes,omitempty"`
+}
+
+// module is caddyconfig.JSONModuleObject(v, key, name), made once for
+// each distinct value: most sites share most of their handlers' settings,
+// and a catalog of 10,000 sites would otherwise encode the same JSON
+// tens of thousands of times. The result must not be modified.
+func (b *builder) module(v any, key, name string) json.RawMessage {
+	settings, err := json.Marshal(v)
+	if err != nil {
+		return caddyconfig.JSONModuleObject(v, key, name, &b.warnings) // reports the error
+	}
+	id := key + "\x00" + name + "\x00" + string(settings)
+	if m, ok := b.modules[id]; ok {
+		return m
+	}
+	m := caddyconfig.JSONModuleObject(v, key, name, &b.warnings)
+	b.modules[id] = m
+	return m
+}
+
 // requireModule reports, at the place the feature was configured, when the
 // module a feature needs is not in this build.
 func requireModule(errs *errorList, where at, feature, id string) bool {
@@ -73,7 +103,7 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 	errs := b.errs
 	var out []json.RawMessage
 	add := func(v any, name string) {
-		out = append(out, caddyconfig.JSONModuleObject(v, "handler", name, &b.warnings))
+		out = append(out, b.module(v, "handler", name))
 	}
 
 	if s.TraceID != nil && requireModule(errs, s.TraceID.At, "trace_id", "http.handlers.trace_id") {

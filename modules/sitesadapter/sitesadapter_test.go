@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,7 @@ var frontdoorModules = []string{
 	"caddy.logging.writers.loki",
 	"geoip",
 	"caddy.listeners.idle_drain",
+	"http.handlers.host_dispatch",
 }
 
 type standIn struct{ id string }
@@ -179,5 +181,31 @@ func TestInheritedBurstWarning(t *testing.T) {
 	w := warnings[0]
 	if w.File != "sites.yaml" || w.Line != 7 || !strings.Contains(w.Message, `site "shop" sets throttle.rate and inherits throttle.burst: 50 from defaults (at sites.yaml:2)`) {
 		t.Fatalf("warning %+v", w)
+	}
+}
+
+// BenchmarkAdaptMany adapts catalogs of 100 and 10,000 sites (a tenth with
+// wildcard hosts), each with trace_id and visitor_info from defaults and
+// its own response.
+func BenchmarkAdaptMany(b *testing.B) {
+	for _, n := range []int{100, 10000} {
+		var s strings.Builder
+		s.WriteString("defaults:\n  tls: off\n  listen: [127.0.0.1:19740]\n  trace_id: true\n  visitor_info: true\nsites:\n")
+		for i := range n {
+			if i%10 == 9 {
+				fmt.Fprintf(&s, "  s%d: {hosts: ['*.e%d.example.com'], respond: {body: s%d}}\n", i, i, i)
+			} else {
+				fmt.Fprintf(&s, "  s%d: {hosts: [s%d.example.com], respond: {body: s%d}}\n", i, i, i)
+			}
+		}
+		body := []byte(s.String())
+		b.Run(fmt.Sprintf("sites=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := (Adapter{}).Adapt(body, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -21,10 +21,7 @@ import (
 	"github.com/frontdoor-gateway/frontdoor/test/harness"
 )
 
-const (
-	reloadAddr = "127.0.0.1:19621"
-	reloads    = 20
-)
+const reloadAddr = "127.0.0.1:19621"
 
 // stableHosts are the sites no reload changes: they must not see a single
 // failed request.
@@ -32,8 +29,10 @@ var stableHosts = []string{"s1.localhost", "s2.localhost", "s3.localhost"}
 
 // reloadCatalog is generation gen of the catalog: the stable sites, a
 // throttled and a maintenance site (unchanged, their state must survive),
-// a site whose settings change each time, and sites added and removed.
-func reloadCatalog(dir string, gen int, handover bool) string {
+// a site whose settings change each time, and sites added and removed;
+// then extra more sites, every tenth with a wildcard host (g<n>.localhost,
+// *.w<n>.localhost).
+func reloadCatalog(dir string, gen int, handover bool, extra int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `admin: %s
 reload_handover: %v
@@ -67,6 +66,13 @@ sites:
 	// Each generation adds site new<gen> and drops new<gen-2>.
 	for g := max(0, gen-1); g <= gen; g++ {
 		fmt.Fprintf(&b, "  new%d: {hosts: [new%d.localhost], upstreams: [127.0.0.1:19632]}\n", g, g)
+	}
+	for i := range extra {
+		if i%10 == 9 {
+			fmt.Fprintf(&b, "  w%d: {hosts: [\"*.w%d.localhost\"], upstreams: [127.0.0.1:19633]}\n", i, i)
+		} else {
+			fmt.Fprintf(&b, "  g%d: {hosts: [g%d.localhost], upstreams: [127.0.0.1:19631]}\n", i, i)
+		}
 	}
 	return b.String()
 }
@@ -129,7 +135,7 @@ func (r *loadResult) p99() time.Duration {
 // browserLoad sends GETs to the stable sites from workers that share one
 // keep-alive connection pool, as a browser does; Go's transport retries an
 // idempotent request once when the server had closed an idle connection.
-func browserLoad(ctx context.Context, workers int, res *loadResult) *sync.WaitGroup {
+func browserLoad(ctx context.Context, workers int, hosts []string, res *loadResult) *sync.WaitGroup {
 	tr := &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers, DisableCompression: true}
 	client := &http.Client{Transport: tr, Timeout: 5 * time.Second}
 	var wg sync.WaitGroup
@@ -137,7 +143,7 @@ func browserLoad(ctx context.Context, workers int, res *loadResult) *sync.WaitGr
 		wg.Go(func() {
 			defer tr.CloseIdleConnections()
 			for i := w; ctx.Err() == nil; i++ {
-				host := stableHosts[i%len(stableHosts)]
+				host := hosts[i%len(hosts)]
 				start := time.Now()
 				err := fetch(client, host)
 				if ctx.Err() != nil && err != nil {
@@ -246,24 +252,39 @@ func TestReloadUnderLoad(t *testing.T) {
 		{"reload_handover off", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			readErrors[tc.handover] = reloadUnderLoad(t, tc.handover)
+			readErrors[tc.handover] = reloadUnderLoad(t, tc.handover, 0, 20)
 		})
 	}
 	on, off := readErrors[true], readErrors[false]
-	t.Logf("wrk read errors over %d reloads: %d with reload_handover, %d without", reloads, on, off)
+	t.Logf("wrk read errors over 20 reloads: %d with reload_handover, %d without", on, off)
 	if off > 0 && on*4 > off {
 		t.Errorf("the connection handover did not cut wrk's read errors: %d with it, %d without", on, off)
 	}
 }
 
-func reloadUnderLoad(t *testing.T, handover bool) (wrkReadErrors int) {
+// TestReloadLargeCatalogUnderLoad reloads a catalog of 10,000 sites (a
+// tenth with wildcard hosts) while clients load its first, its last and a
+// wildcard site, and the stable sites: the browser-like client must see
+// zero failures on kept-alive connections.
+func TestReloadLargeCatalogUnderLoad(t *testing.T) {
+	harness.Long(t, "load test")
+	reloadUnderLoad(t, true, 10000, 6)
+}
+
+// reloadUnderLoad loads the catalog with extra more sites and applies
+// reloads changes to it under load; it returns wrk's read errors.
+func reloadUnderLoad(t *testing.T, handover bool, extra, reloads int) (wrkReadErrors int) {
 	dir := t.TempDir()
 	startUpstreams(t, 19631, 19632, 19633)
-	catalog := writeFile(t, dir, "sites.yaml", reloadCatalog(dir, 0, handover))
+	catalog := writeFile(t, dir, "sites.yaml", reloadCatalog(dir, 0, handover, extra))
 	fd := runFrontdoor(t, catalog)
-	harness.WaitTCP(t, &harness.Process{Name: "frontdoor", Addr: reloadAddr, Cmd: fd.Cmd}, 10*time.Second)
-	for _, h := range stableHosts {
-		waitHost(t, reloadAddr, h, 10*time.Second)
+	harness.WaitTCP(t, &harness.Process{Name: "frontdoor", Addr: reloadAddr, Cmd: fd.Cmd}, 30*time.Second)
+	hosts := stableHosts
+	if extra > 0 {
+		hosts = append(slices.Clone(stableHosts), "g0.localhost", fmt.Sprintf("g%d.localhost", extra-2), fmt.Sprintf("x.w%d.localhost", extra-1))
+	}
+	for _, h := range hosts {
+		waitHost(t, reloadAddr, h, 30*time.Second)
 	}
 
 	// State that must survive: an empty bucket and a maintenance switch.
@@ -287,14 +308,14 @@ func reloadUnderLoad(t *testing.T, handover bool) (wrkReadErrors int) {
 	// Baseline: load without reloads.
 	base := &loadResult{}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	browserLoad(ctx, 8, base).Wait()
+	browserLoad(ctx, 8, hosts, base).Wait()
 	cancel()
 
 	// Reloads under load: the browser-like client, wrk and hey together.
 	during := &loadResult{}
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
-	wg := browserLoad(ctx, 8, during)
+	wg := browserLoad(ctx, 8, hosts, during)
 	var wrkOut, heyOut []byte
 	var tools sync.WaitGroup
 	const toolSeconds = 12
@@ -316,7 +337,7 @@ func reloadUnderLoad(t *testing.T, handover bool) (wrkReadErrors int) {
 
 	var reloadTimes []time.Duration
 	for gen := 1; gen <= reloads; gen++ {
-		body := reloadCatalog(dir, gen, handover)
+		body := reloadCatalog(dir, gen, handover, extra)
 		start := time.Now()
 		if gen%2 == 1 {
 			writeFile(t, dir, "sites.yaml", body)
@@ -359,10 +380,10 @@ func reloadUnderLoad(t *testing.T, handover bool) (wrkReadErrors int) {
 	if resp.Header.Get("X-Generation") != strconv.Itoa(reloads) {
 		t.Errorf("changing site: X-Generation %q, want %d", resp.Header.Get("X-Generation"), reloads)
 	}
-	if _, body = get(t, http.DefaultClient, reloadAddr, "new1.localhost", "/"); body != "" {
-		t.Errorf("removed site new1 still served: %q", body)
+	if resp, body = get(t, http.DefaultClient, reloadAddr, "new1.localhost", "/"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("removed site new1: %d %q, want the unknown hosts' 404", resp.StatusCode, body)
 	}
-	// State survived 20 reloads: no refill, no reset.
+	// State survived the reloads: no refill, no reset.
 	if got := status(t, "limited.localhost"); got != http.StatusTooManyRequests {
 		t.Errorf("throttle bucket refilled by the reloads: %d", got)
 	}
