@@ -27,4 +27,3 @@ func setGCPercent(getenv func(string) string) int {
 	debug.SetGCPercent(defaultGOGC)
 	return defaultGOGC
 }
-
