@@ -5,6 +5,7 @@
 package modules
 
 import (
+	_ "github.com/frontdoor-gateway/frontdoor/modules/accesslog"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/fastjson"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/geoipapp"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/hostdispatch"

@@ -616,8 +616,17 @@ const hexDigits = "0123456789abcdef"
 // escapes: backslash, quote and control characters; invalid UTF-8 becomes
 // \ufffd; nothing else (no HTML escaping, U+2028 left as is).
 func appendEscaped(buf *buffer.Buffer, s string) {
+	// Most strings need no escaping: find the first byte that does.
+	i := 0
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		buf.AppendString(s)
+		return
+	}
 	last := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s[i:])
@@ -656,6 +665,15 @@ func appendEscaped(buf *buffer.Buffer, s string) {
 	}
 	buf.AppendString(s[last:])
 }
+
+// plain marks the bytes written as they are: printable ASCII but the
+// quote and the backslash.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // appendEscapedBytes is appendEscaped for bytes, which it only reads.
 func appendEscapedBytes(buf *buffer.Buffer, b []byte) {

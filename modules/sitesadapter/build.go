@@ -32,7 +32,6 @@ type builder struct {
 	listeners           map[string]string // listen address -> server key
 	servers             map[string]*server
 	serverOrder         []string
-	logs                map[string]*caddy.CustomLog
 	shorthands          httpcaddyfile.ShorthandReplacer
 	internal            []string                   // hosts with tls: internal
 	loadFiles           []caddytls.CertKeyFilePair // certificates of sites with tls: {cert, key}
@@ -64,7 +63,6 @@ type server struct {
 	firstAt      at
 	first        string
 	sites        []servedSite
-	logged       bool // some site of the server has an access log
 }
 
 // servedSite is one site of a server: its hosts and handlers.
@@ -73,7 +71,6 @@ type servedSite struct {
 	site     string
 	hosts    []string
 	handlers []json.RawMessage
-	logger   string // the access logger's name; "" for log: off
 }
 
 // adapt turns a catalog into Caddy JSON. file names the catalog in errors
@@ -99,7 +96,6 @@ func adapt(file string, body []byte) ([]byte, []caddyconfig.Warning, error) {
 		hosts:      make(map[string]claim),
 		listeners:  make(map[string]string),
 		servers:    make(map[string]*server),
-		logs:       make(map[string]*caddy.CustomLog),
 		zones:      make(map[string]zoneUse),
 		siteNames:  make(map[string]bool),
 		modules:    make(map[string]json.RawMessage),
@@ -276,14 +272,7 @@ func (b *builder) addSite(s *site) {
 		})
 	}
 
-	// Access log: the site's requests are logged by the logger named
-	// here (see siteHandlers).
 	entry := servedSite{site: s.name, hosts: hosts, handlers: handlers}
-	if s.Log != nil {
-		entry.logger = "site_" + s.name
-		b.logs[entry.logger] = b.accessLog(s)
-		srv.logged = true
-	}
 	switch {
 	case catchAll:
 		entry.order = 2
@@ -319,7 +308,7 @@ func (b *builder) routes(srv *server) caddyhttp.RouteList {
 			catchAll = e
 			continue
 		}
-		sites = append(sites, dispatchSiteJSON{Hosts: e.hosts, Routes: caddyhttp.RouteList{{HandlersRaw: b.siteHandlers(srv, e)}}})
+		sites = append(sites, dispatchSiteJSON{Hosts: e.hosts, Routes: caddyhttp.RouteList{{HandlersRaw: e.handlers}}})
 		hosts = append(hosts, e.hosts...)
 	}
 	if len(sites) > 0 {
@@ -329,28 +318,12 @@ func (b *builder) routes(srv *server) caddyhttp.RouteList {
 		)
 	}
 	if catchAll != nil {
-		return append(routes, caddyhttp.Route{HandlersRaw: b.siteHandlers(srv, catchAll), Terminal: true})
+		return append(routes, caddyhttp.Route{HandlersRaw: catchAll.handlers, Terminal: true})
 	}
 	if fallback, ok := b.unknownHosts(srv); ok {
 		routes = append(routes, fallback)
 	}
 	return routes
-}
-
-// siteHandlers are a site's handlers, after the one that names its access
-// logger (Caddy's access_logger_names variable, as the Caddyfile's
-// log_name sets it) or skips the log (log_skip) when the site's server
-// logs at all. The server's logger_names would do the same by host, but
-// Caddy tries every one of them on each request.
-func (b *builder) siteHandlers(srv *server, e *servedSite) []json.RawMessage {
-	if !srv.logged {
-		return e.handlers
-	}
-	vars := caddyhttp.VarsMiddleware{caddyhttp.LogSkipVar: true}
-	if e.logger != "" {
-		vars = caddyhttp.VarsMiddleware{caddyhttp.AccessLoggerNameVarKey: []string{e.logger}}
-	}
-	return append([]json.RawMessage{b.module(vars, "handler", "vars")}, e.handlers...)
 }
 
 // config assembles the whole Caddy config.
@@ -426,10 +399,6 @@ func (b *builder) config() *caddy.Config {
 				srv.ListenerWrappersRaw = []json.RawMessage{json.RawMessage(`{"wrapper":"idle_drain"}`)}
 			}
 		}
-		if s.logged {
-			// Each site names its logger or skips the log (siteHandlers).
-			srv.Logs = &caddyhttp.ServerLogConfig{}
-		}
 		app.Servers[key] = srv
 	}
 
@@ -456,17 +425,6 @@ func (b *builder) config() *caddy.Config {
 		}
 	}
 	cfg.AppsRaw["http"] = caddyconfig.JSON(app, &b.warnings)
-
-	if len(b.logs) > 0 {
-		cfg.Logging = &caddy.Logging{Logs: map[string]*caddy.CustomLog{}}
-		for name, l := range b.logs {
-			cfg.Logging.Logs[name] = l
-		}
-		// Access logs go to the sites' logs only: requests that reach no
-		// site (ACME challenges, rejected methods) are not logged, as
-		// requests for unknown hosts are not.
-		cfg.Logging.Logs["default"] = &caddy.CustomLog{Exclude: []string{"http.log.access"}}
-	}
 
 	tlsApp := &caddytls.TLS{}
 	var policies []*caddytls.AutomationPolicy
@@ -524,7 +482,7 @@ func (b *builder) unknownHosts(s *server) (caddyhttp.Route, bool) {
 	if _, site := b.siteNames[v.v]; site {
 		for i := range s.sites {
 			if e := &s.sites[i]; e.site == v.v {
-				return caddyhttp.Route{HandlersRaw: b.siteHandlers(s, e), Terminal: true}, true
+				return caddyhttp.Route{HandlersRaw: e.handlers, Terminal: true}, true
 			}
 		}
 		// The site does not listen here: its listeners' unknown hosts
@@ -556,13 +514,7 @@ func (b *builder) unknownHosts(s *server) (caddyhttp.Route, bool) {
 		}
 		return caddyhttp.Route{}, false
 	}
-	handlers := []json.RawMessage{handler}
-	if s.logged {
-		// Not in any site's log.
-		skip := b.module(caddyhttp.VarsMiddleware{caddyhttp.LogSkipVar: true}, "handler", "vars")
-		handlers = append([]json.RawMessage{skip}, handlers...)
-	}
-	return caddyhttp.Route{HandlersRaw: handlers, Terminal: true}, true
+	return caddyhttp.Route{HandlersRaw: []json.RawMessage{handler}, Terminal: true}, true
 }
 
 // inheritedPairs are settings that read as one: a site that sets the first

@@ -96,7 +96,7 @@ var moduleRegistered = func(id string) bool {
 }
 
 // handlers builds a site's handler chain in frontdoor's directive order
-// (modules/internal/directives): trace_id, visitor_info, throttle,
+// (modules/internal/directives): access_log, trace_id, visitor_info, throttle,
 // visitor_redirect, maintenance, then the site's own: headers, then
 // reverse_proxy or a static response.
 func (b *builder) handlers(s *site) []json.RawMessage {
@@ -106,6 +106,12 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 		out = append(out, b.module(v, "handler", name))
 	}
 
+	if s.Log != nil {
+		// First: every response is logged, a 429 or a redirect too.
+		if h := b.accessLog(s); h != nil {
+			out = append(out, h)
+		}
+	}
 	if s.TraceID != nil && requireModule(errs, s.TraceID.At, "trace_id", "http.handlers.trace_id") {
 		switch s.TraceID.TrustIncoming.v {
 		case "", "trusted_proxies", "always", "never":

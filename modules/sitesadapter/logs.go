@@ -13,13 +13,30 @@ import (
 	"github.com/frontdoor-gateway/frontdoor/modules/internal/loki"
 )
 
-func (b *builder) accessLog(s *site) *caddy.CustomLog {
+// accessLogJSON mirrors http.handlers.access_log, with its module name.
+type accessLogJSON struct {
+	Handler    string          `json:"handler"`
+	LoggerName string          `json:"logger_name,omitempty"`
+	WriterRaw  json.RawMessage `json:"writer,omitempty"`
+	EncoderRaw json.RawMessage `json:"encoder,omitempty"`
+	Level      string          `json:"level,omitempty"`
+}
+
+// accessLog is the site's access_log handler: its requests' entries, in
+// Caddy's shape, written to the site's output by the handler itself. (As
+// a Caddy log per site, each logged request would be handed to every
+// site's log: a cost that grows with the number of sites.)
+func (b *builder) accessLog(s *site) json.RawMessage {
 	errs := b.errs
 	l := s.Log
-	cl := &caddy.CustomLog{Include: []string{"http.log.access.site_" + s.name}}
+	if !requireModule(errs, l.At, "log", "http.handlers.access_log") {
+		return nil
+	}
+	cl := accessLogJSON{Handler: "access_log", LoggerName: "site_" + s.name}
 	switch strings.ToLower(l.Format.v) {
 	case "", "json":
-		cl.EncoderRaw = json.RawMessage(`{"format":"json"}`)
+		// Caddy's json, byte for byte, faster.
+		cl.EncoderRaw = json.RawMessage(`{"format":"fast_json"}`)
 	case "console":
 		cl.EncoderRaw = json.RawMessage(`{"format":"console"}`)
 	default:
@@ -37,7 +54,7 @@ func (b *builder) accessLog(s *site) *caddy.CustomLog {
 		errs.add(l.Output.at, "site %q: log has both output and loki: choose one", s.name)
 	case l.Loki.v != "":
 		if !requireModule(errs, l.Loki.at, "log.loki", "caddy.logging.writers.loki") {
-			return cl
+			return nil
 		}
 		if !strings.Contains(l.Loki.v, "{") {
 			if u, err := url.Parse(l.Loki.v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -92,7 +109,7 @@ func (b *builder) accessLog(s *site) *caddy.CustomLog {
 			cl.WriterRaw = caddyconfig.JSON(map[string]string{"output": "file", "filename": out}, &b.warnings)
 		}
 	}
-	return cl
+	return caddyconfig.JSON(cl, &b.warnings)
 }
 
 // lokiJSON mirrors caddy.logging.writers.loki.

@@ -28,6 +28,7 @@ var frontdoorModules = []string{
 	"geoip",
 	"caddy.listeners.idle_drain",
 	"http.handlers.host_dispatch",
+	"http.handlers.access_log",
 }
 
 type standIn struct{ id string }

@@ -91,9 +91,16 @@ sites:
 	t.Run("HTTPS site: certificate and HTTP redirect", func(t *testing.T) {
 		tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, ServerName: "secure.localhost"}}
 		defer tr.CloseIdleConnections()
-		req, _ := http.NewRequest(http.MethodGet, "https://127.0.0.1:19664/x", nil)
-		req.Host = "secure.localhost:19664"
-		resp, err := (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Do(req)
+		var resp *http.Response
+		var err error
+		// The local CA issues the certificate in the background.
+		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			req, _ := http.NewRequest(http.MethodGet, "https://127.0.0.1:19664/x", nil)
+			req.Host = "secure.localhost:19664"
+			if resp, err = (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Do(req); err == nil || time.Now().After(deadline) {
+				break
+			}
+		}
 		if err != nil {
 			t.Fatalf("HTTPS request: %v (no certificate for secure.localhost: Caddy did not see the name)", err)
 		}

@@ -7,6 +7,7 @@
 // of Caddy's own (tracing, map, header, redir, rewrite, handle,
 // reverse_proxy, respond, ...):
 //
+//	access_log        every response is logged, whoever answers it
 //	trace_id          every response, rejected or not, has a trace id
 //	visitor_info      country and device, for everything after it
 //	throttle          limits cover every request (nginx's limit_req runs before return)
@@ -19,6 +20,7 @@ import "github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 
 // Order is frontdoor's directive order, first to last.
 var Order = []string{
+	"access_log",
 	"trace_id",
 	"visitor_info",
 	"throttle",

@@ -65,3 +65,34 @@ func (e *Entry) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	}
 	return nil
 }
+
+// Provide is Of for a handler that writes the access-log entry itself
+// (it reads the Entry with From): spare, if it becomes the request's
+// Entry, is not added to Caddy's extra log fields.
+func Provide(ctx context.Context, spare *Entry) *Entry {
+	vars, _ := ctx.Value(caddyhttp.VarsCtxKey).(map[string]any)
+	if vars == nil {
+		return nil
+	}
+	if e, ok := vars[varKey].(*Entry); ok {
+		return e
+	}
+	vars[varKey] = spare
+	return spare
+}
+
+// From returns the request's Entry, nil when no handler registered one.
+func From(ctx context.Context) *Entry {
+	vars, _ := ctx.Value(caddyhttp.VarsCtxKey).(map[string]any)
+	e, _ := vars[varKey].(*Entry)
+	return e
+}
+
+// Forget unregisters the request's Entry when it is e, whose memory is
+// about to be used again.
+func Forget(ctx context.Context, e *Entry) {
+	vars, _ := ctx.Value(caddyhttp.VarsCtxKey).(map[string]any)
+	if cur, _ := vars[varKey].(*Entry); cur == e && e != nil {
+		delete(vars, varKey)
+	}
+}

@@ -33,17 +33,27 @@ var features = []struct {
 	{"visitor_redirect", "http.handlers.visitor_redirect", "visitor_redirect {\n\t\t\tcountry KR https://www.example.com/ko{uri}\n\t\t}"},
 }
 
+// Access logs of a variant, each written to /dev/null (not to the discard
+// writer: Caddy skips encoding for it).
+const (
+	noLog        = ""
+	caddyLog     = "log"        // Caddy's log, format json
+	accessLogFmt = "access_log" // frontdoor's access_log (fast_json)
+)
+
 // caddyfile is a site whose route holds the given directives, then
-// `respond`; with accessLog, a JSON access log written to /dev/null.
-func caddyfile(storage string, accessLog bool, directives ...string) string {
+// `respond`, with the access log given.
+func caddyfile(storage string, accessLog string, directives ...string) string {
 	var b strings.Builder
 	b.WriteString("{\n\tadmin off\n\tauto_https off\n\tpersist_config off\n")
 	b.WriteString("\tstorage file_system " + storage + "\n\tlog {\n\t\tlevel ERROR\n\t}\n\tgeoip\n")
 	b.WriteString("\tservers {\n\t\ttrusted_proxies static 127.0.0.1/32\n\t\tclient_ip_headers X-Forwarded-For\n\t}\n}\n\n")
 	b.WriteString("http://127.0.0.1:" + sitePort + " {\n\tbind 127.0.0.1\n")
-	if accessLog {
-		// Not the discard writer: Caddy skips encoding for it.
+	switch accessLog {
+	case caddyLog:
 		b.WriteString("\tlog {\n\t\toutput file /dev/null {\n\t\t\troll_disabled\n\t\t}\n\t\tformat json\n\t}\n")
+	case accessLogFmt:
+		b.WriteString("\taccess_log {\n\t\toutput file /dev/null {\n\t\t\troll_disabled\n\t\t}\n\t}\n")
 	}
 	b.WriteString("\troute {\n")
 	for _, d := range directives {
@@ -139,7 +149,7 @@ func allDirectives() []string {
 
 type variant struct {
 	name       string
-	accessLog  bool
+	accessLog  string
 	directives []string
 }
 
@@ -150,8 +160,10 @@ func variants() []variant {
 	}
 	vs = append(vs,
 		variant{name: "all", directives: allDirectives()},
-		variant{name: "bare+log", accessLog: true},
-		variant{name: "all+log", accessLog: true, directives: allDirectives()},
+		variant{name: "bare+log", accessLog: caddyLog},
+		variant{name: "all+log", accessLog: caddyLog, directives: allDirectives()},
+		variant{name: "bare+access_log", accessLog: accessLogFmt},
+		variant{name: "all+access_log", accessLog: accessLogFmt, directives: allDirectives()},
 	)
 	return vs
 }
