@@ -50,6 +50,8 @@ func TestFrontdoorConfigs(t *testing.T) {
 		{"all features", true, true, lokiOr(has), append(presentHandlers(has), "reverse_proxy", "subroute"), writerOf(lokiOr(has))},
 		{"all features, log to /dev/null", true, true, "devnull", append(presentHandlers(has), "reverse_proxy", "subroute"), "file"},
 		{"all features untuned", true, false, lokiOr(has), append(presentHandlers(has), "reverse_proxy", "subroute"), writerOf(lokiOr(has))},
+		{"all features, Caddy's log", true, true, "caddy_json", append(presentHandlers(has), "reverse_proxy", "subroute"), "loki"},
+		{"all features, Caddy's log with fast_json", true, true, "caddy_fast", append(presentHandlers(has), "reverse_proxy", "subroute"), "loki"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,6 +81,16 @@ func TestFrontdoorConfigs(t *testing.T) {
 			}
 			if tt.writer != "" && !strings.Contains(string(adapted), `"output":"`+tt.writer+`"`) {
 				t.Errorf("adapted config has no %s log writer:\n%s", tt.writer, adapted)
+			}
+			// The access log is written by access_log, or by Caddy's log
+			// for the caddy_* variants, never by both.
+			caddyLog := strings.Contains(string(adapted), `"logs":{"log0"`) || strings.Contains(string(adapted), `"log0":{`)
+			accessLog := strings.Contains(string(adapted), `"handler":"access_log"`)
+			if tt.full && (caddyLog == accessLog || caddyLog != strings.HasPrefix(tt.log, "caddy_")) {
+				t.Errorf("log %q: Caddy's log %v, access_log %v:\n%s", tt.log, caddyLog, accessLog, adapted)
+			}
+			if tt.log == "caddy_fast" && strings.Count(string(adapted), `"format":"fast_json"`) != 2 {
+				t.Errorf("caddy_fast: fast_json is not the format of both logs:\n%s", adapted)
 			}
 			if tt.tuned != strings.Contains(string(adapted), `"max_idle_conns_per_host":1024`) {
 				t.Errorf("tuned=%v, but the upstream keep-alive setting says otherwise:\n%s", tt.tuned, adapted)
@@ -113,7 +125,7 @@ func writerOf(log string) string {
 func presentHandlers(has map[string]bool) []string {
 	var out []string
 	for _, f := range features {
-		if has[f.Key] && strings.HasPrefix(f.Module, "http.handlers.") {
+		if has[f.Key] && strings.HasPrefix(f.Module, "http.handlers.") && f.Key != "access_log" {
 			out = append(out, strings.TrimPrefix(f.Module, "http.handlers."))
 		}
 	}

@@ -94,8 +94,9 @@ type loadReport struct {
 	// SentToB counts the requests (b) answered: wrk's completed requests
 	// (a run may end with up to -connections more in flight) and the
 	// open-loop ones.
-	SentToB int64
-	Profile *profileReport
+	SentToB   int64
+	Profile   *profileReport
+	LoadStart string // load average when the run started
 }
 
 func runLoad(ctx context.Context, o loadOptions) error {
@@ -125,7 +126,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	defer os.RemoveAll(dir)
 	configDir := filepath.Join(repo, "test", "bench", "configs")
 
-	rep := &loadReport{Started: time.Now().UTC(), Options: o, Echo: map[string]string{}, PeakRSS: map[string]int64{}, LokiLines: -1}
+	rep := &loadReport{Started: time.Now().UTC(), Options: o, Echo: map[string]string{}, PeakRSS: map[string]int64{}, LokiLines: -1, LoadStart: loadAverage()}
 	var procs []*process
 	defer func() {
 		for i := len(procs) - 1; i >= 0; i-- {
@@ -140,6 +141,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	port := func(i int) int { return o.BasePort + i }
 	upstreamPort, lokiPort, deadPort, sinkPort := port(1), port(2), port(4), port(5)
 	aPort, bPort, bDownPort, cPort, bExactPort, bDevNullPort, bSinkPort := port(10), port(11), port(12), port(13), port(14), port(15), port(16)
+	aGCPort, aIdlePort, bCaddyPort, bFastPort := port(17), port(18), port(19), port(20)
 
 	// The country database nginx reads: the one frontdoor embeds.
 	db := filepath.Join(dir, "country.mmdb")
@@ -194,22 +196,28 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	}
 
 	// frontdoor: (a), (b), (b) with Loki unreachable, (b) logging to
-	// /dev/null.
+	// /dev/null, and the variants that show what the defaults and the
+	// log path change.
 	fd := func(key, label string, sitePort, adminPort int, full bool, log string, lokiAt int, env ...string) (*target, error) {
+		tuned := !o.Untuned
+		if key == "a_idle32" {
+			tuned = false
+		}
 		data := map[string]any{
 			"Admin": adminPort, "Port": sitePort, "Upstream": upstreamPort,
 			"Dir": filepath.Join(dir, key), "Full": full, "Has": has,
-			"Log": log, "LokiPort": lokiAt, "Tuned": !o.Untuned,
+			"Log": log, "LokiPort": lokiAt, "Tuned": tuned,
 		}
 		conf, err := renderTemplate(configDir, "frontdoor.Caddyfile", dir, key+".Caddyfile", data)
 		if err != nil {
 			return nil, err
 		}
 		cmd := exec.Command(bin, "run", "--config", conf, "--adapter", "caddyfile")
-		cmd.Env = append(os.Environ(), env...)
+		cmd.Env = withoutGOGC(os.Environ())
 		if o.GOGC != "" {
 			cmd.Env = append(cmd.Env, "GOGC="+o.GOGC)
 		}
+		cmd.Env = append(cmd.Env, env...) // the target's own settings win
 		p, err := start("frontdoor-"+key, cmd)
 		if err != nil {
 			return nil, err
@@ -253,6 +261,26 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	if err != nil {
 		return err
 	}
+	// The defaults: Go's GC target, Caddy's idle upstream connections.
+	taGC, err := fd("a_gogc100", "(a) with GOGC=100 (Go's default)", aGCPort, o.AdminBasePort+6, false, "", lokiPort, "GOGC=100")
+	if err != nil {
+		return err
+	}
+	taIdle, err := fd("a_idle32", "(a) with Caddy's 32 idle upstream connections per host", aIdlePort, o.AdminBasePort+7, false, "", lokiPort)
+	if err != nil {
+		return err
+	}
+	// The access log written by Caddy's own log (format json, as before
+	// access_log; and format fast_json).
+	var tbCaddyLog, tbFastJSON *target
+	if has["loki"] {
+		if tbCaddyLog, err = fd("b_caddylog", "(b) with Caddy's log, format json, shipped", bCaddyPort, o.AdminBasePort+8, true, "caddy_json", lokiPort); err != nil {
+			return err
+		}
+		if tbFastJSON, err = fd("b_fastjson", "(b) with Caddy's log, format fast_json, shipped", bFastPort, o.AdminBasePort+9, true, "caddy_fast", lokiPort); err != nil {
+			return err
+		}
+	}
 
 	// (b) again, recording every allocation in its heap profile (too slow
 	// to measure throughput, exact for allocations per request).
@@ -283,7 +311,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	if err := waitHTTP(ctx, upstream, tu.URL, h, 20*time.Second); err != nil {
 		return err
 	}
-	for _, t := range []*target{ta, tb, tbDown, tbDevNull, tbSink, tc, tbExact} {
+	for _, t := range []*target{ta, tb, tbDown, tbDevNull, tbSink, tc, tbExact, taGC, taIdle, tbCaddyLog, tbFastJSON} {
 		if t == nil {
 			continue
 		}
@@ -300,11 +328,10 @@ func runLoad(ctx context.Context, o loadOptions) error {
 		rep.Notes = append(rep.Notes, "no Loki writer in the binary: (b) logs JSON to /dev/null, and the receiver-unreachable run is skipped")
 	}
 	rep.Targets = []*target{ta, tb, tc, tbDevNull}
-	if tbSink != nil {
-		rep.Targets = append(rep.Targets, tbSink)
-	}
-	if tbDown != nil {
-		rep.Targets = append(rep.Targets, tbDown)
+	for _, t := range []*target{tbSink, tbDown, tbCaddyLog, tbFastJSON, taGC, taIdle} {
+		if t != nil {
+			rep.Targets = append(rep.Targets, t)
+		}
 	}
 
 	// What the upstream sees through each gateway.
@@ -538,4 +565,16 @@ func lookSbin(name string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s not found", name)
+}
+
+// withoutGOGC is env without GOGC, so that a frontdoor started from it
+// uses its own default.
+func withoutGOGC(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "GOGC=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

@@ -5,6 +5,9 @@
 //	               # (b) with the log receiver (VictoriaLogs) unreachable, with a stand-in and with
 //	               # its log to /dev/null; nginx with geoip2 (c); wrk rounds,
 //	               # a fixed-rate run, and CPU and allocation profiles of (b)
+//	fdbench sites  # catalogs of 1 to 10,000 sites: adapt and load time, RSS,
+//	               # req/s of the first, last and a wildcard site; a reload
+//	               # of the largest under load
 //	fdbench micro  # go test -bench over the per-request packages, one table
 //	fdbench attribute test/bench/results/profile-<time>  # analyse again
 //
@@ -37,6 +40,9 @@ func main() {
 	case "micro":
 		o := microFlags(os.Args[2:])
 		err = runMicro(ctx, o)
+	case "sites":
+		o := sitesFlags(os.Args[2:])
+		err = runSites(ctx, o)
 	case "attribute":
 		if len(os.Args) != 3 {
 			usage()
@@ -55,7 +61,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: fdbench load|micro [flags] (-h for flags), or fdbench attribute <profile directory>")
+	fmt.Fprintln(os.Stderr, "usage: fdbench load|sites|micro [flags] (-h for flags), or fdbench attribute <profile directory>")
 	os.Exit(2)
 }
 

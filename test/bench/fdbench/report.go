@@ -106,8 +106,8 @@ func (r *loadReport) markdown() string {
 	var b strings.Builder
 	o := r.Options
 	fmt.Fprintf(&b, "# frontdoor load benchmark, %s\n\n", r.Started.Format(time.RFC3339))
-	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %s. Everything on loopback: wrk, the upstream, and the gateway under test share the CPUs.\n",
-		runtime.NumCPU(), cpuModel(), kernel())
+	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %s; load average %s at the start, %s at the end (other work on the machine counts in it). Everything on loopback: wrk, the upstream, and the gateway under test share the CPUs.\n",
+		runtime.NumCPU(), cpuModel(), kernel(), r.LoadStart, loadAverage())
 	fmt.Fprintf(&b, "wrk: %d thread(s), %d connections, %v per run, %d rounds alternating the targets (medians below). Fixed rate: %.0f req/s open loop for %v, %d rounds.\n",
 		o.Threads, o.Conns, o.Duration, o.Rounds, o.Rate, o.RateDuration, o.RateRounds)
 	if o.Untuned {
@@ -115,6 +115,8 @@ func (r *loadReport) markdown() string {
 	}
 	if o.GOGC != "" {
 		fmt.Fprintf(&b, "frontdoor processes run with GOGC=%s.\n", o.GOGC)
+	} else {
+		b.WriteString("frontdoor processes run with GOGC unset (frontdoor's default, 200), but for the GOGC=100 variant of (a).\n")
 	}
 	if len(r.Missing) > 0 {
 		fmt.Fprintf(&b, "\n**(b) is incomplete**: the binary lacks %s.\n", strings.Join(r.Missing, ", "))
@@ -164,6 +166,12 @@ func (r *loadReport) markdown() string {
 		{"(b) receiver unreachable / receiver stand-in", "b_loki_down", "b_sink"},
 		{"(b) log to /dev/null / log shipped", "b_devnull", "b"},
 		{"(b) log to /dev/null / (a)", "b_devnull", "a"},
+		{"(b) with Caddy's log, json / (a)", "b_caddylog", "a"},
+		{"(b) with Caddy's log, fast_json / (a)", "b_fastjson", "a"},
+		{"(b) with Caddy's log, json / (b)", "b_caddylog", "b"},
+		{"(b) with Caddy's log, fast_json / (b)", "b_fastjson", "b"},
+		{"(a) GOGC=100 / (a) (default 200)", "a_gogc100", "a"},
+		{"(a) 32 idle upstream connections / (a) (1024)", "a_idle32", "a"},
 	} {
 		med, per := r.ratio(p[1], p[2])
 		if len(per) == 0 {

@@ -183,6 +183,8 @@ var features = []feature{
 	{"maintenance", "http.handlers.maintenance"},
 	{"trace_id", "http.handlers.trace_id"},
 	{"loki", "caddy.logging.writers.loki"},
+	{"access_log", "http.handlers.access_log"},
+	{"fast_json", "caddy.logging.encoders.fast_json"},
 }
 
 // featureSet says which features the binary has and which it lacks.
