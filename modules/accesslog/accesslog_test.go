@@ -24,7 +24,7 @@ import (
 	_ "github.com/frontdoor-gateway/frontdoor/modules/visitorinfo"
 )
 
-// site is a Caddyfile whose site both has Caddy's log and access_log
+// site is a Caddyfile (ports 19760-19761) whose site both has Caddy's log and access_log
 // (extra holds its subdirectives), each writing to its own file in dir.
 func site(dir, format, extra string) string {
 	return fmt.Sprintf(`{
@@ -42,7 +42,7 @@ func site(dir, format, extra string) string {
 	}
 }
 
-http://127.0.0.1:19785 {
+http://127.0.0.1:19760 {
 	bind 127.0.0.1
 	log log0 {
 		output file %[1]s/caddy.log
@@ -63,7 +63,7 @@ http://127.0.0.1:19785 {
 		error /error "teapot" 418
 		error /crash "crash" 500
 		handle /echo {
-			reverse_proxy 127.0.0.1:19786
+			reverse_proxy 127.0.0.1:19761
 		}
 	}
 }
@@ -120,7 +120,7 @@ func serve(t *testing.T, srv http.Handler) {
 		w.Header().Set("X-Upstream", "yes")
 		fmt.Fprint(w, "echo")
 	}))
-	l, err := net.Listen("tcp", "127.0.0.1:19786")
+	l, err := net.Listen("tcp", "127.0.0.1:19761")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func serve(t *testing.T, srv http.Handler) {
 	up.Start()
 	defer up.Close()
 	for _, q := range requests {
-		r := httptest.NewRequest(q.method, "http://127.0.0.1:19785"+q.path, strings.NewReader(q.body))
+		r := httptest.NewRequest(q.method, "http://127.0.0.1:19760"+q.path, strings.NewReader(q.body))
 		r.RemoteAddr = "127.0.0.1:40000"
 		for k, v := range q.header {
 			r.Header[k] = v
