@@ -426,6 +426,17 @@ func (b *builder) config() *caddy.Config {
 	}
 	cfg.AppsRaw["http"] = caddyconfig.JSON(app, &b.warnings)
 
+	if moduleRegistered("caddy.logging.encoders.fast_json") {
+		// Caddy's default log, in Caddy's json format, written by
+		// fast_json: reverse_proxy hands every request to the log for a
+		// debug line (a logger's With), which Caddy's encoders encode at
+		// once whatever the level, about 27 allocations per proxied
+		// request; fast_json encodes only what it writes.
+		cfg.Logging = &caddy.Logging{Logs: map[string]*caddy.CustomLog{
+			"default": {BaseLog: caddy.BaseLog{EncoderRaw: json.RawMessage(`{"format":"fast_json"}`)}},
+		}}
+	}
+
 	tlsApp := &caddytls.TLS{}
 	var policies []*caddytls.AutomationPolicy
 	if len(b.internal) > 0 {

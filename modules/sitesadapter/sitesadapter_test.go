@@ -29,6 +29,7 @@ var frontdoorModules = []string{
 	"caddy.listeners.idle_drain",
 	"http.handlers.host_dispatch",
 	"http.handlers.access_log",
+	"caddy.logging.encoders.fast_json",
 }
 
 type standIn struct{ id string }

@@ -59,6 +59,7 @@ func TestFrontdoorConfigs(t *testing.T) {
 			path, err := renderTemplate(configDir, "frontdoor.Caddyfile", dir, "test.Caddyfile", map[string]any{
 				"Admin": 19799, "Port": 19798, "Upstream": 19797, "Dir": dir,
 				"Full": tt.full, "Has": has, "LokiPort": 19796, "Tuned": tt.tuned, "Log": tt.log,
+				"FastGlobal": tt.full && tt.log != "caddy_json",
 			})
 			if err != nil {
 				t.Fatal(err)

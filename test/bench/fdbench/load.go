@@ -141,7 +141,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	port := func(i int) int { return o.BasePort + i }
 	upstreamPort, lokiPort, deadPort, sinkPort := port(1), port(2), port(4), port(5)
 	aPort, bPort, bDownPort, cPort, bExactPort, bDevNullPort, bSinkPort := port(10), port(11), port(12), port(13), port(14), port(15), port(16)
-	aGCPort, aIdlePort, bCaddyPort, bFastPort := port(17), port(18), port(19), port(20)
+	aGCPort, aIdlePort, bCaddyPort, bFastPort, aFastPort := port(17), port(18), port(19), port(20), port(21)
 
 	// The country database nginx reads: the one frontdoor embeds.
 	db := filepath.Join(dir, "country.mmdb")
@@ -203,10 +203,14 @@ func runLoad(ctx context.Context, o loadOptions) error {
 		if key == "a_idle32" {
 			tuned = false
 		}
+		// (b) as an operator configures it, following the README: the
+		// global log in fast_json too; (b) with Caddy's log in json as
+		// before; (a) bare, but for a_fastjson.
+		fastGlobal := has["fast_json"] && (full && log != "caddy_json" || key == "a_fastjson")
 		data := map[string]any{
 			"Admin": adminPort, "Port": sitePort, "Upstream": upstreamPort,
 			"Dir": filepath.Join(dir, key), "Full": full, "Has": has,
-			"Log": log, "LokiPort": lokiAt, "Tuned": tuned,
+			"Log": log, "LokiPort": lokiAt, "Tuned": tuned, "FastGlobal": fastGlobal,
 		}
 		conf, err := renderTemplate(configDir, "frontdoor.Caddyfile", dir, key+".Caddyfile", data)
 		if err != nil {
@@ -270,6 +274,10 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	if err != nil {
 		return err
 	}
+	taFast, err := fd("a_fastjson", "(a) with the global log in fast_json", aFastPort, o.AdminBasePort+10, false, "", lokiPort)
+	if err != nil {
+		return err
+	}
 	// The access log written by Caddy's own log (format json, as before
 	// access_log; and format fast_json).
 	var tbCaddyLog, tbFastJSON *target
@@ -311,7 +319,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	if err := waitHTTP(ctx, upstream, tu.URL, h, 20*time.Second); err != nil {
 		return err
 	}
-	for _, t := range []*target{ta, tb, tbDown, tbDevNull, tbSink, tc, tbExact, taGC, taIdle, tbCaddyLog, tbFastJSON} {
+	for _, t := range []*target{ta, tb, tbDown, tbDevNull, tbSink, tc, tbExact, taGC, taIdle, taFast, tbCaddyLog, tbFastJSON} {
 		if t == nil {
 			continue
 		}
@@ -328,7 +336,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 		rep.Notes = append(rep.Notes, "no Loki writer in the binary: (b) logs JSON to /dev/null, and the receiver-unreachable run is skipped")
 	}
 	rep.Targets = []*target{ta, tb, tc, tbDevNull}
-	for _, t := range []*target{tbSink, tbDown, tbCaddyLog, tbFastJSON, taGC, taIdle} {
+	for _, t := range []*target{tbSink, tbDown, tbCaddyLog, tbFastJSON, taGC, taIdle, taFast} {
 		if t != nil {
 			rep.Targets = append(rep.Targets, t)
 		}

@@ -102,7 +102,7 @@ func loadFlags(args []string) loadOptions {
 	fs.BoolVar(&o.Untuned, "untuned", false, "frontdoor with Caddy's default upstream keep-alive settings")
 	fs.StringVar(&o.GOGC, "gogc", "", "GOGC of the frontdoor processes (empty: Go's default, 100)")
 	fs.IntVar(&o.BasePort, "port", 19700, "first of the loopback ports used")
-	fs.IntVar(&o.AdminBasePort, "admin-port", 19790, "first of the frontdoor admin ports")
+	fs.IntVar(&o.AdminBasePort, "admin-port", 19740, "first of the frontdoor admin ports (11)")
 	_ = fs.Parse(args)
 	return o
 }

@@ -170,6 +170,8 @@ func (r *loadReport) markdown() string {
 		{"(b) with Caddy's log, fast_json / (a)", "b_fastjson", "a"},
 		{"(b) with Caddy's log, json / (b)", "b_caddylog", "b"},
 		{"(b) with Caddy's log, fast_json / (b)", "b_fastjson", "b"},
+		{"(a) with the global log in fast_json / (a)", "a_fastjson", "a"},
+		{"(b) / (a) with the global log in fast_json", "b", "a_fastjson"},
 		{"(a) GOGC=100 / (a) (default 200)", "a_gogc100", "a"},
 		{"(a) 32 idle upstream connections / (a) (1024)", "a_idle32", "a"},
 	} {

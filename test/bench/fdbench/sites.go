@@ -41,7 +41,7 @@ func sitesFlags(args []string) sitesOptions {
 	fs.DurationVar(&o.Duration, "duration", 4*time.Second, "length of each wrk run")
 	fs.IntVar(&o.Threads, "threads", 1, "wrk threads")
 	fs.IntVar(&o.Conns, "connections", 32, "wrk connections")
-	fs.IntVar(&o.BasePort, "port", 19720, "first site listener port (one per catalog)")
+	fs.IntVar(&o.BasePort, "port", 19725, "first site listener port (one per catalog)")
 	fs.IntVar(&o.Admin, "admin-port", 19730, "first admin port (one per catalog)")
 	fs.BoolVar(&o.Reload, "reload", true, "reload the largest catalog under load")
 	_ = fs.Parse(args)
