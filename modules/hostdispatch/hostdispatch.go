@@ -145,17 +145,7 @@ func (c *compiler) handler(raw json.RawMessage) (caddyhttp.MiddlewareHandler, er
 	if mh, ok := c.shared[string(raw)]; ok {
 		return mh, nil
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return nil, fmt.Errorf("decoding handler: %v", err)
-	}
-	var name string
-	if err := json.Unmarshal(fields["handler"], &name); err != nil || name == "" {
-		return nil, fmt.Errorf("handler without a \"handler\" name: %s", raw)
-	}
-	delete(fields, "handler")
-	delete(fields, "@id") // as Caddy's own module loading does
-	config, err := json.Marshal(fields)
+	name, config, err := moduleConfig(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +159,98 @@ func (c *compiler) handler(raw json.RawMessage) (caddyhttp.MiddlewareHandler, er
 	}
 	c.shared[string(raw)] = mh
 	return mh, nil
+}
+
+// moduleConfig splits a handler's JSON into its module name (the
+// "handler" key) and its configuration: the JSON without that key and
+// without "@id", as Caddy's own loading passes it to the module. raw is
+// part of a config Caddy has decoded: valid JSON.
+func moduleConfig(raw json.RawMessage) (name string, config json.RawMessage, err error) {
+	bad := func() (string, json.RawMessage, error) {
+		return "", nil, fmt.Errorf("a handler is a JSON object with a \"handler\" name: %s", raw)
+	}
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return bad()
+	}
+	config = make(json.RawMessage, 0, len(raw))
+	config = append(config, '{')
+	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] != '}'; {
+		ks := i
+		i = skipValue(raw, i)
+		key := raw[ks:i]
+		if i = skipSpace(raw, i); i >= len(raw) || raw[i] != ':' {
+			return bad()
+		}
+		vs := skipSpace(raw, i+1)
+		i = skipValue(raw, vs)
+		switch string(key) {
+		case `"handler"`:
+			if err := json.Unmarshal(raw[vs:i], &name); err != nil {
+				return bad()
+			}
+		case `"@id"`:
+		default:
+			if len(config) > 1 {
+				config = append(config, ',')
+			}
+			config = append(config, key...)
+			config = append(config, ':')
+			config = append(config, raw[vs:i]...)
+		}
+		if i = skipSpace(raw, i); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	if name == "" {
+		return bad()
+	}
+	return name, append(config, '}'), nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the JSON value that starts at b[i].
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		for i++; i < len(b); i++ {
+			switch b[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1
+			}
+		}
+		return i
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			case '"':
+				i = skipValue(b, i) - 1
+			}
+		}
+		return i
+	}
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
+		i++
+	}
+	return i
 }
 
 // compileRoute chains a route's handlers in front of next (the following

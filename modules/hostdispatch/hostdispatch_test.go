@@ -389,3 +389,36 @@ type discard struct{ h http.Header }
 func (d *discard) Header() http.Header         { return d.h }
 func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discard) WriteHeader(int)             {}
+
+func TestModuleConfig(t *testing.T) {
+	for _, tc := range []struct{ in, name, config string }{
+		{`{"handler":"vars"}`, "vars", `{}`},
+		{`{"body":"x","handler":"static_response"}`, "static_response", `{"body":"x"}`},
+		{`{"handler":"static_response","body":"x"}`, "static_response", `{"body":"x"}`},
+		{` { "a" : [1, {"handler":"nested"}] , "handler" : "h", "@id": "x", "b":"q\"\\"} `, "h", `{"a":[1, {"handler":"nested"}],"b":"q\"\\"}`},
+		{`{"routes":[{"handle":[{"handler":"inner"}]}],"handler":"subroute","n":-1.5e3,"t":true,"z":null}`, "subroute", `{"routes":[{"handle":[{"handler":"inner"}]}],"n":-1.5e3,"t":true,"z":null}`},
+	} {
+		name, config, err := moduleConfig(json.RawMessage(tc.in))
+		if err != nil || name != tc.name || string(config) != tc.config {
+			t.Errorf("%s: %q %s %v, want %q %s", tc.in, name, config, err, tc.name, tc.config)
+		}
+		if !json.Valid(config) {
+			t.Errorf("%s: invalid JSON %s", tc.in, config)
+		}
+	}
+	for _, bad := range []string{`[]`, `{}`, `{"handler":1}`, `"x"`, ``} {
+		if _, _, err := moduleConfig(json.RawMessage(bad)); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}
+
+// BenchmarkProvision provisions 10,000 sites: each has its own response
+// and shares its vars handler with every other.
+func BenchmarkProvision(b *testing.B) {
+	cfg := benchSites(10000)
+	b.ReportAllocs()
+	for b.Loop() {
+		mustProvision(b, cfg)
+	}
+}
