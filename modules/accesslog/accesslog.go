@@ -238,14 +238,17 @@ func (h *Handler) log(rec *recorder, r *http.Request, extra *logfields.Entry, ha
 		userID, _ = repl.GetString("http.auth.user.id")
 	}
 
+	// Pointers into the recorder: no copy of the values in interfaces.
+	rec.logReq = caddyhttp.LoggableHTTPRequest{Request: &rec.req, ShouldLogCredentials: h.LogCredentials}
+	rec.logResp = caddyhttp.LoggableHTTPHeader{Header: rec.Header(), ShouldLogCredentials: h.LogCredentials}
 	fields := append(rec.fieldBuf[:0],
-		zap.Object("request", caddyhttp.LoggableHTTPRequest{Request: &rec.req, ShouldLogCredentials: h.LogCredentials}),
+		zap.Object("request", &rec.logReq),
 		zap.Int("bytes_read", rec.body.n),
 		zap.String("user_id", userID),
 		zap.Duration("duration", duration),
 		zap.Int("size", size),
 		zap.Int("status", status),
-		zap.Object("resp_headers", caddyhttp.LoggableHTTPHeader{Header: rec.Header(), ShouldLogCredentials: h.LogCredentials}),
+		zap.Object("resp_headers", &rec.logResp),
 	)
 	if extra != nil {
 		fields = append(fields, zap.Inline(extra))
@@ -271,6 +274,8 @@ type recorder struct {
 	body        lengthReader
 	fields      logfields.Entry
 	fieldBuf    [8]zapcore.Field
+	logReq      caddyhttp.LoggableHTTPRequest
+	logResp     caddyhttp.LoggableHTTPHeader
 }
 
 var recorders = sync.Pool{New: func() any { return new(recorder) }}

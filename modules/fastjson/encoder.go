@@ -40,11 +40,38 @@ type lazyEncoder struct {
 	openNamespaces int
 }
 
-// part is what a With added: encoded fields, or a request kept for later.
+// part is what a With added: encoded fields, or a field kept for later
+// (values, and a request that is Caddy's copy for the log).
 type part struct {
-	raw []byte // encoded fields, as zap's JSON encoder writes them
-	key string
-	req caddyhttp.LoggableHTTPRequest
+	raw  []byte // encoded fields, as zap's JSON encoder writes them
+	kind partKind
+	key  string
+	str  string
+	num  int64
+	req  caddyhttp.LoggableHTTPRequest
+}
+
+type partKind uint8
+
+const (
+	rawPart partKind = iota
+	requestPart
+	stringPart
+	intPart
+	durationPart
+	boolPart
+)
+
+// keep adds a field to encode when an entry is written.
+func (l *lazyEncoder) keep(p part) {
+	if len(l.parts) == cap(l.parts) {
+		// A clone shares its parent's parts: grow into a copy, with room
+		// for the few fields a With has.
+		parts := make([]part, len(l.parts), len(l.parts)+4)
+		copy(parts, l.parts)
+		l.parts = parts
+	}
+	l.parts = append(l.parts, p)
 }
 
 func (l *lazyEncoder) Clone() zapcore.Encoder {
@@ -56,7 +83,7 @@ func (l *lazyEncoder) Clone() zapcore.Encoder {
 func (l *lazyEncoder) begin() *enc {
 	e := l.s.get()
 	e.openNamespaces = l.openNamespaces
-	if n := len(l.parts); n > 0 && l.parts[n-1].raw != nil {
+	if n := len(l.parts); n > 0 && l.parts[n-1].kind == rawPart {
 		e.buf.Write(l.parts[n-1].raw)
 		l.parts = l.parts[: n-1 : n-1]
 	}
@@ -66,7 +93,7 @@ func (l *lazyEncoder) begin() *enc {
 // end stores what e encoded as the last part.
 func (l *lazyEncoder) end(e *enc) {
 	raw := append(make([]byte, 0, e.buf.Len()), e.buf.Bytes()...)
-	l.parts = append(l.parts[:len(l.parts):len(l.parts)], part{raw: raw})
+	l.keep(part{raw: raw})
 	l.openNamespaces = e.openNamespaces
 	e.free()
 }
@@ -76,9 +103,17 @@ func (l *lazyEncoder) end(e *enc) {
 // request, and the logger hands it to every log of the config, those that
 // drop the entry too. The request is Caddy's copy, made for the log.
 func (l *lazyEncoder) AddObject(key string, obj zapcore.ObjectMarshaler) error {
-	if r, ok := obj.(caddyhttp.LoggableHTTPRequest); ok && r.Request != nil {
-		l.parts = append(l.parts[:len(l.parts):len(l.parts)], part{key: key, req: r})
-		return nil
+	switch r := obj.(type) {
+	case caddyhttp.LoggableHTTPRequest:
+		if r.Request != nil {
+			l.keep(part{kind: requestPart, key: key, req: r})
+			return nil
+		}
+	case *caddyhttp.LoggableHTTPRequest:
+		if r != nil && r.Request != nil {
+			l.keep(part{kind: requestPart, key: key, req: *r})
+			return nil
+		}
 	}
 	e := l.begin()
 	err := e.AddObject(key, obj)
@@ -105,11 +140,7 @@ func (l *lazyEncoder) AddByteString(key string, val []byte) {
 	l.end(e)
 }
 
-func (l *lazyEncoder) AddBool(key string, val bool) {
-	e := l.begin()
-	e.AddBool(key, val)
-	l.end(e)
-}
+func (l *lazyEncoder) AddBool(key string, val bool) { l.keep(part{kind: boolPart, key: key, num: b2i(val)}) }
 
 func (l *lazyEncoder) AddComplex128(key string, val complex128) {
 	e := l.begin()
@@ -123,11 +154,7 @@ func (l *lazyEncoder) AddComplex64(key string, val complex64) {
 	l.end(e)
 }
 
-func (l *lazyEncoder) AddDuration(key string, val time.Duration) {
-	e := l.begin()
-	e.AddDuration(key, val)
-	l.end(e)
-}
+func (l *lazyEncoder) AddDuration(key string, val time.Duration) { l.keep(part{kind: durationPart, key: key, num: int64(val)}) }
 
 func (l *lazyEncoder) AddFloat64(key string, val float64) {
 	e := l.begin()
@@ -141,11 +168,7 @@ func (l *lazyEncoder) AddFloat32(key string, val float32) {
 	l.end(e)
 }
 
-func (l *lazyEncoder) AddInt64(key string, val int64) {
-	e := l.begin()
-	e.AddInt64(key, val)
-	l.end(e)
-}
+func (l *lazyEncoder) AddInt64(key string, val int64) { l.keep(part{kind: intPart, key: key, num: val}) }
 
 func (l *lazyEncoder) AddUint64(key string, val uint64) {
 	e := l.begin()
@@ -153,10 +176,13 @@ func (l *lazyEncoder) AddUint64(key string, val uint64) {
 	l.end(e)
 }
 
-func (l *lazyEncoder) AddString(key, val string) {
-	e := l.begin()
-	e.AddString(key, val)
-	l.end(e)
+func (l *lazyEncoder) AddString(key, val string) { l.keep(part{kind: stringPart, key: key, str: val}) }
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (l *lazyEncoder) AddTime(key string, val time.Time) {
@@ -243,14 +269,22 @@ func (l *lazyEncoder) EncodeEntry(ent zapcore.Entry, fields []zapcore.Field) (*b
 		e.AppendString(ent.Message)
 	}
 	for i := range l.parts {
-		p := &l.parts[i]
-		if p.raw == nil {
+		switch p := &l.parts[i]; p.kind {
+		case requestPart:
 			_ = e.AddObject(p.key, p.req)
-			continue
-		}
-		if len(p.raw) > 0 {
-			e.addElementSeparator()
-			e.buf.Write(p.raw)
+		case stringPart:
+			e.AddString(p.key, p.str)
+		case intPart:
+			e.AddInt64(p.key, p.num)
+		case durationPart:
+			e.AddDuration(p.key, time.Duration(p.num))
+		case boolPart:
+			e.AddBool(p.key, p.num != 0)
+		default:
+			if len(p.raw) > 0 {
+				e.addElementSeparator()
+				e.buf.Write(p.raw)
+			}
 		}
 	}
 	for i := range fields {
@@ -430,7 +464,19 @@ func (e *enc) AppendObject(obj zapcore.ObjectMarshaler) error {
 			break
 		}
 		e.request(m)
+	case *caddyhttp.LoggableHTTPRequest:
+		if m == nil || m.Request == nil {
+			err = obj.MarshalLogObject(e)
+			break
+		}
+		e.request(*m)
 	case caddyhttp.LoggableHTTPHeader:
+		e.header(m.Header, m.ShouldLogCredentials)
+	case *caddyhttp.LoggableHTTPHeader:
+		if m == nil {
+			err = obj.MarshalLogObject(e)
+			break
+		}
 		e.header(m.Header, m.ShouldLogCredentials)
 	default:
 		err = obj.MarshalLogObject(e)

@@ -281,13 +281,26 @@ func TestAccessEntrySameAsCaddy(t *testing.T) {
 			with := [][]zapcore.Field{{zap.Object("request", caddyhttp.LoggableHTTPRequest{Request: r, ShouldLogCredentials: tc.creds})}}
 			want := encode(t, zapJSON(logging.LogEncoderConfig{}), with, ent, accessFields(tc.resp, tc.creds))
 			got := encode(t, newEncoder(logging.LogEncoderConfig{}), with, ent, accessFields(tc.resp, tc.creds))
+			// The same entry with the request and the response headers
+			// given as pointers (as access_log gives them) and the
+			// reverse proxy's debug fields kept by With.
+			ptrWith := [][]zapcore.Field{{zap.String("upstream", "127.0.0.1:80"), zap.Duration("duration", time.Millisecond),
+				zap.Object("request", &caddyhttp.LoggableHTTPRequest{Request: r, ShouldLogCredentials: tc.creds}), zap.Bool("b", true), zap.Int("n", -3)}}
+			ptrFields := accessFields(tc.resp, tc.creds)
+			ptrFields[5] = zap.Object("resp_headers", &caddyhttp.LoggableHTTPHeader{Header: tc.resp, ShouldLogCredentials: tc.creds})
+			ptrWant := encode(t, zapJSON(logging.LogEncoderConfig{}), ptrWith, ent, ptrFields)
+			ptrGot := encode(t, newEncoder(logging.LogEncoderConfig{}), ptrWith, ent, ptrFields)
 			if tc.byteIdentical {
 				if got != want {
 					t.Fatalf("\nfast_json: %s\njson:      %s", got, want)
 				}
+				if ptrGot != ptrWant {
+					t.Fatalf("pointers:\nfast_json: %s\njson:      %s", ptrGot, ptrWant)
+				}
 				return
 			}
 			sameJSON(t, got, want)
+			sameJSON(t, ptrGot, ptrWant)
 		})
 	}
 }
@@ -355,6 +368,15 @@ func TestRequestEncodedOnlyWhenWritten(t *testing.T) {
 		_ = c.AddObject("request", caddyhttp.LoggableHTTPRequest{Request: r})
 	}); n > 2 {
 		t.Errorf("With(request) costs %.0f allocations, want at most 2 (the clone and its field list)", n)
+	}
+	// reverse_proxy's debug line: With(upstream, duration, request).
+	if n := testing.AllocsPerRun(100, func() {
+		c := enc.Clone()
+		c.AddString("upstream", "127.0.0.1:80")
+		c.AddDuration("duration", time.Millisecond)
+		_ = c.AddObject("request", &caddyhttp.LoggableHTTPRequest{Request: r})
+	}); n > 3 {
+		t.Errorf("reverse_proxy's With costs %.0f allocations, want at most 3", n)
 	}
 }
 
