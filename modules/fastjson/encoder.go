@@ -140,7 +140,9 @@ func (l *lazyEncoder) AddByteString(key string, val []byte) {
 	l.end(e)
 }
 
-func (l *lazyEncoder) AddBool(key string, val bool) { l.keep(part{kind: boolPart, key: key, num: b2i(val)}) }
+func (l *lazyEncoder) AddBool(key string, val bool) {
+	l.keep(part{kind: boolPart, key: key, num: b2i(val)})
+}
 
 func (l *lazyEncoder) AddComplex128(key string, val complex128) {
 	e := l.begin()
@@ -154,7 +156,9 @@ func (l *lazyEncoder) AddComplex64(key string, val complex64) {
 	l.end(e)
 }
 
-func (l *lazyEncoder) AddDuration(key string, val time.Duration) { l.keep(part{kind: durationPart, key: key, num: int64(val)}) }
+func (l *lazyEncoder) AddDuration(key string, val time.Duration) {
+	l.keep(part{kind: durationPart, key: key, num: int64(val)})
+}
 
 func (l *lazyEncoder) AddFloat64(key string, val float64) {
 	e := l.begin()
@@ -168,7 +172,9 @@ func (l *lazyEncoder) AddFloat32(key string, val float32) {
 	l.end(e)
 }
 
-func (l *lazyEncoder) AddInt64(key string, val int64) { l.keep(part{kind: intPart, key: key, num: val}) }
+func (l *lazyEncoder) AddInt64(key string, val int64) {
+	l.keep(part{kind: intPart, key: key, num: val})
+}
 
 func (l *lazyEncoder) AddUint64(key string, val uint64) {
 	e := l.begin()
