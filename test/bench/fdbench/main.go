@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -80,6 +81,7 @@ type loadOptions struct {
 	Untuned                 bool
 	GOGC                    string
 	BasePort, AdminBasePort int
+	Targets                 map[string]bool // variants to run besides a, b and c; empty: all
 }
 
 func loadFlags(args []string) loadOptions {
@@ -103,6 +105,15 @@ func loadFlags(args []string) loadOptions {
 	fs.StringVar(&o.GOGC, "gogc", "", "GOGC of the frontdoor processes (empty: Go's default, 100)")
 	fs.IntVar(&o.BasePort, "port", 19700, "first of the loopback ports used")
 	fs.IntVar(&o.AdminBasePort, "admin-port", 19740, "first of the frontdoor admin ports (11)")
+	variants := fs.String("variants", "", "comma-separated variants to run besides (a), (b) and (c) (b_devnull, b_sink, b_loki_down, b_caddylog, b_fastjson, a_gogc100, a_idle32, a_fastjson); empty: all")
 	_ = fs.Parse(args)
+	for _, v := range strings.Split(*variants, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			if o.Targets == nil {
+				o.Targets = map[string]bool{}
+			}
+			o.Targets[v] = true
+		}
+	}
 	return o
 }
