@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -459,6 +460,7 @@ func TestKeyFlood(t *testing.T) {
 		runtime.ReadMemStats(&ms)
 		return ms.HeapAlloc
 	}
+	base := heap()
 	var atCap uint64
 	for i := range flood {
 		// 1,000,000 distinct IPv6 /64 networks.
@@ -482,13 +484,70 @@ func TestKeyFlood(t *testing.T) {
 	end := heap()
 	keys := value(t, ctx, "frontdoor_throttle_keys", "t_flood")
 	ev := value(t, ctx, "frontdoor_throttle_evictions_total", "t_flood")
-	t.Logf("key flood: %d keys, cap %d: gauge %v, evictions %v, heap %.1f MiB at the cap, %.1f MiB after the flood",
-		flood, maxKeys, keys, ev, float64(atCap)/(1<<20), float64(end)/(1<<20))
+	t.Logf("key flood: %d keys, cap %d: gauge %v, evictions %v, heap %.1f MiB before, %.1f MiB at the cap, %.1f MiB after the flood",
+		flood, maxKeys, keys, ev, mib(base), mib(atCap), mib(end))
 	if keys != maxKeys || ev != flood-maxKeys {
 		t.Fatalf("keys %v evictions %v, want %d and %d", keys, ev, maxKeys, flood-maxKeys)
 	}
-	if end > atCap+atCap/4 {
-		t.Fatalf("heap grew from %.1f MiB at the cap to %.1f MiB", float64(atCap)/(1<<20), float64(end)/(1<<20))
+	// A held bucket costs about 200 bytes once the churn of evictions has
+	// grown the maps; what the flood evicted is not kept.
+	if perKey := (float64(end) - float64(base)) / maxKeys; perKey > maxBytesPerKey {
+		t.Fatalf("heap grew by %.1f MiB (%.0f bytes per held key), want at most %d bytes per key",
+			mib(end-min(base, end)), perKey, maxBytesPerKey)
+	}
+}
+
+// maxBytesPerKey bounds the heap a zone's bucket costs, its key included.
+const maxBytesPerKey = 256
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// heapBytes returns the live heap after a collection.
+func heapBytes() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// TestKeyFloodLongKeys is issue 13's reproduction: a zone keyed on a request
+// header, flooded with distinct 16 KB values. Each bucket must cost the
+// same as one keyed on a short value (the header is not kept), so max_keys
+// bounds the zone's bytes.
+func TestKeyFloodLongKeys(t *testing.T) {
+	const n = 6000
+	ctx, _ := newContext(t)
+	perKey := map[int]float64{}
+	for _, size := range []int{16, 16 << 10} {
+		zone := fmt.Sprintf("t_long_%d", size)
+		h := provision(t, &ctx, &Throttle{Zone: zone, Key: "{http.request.header.X-Key}", Rate: "1r/h", MaxKeys: 100_000})
+		r := request("192.0.2.1")
+		w := &nopWriter{h: make(http.Header)}
+		val := []byte(strings.Repeat("k", size))
+		before := heapBytes()
+		for i := range n {
+			strconv.AppendInt(val[:0], int64(i)+1e9, 10) // distinct values
+			r.Header.Set("X-Key", string(val))
+			clear(w.h)
+			if err := h.ServeHTTP(w, r, okHandler); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.Header.Del("X-Key")
+		after := heapBytes()
+		if got := h.zone.mem.Len(); got != n {
+			t.Fatalf("%d-byte keys: zone holds %d buckets, want %d", size, got, n)
+		}
+		perKey[size] = (float64(after) - float64(before)) / n
+		t.Logf("%d distinct %d-byte X-Key values: heap +%.1f MiB, %.0f bytes per key", n, size, mib(after-min(before, after)), perKey[size])
+	}
+	for size, b := range perKey {
+		if b > maxBytesPerKey {
+			t.Errorf("%d-byte keys cost %.0f bytes each, want at most %d whatever the key length", size, b, maxBytesPerKey)
+		}
+	}
+	if d := perKey[16<<10] - perKey[16]; d > 64 {
+		t.Errorf("a 16 KB key costs %.0f bytes more than a 16-byte one, want the same", d)
 	}
 }
 
