@@ -314,7 +314,7 @@ func (h *Handler) allowed(r *http.Request) bool {
 // block writes the maintenance response.
 func (h *Handler) block(w http.ResponseWriter, r *http.Request, st *maint.State, now time.Time) error {
 	retry := st.RetryAfter(now, h.retryAfter)
-	asJSON := maint.PrefersJSON(r.Header.Get("Accept"))
+	asJSON := maint.PrefersJSON(r.Header.Values("Accept")...)
 	resp := h.response(st, retry, asJSON)
 
 	hdr := w.Header()
