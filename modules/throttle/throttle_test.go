@@ -130,45 +130,68 @@ func TestRejectionBody(t *testing.T) {
 	h := provision(t, &ctx, &Throttle{Zone: "t_body", Rate: "1r/h", StatusCode: 503})
 	serve(t, h, request("192.0.2.1"))
 	tests := []struct {
-		accept string
-		json   bool
+		accept []string // Accept lines; nil: none
+		body   string   // json, html or text
 	}{
-		{"application/json", true},
-		{"text/html, application/problem+json;q=0.9", true},
-		{"application/json;q=0, text/plain", false},
-		{"text/html", false},
-		{"", false},
-		{"*/*", false},
+		{[]string{"application/json"}, "json"},
+		{[]string{"application/json, text/plain, */*"}, "json"}, // axios
+		{[]string{"application/json, */*;q=0.5"}, "json"},       // httpie
+		{[]string{"text/html;q=0.5, application/problem+json"}, "json"},
+		{[]string{"text/html, application/problem+json;q=0.9"}, "html"},
+		{[]string{"application/json;q=0, text/plain"}, "text"},
+		{[]string{"application/json;q=0;level=1"}, "text"}, // issue 13: JSON refused after its weight
+		{[]string{"application/json;level=1;q=0"}, "text"},
+		{[]string{"text/html"}, "html"},
+		{[]string{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}, "html"}, // a browser
+		{[]string{"text/html;q=0.5", "application/json"}, "json"},                          // two Accept lines
+		{[]string{""}, "text"},
+		{nil, "text"},
+		{[]string{"*/*"}, "text"}, // curl
+		{[]string{"image/avif,image/webp,*/*;q=0.8"}, "text"},
+		{[]string{"garbage"}, "text"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.accept, func(t *testing.T) {
-			w := serve(t, h, request("192.0.2.1", "Accept", tt.accept))
+		t.Run(strings.Join(tt.accept, " | "), func(t *testing.T) {
+			r := request("192.0.2.1")
+			r.Header["Accept"] = tt.accept
+			w := serve(t, h, r)
 			if w.Code != 503 {
 				t.Fatalf("status %d, want the configured 503", w.Code)
 			}
 			ra := w.Header().Get("Retry-After")
-			if ra == "" || ra == "0" {
-				t.Fatalf("Retry-After %q", ra)
+			if n, err := strconv.Atoi(ra); err != nil || n < 3500 || n > 3600 {
+				t.Fatalf("Retry-After %q, want the hour's seconds", ra)
 			}
-			if !tt.json {
-				if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
-					t.Fatalf("Content-Type %q, want text/plain", ct)
+			if cc, vary := w.Header().Get("Cache-Control"), w.Header().Get("Vary"); cc != "no-store" || vary != "Accept" {
+				t.Fatalf("Cache-Control %q, Vary %q; want no-store and Accept", cc, vary)
+			}
+			ct := w.Header().Get("Content-Type")
+			switch tt.body {
+			case "text":
+				want := "503 Service Unavailable: too many requests, retry in " + ra + " s\n"
+				if ct != "text/plain; charset=utf-8" || w.Body.String() != want {
+					t.Fatalf("Content-Type %q, body %q; want text/plain and %q", ct, w.Body, want)
 				}
-				return
-			}
-			if ct := w.Header().Get("Content-Type"); ct != "application/json" {
-				t.Fatalf("Content-Type %q, want application/json", ct)
-			}
-			var body struct {
-				Error      string `json:"error"`
-				Zone       string `json:"zone"`
-				RetryAfter int    `json:"retry_after"`
-			}
-			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
-				t.Fatalf("body %q: %v", w.Body.String(), err)
-			}
-			if body.Zone != "t_body" || fmt.Sprint(body.RetryAfter) != ra || body.Error != "too many requests" {
-				t.Fatalf("body %+v, Retry-After %s", body, ra)
+			case "html":
+				if ct != "text/html; charset=utf-8" || !strings.Contains(w.Body.String(), "<!DOCTYPE html>") {
+					t.Fatalf("Content-Type %q, body %q; want the HTML page", ct, w.Body)
+				}
+			case "json":
+				if ct != "application/json" {
+					t.Fatalf("Content-Type %q, want application/json", ct)
+				}
+				var body struct {
+					Error      string `json:"error"`
+					Status     int    `json:"status"`
+					Zone       string `json:"zone"`
+					RetryAfter int    `json:"retry_after"`
+				}
+				if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+					t.Fatalf("body %q: %v", w.Body.String(), err)
+				}
+				if body.Zone != "t_body" || fmt.Sprint(body.RetryAfter) != ra || body.Error != "too many requests" || body.Status != 503 {
+					t.Fatalf("body %+v, Retry-After %s", body, ra)
+				}
 			}
 		})
 	}
