@@ -143,7 +143,7 @@ func TestRejectionBody(t *testing.T) {
 		{[]string{"application/json;level=1;q=0"}, "text"},
 		{[]string{"text/html"}, "html"},
 		{[]string{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}, "html"}, // a browser
-		{[]string{"text/html;q=0.5", "application/json"}, "json"},                          // two Accept lines
+		{[]string{"text/html;q=0.5", "application/json"}, "json"},                             // two Accept lines
 		{[]string{""}, "text"},
 		{nil, "text"},
 		{[]string{"*/*"}, "text"}, // curl
