@@ -207,6 +207,7 @@ type throttleConfig struct {
 	Store        str   `yaml:"store"`
 	StoreTimeout str   `yaml:"store_timeout"`
 	OnStoreError str   `yaml:"on_store_error"`
+	Page         str   `yaml:"page"`
 }
 
 type maintenanceConfig struct {

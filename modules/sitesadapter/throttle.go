@@ -34,6 +34,7 @@ func (b *builder) throttle(s *site, th *throttleConfig) throttleJSON {
 		Store:          th.Store.v,
 		StoreTimeout:   b.duration(s, "throttle.store_timeout", th.StoreTimeout),
 		OnStoreError:   th.OnStoreError.v,
+		Page:           th.Page.v,
 	}
 	if j.Zone == "" {
 		j.Zone = s.name
@@ -98,4 +99,5 @@ type throttleJSON struct {
 	Store          string         `json:"store,omitempty"`
 	StoreTimeout   caddy.Duration `json:"store_timeout,omitempty"`
 	OnStoreError   string         `json:"on_store_error,omitempty"`
+	Page           string         `json:"page,omitempty"`
 }

@@ -89,7 +89,7 @@ type Redis struct {
 const timeoutsToSkip = 3
 
 // NewRedis connects lazily to the server named by a redis://, rediss:// or
-// unix:// URL. prefix starts every key.
+// unix:// URL. prefix starts every bucket's name.
 //
 // go-redis's own log lines (one per failed dial) are discarded: failures
 // are returned to the caller, which reports them at a bounded rate.
@@ -120,7 +120,9 @@ func CheckStoreURL(url string) error {
 
 // Allow takes one token from key's bucket. It returns an error, and no
 // decision, when the store does not answer within timeout or is skipped
-// after a recent failure.
+// after a recent failure. The bucket is named by the prefix and a digest of
+// key (RedisKeyLen hex digits), never by key itself: a bucket costs Redis
+// the same memory whatever the length of its key.
 func (s *Redis) Allow(ctx context.Context, key []byte, l Limit, timeout time.Duration) (Decision, error) {
 	if until := s.downUntil.Load(); until != 0 {
 		if time.Now().UnixNano() < until || !s.probing.CompareAndSwap(false, true) {
@@ -136,7 +138,9 @@ func (s *Redis) Allow(ctx context.Context, key []byte, l Limit, timeout time.Dur
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	interval := strconv.FormatFloat(float64(l.Interval())/float64(time.Microsecond), 'f', 3, 64)
-	res, err := gcra.Run(ctx, s.client, []string{s.prefix + string(key)}, interval, l.Burst).Int64Slice()
+	var name [128]byte
+	bucket := string(appendRedisKey(name[:0], s.prefix, key))
+	res, err := gcra.Run(ctx, s.client, []string{bucket}, interval, l.Burst).Int64Slice()
 	if err == nil && len(res) != 4 {
 		err = fmt.Errorf("unexpected script reply %v", res)
 	}
