@@ -55,8 +55,9 @@ func init() {
 //	RateLimit-Policy: "<zone>";q=<burst>;w=<seconds to refill the burst>
 //	RateLimit: "<zone>";r=<requests left>;t=<seconds>
 //
-// where t is the time until the bucket is full again, or, on a rejection,
-// until the next request can pass.
+// where t is always the time until the bucket is full again (the quota
+// resets), on allowed and rejected requests alike; on a rejection,
+// Retry-After says when the next request can pass.
 //
 // With Store set, buckets live in Redis and every gateway that uses the same
 // Redis shares them; each decision is one atomic round trip bounded by
@@ -365,7 +366,7 @@ func (h *Throttle) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyh
 	}
 	retry := wholeSeconds(d.RetryAfter)
 	if !h.DisableHeaders {
-		h.setHeaders(w.Header(), 0, time.Duration(retry)*time.Second)
+		h.setHeaders(w.Header(), 0, max(d.Reset, time.Duration(retry)*time.Second))
 	}
 	h.reject(w, r, h.StatusCode, retry, "too many requests")
 	return nil

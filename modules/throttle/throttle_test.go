@@ -83,6 +83,35 @@ func serve(t testing.TB, h *Throttle, r *http.Request) *httptest.ResponseRecorde
 	return w
 }
 
+// TestRateLimitHeaderHasOneMeaning: the RateLimit header's t is the time
+// until the bucket is full again on every response (the draft's reset),
+// and Retry-After, on a rejection only, the time until the next request
+// passes. With 1r/s and a burst of 5 the two differ: 5 s and 1 s.
+func TestRateLimitHeaderHasOneMeaning(t *testing.T) {
+	ctx, _ := newContext(t)
+	h := provision(t, &ctx, &Throttle{Zone: "t_meaning", Rate: "1r/s", Burst: 5})
+	var w *httptest.ResponseRecorder
+	for range 5 {
+		w = serve(t, h, request("192.0.2.9"))
+		if w.Header().Get("Retry-After") != "" {
+			t.Fatalf("an allowed response carries Retry-After %q", w.Header().Get("Retry-After"))
+		}
+	}
+	if got := w.Header().Get("RateLimit"); got != `"t_meaning";r=0;t=5` {
+		t.Fatalf("5th (last allowed) request: RateLimit %q, want r=0;t=5", got)
+	}
+	w = serve(t, h, request("192.0.2.9"))
+	if w.Code != http.StatusTooManyRequests {
+		t.Fatalf("6th request: %d, want 429", w.Code)
+	}
+	if got := w.Header().Get("RateLimit"); got != `"t_meaning";r=0;t=5` {
+		t.Fatalf("rejection: RateLimit %q, want r=0;t=5 (the same meaning as on the 200)", got)
+	}
+	if got := w.Header().Get("Retry-After"); got != "1" {
+		t.Fatalf("rejection: Retry-After %q, want 1", got)
+	}
+}
+
 func TestBurstAndHeaders(t *testing.T) {
 	ctx, _ := newContext(t)
 	h := provision(t, &ctx, &Throttle{Zone: "t_burst", Rate: "5r/s", Burst: 5})
