@@ -359,8 +359,8 @@ func reloadUnderLoad(t *testing.T, handover bool) (wrkReadErrors int) {
 	if resp.Header.Get("X-Generation") != strconv.Itoa(reloads) {
 		t.Errorf("changing site: X-Generation %q, want %d", resp.Header.Get("X-Generation"), reloads)
 	}
-	if _, body = get(t, http.DefaultClient, reloadAddr, "new1.localhost", "/"); body != "" {
-		t.Errorf("removed site new1 still served: %q", body)
+	if resp, body = get(t, http.DefaultClient, reloadAddr, "new1.localhost", "/"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("removed site new1 still served: %d %q, want the 404 for unknown hosts", resp.StatusCode, body)
 	}
 	// State survived 20 reloads: no refill, no reset.
 	if got := status(t, "limited.localhost"); got != http.StatusTooManyRequests {
