@@ -325,7 +325,7 @@ func scan(ua string) flags {
 	for i := 0; i < len(ua); {
 		c := ua[i]
 		if !wordByte[c] {
-			if c == '@' && i+1 < len(ua) && wordByte[ua[i+1]] && i > 0 && wordByte[ua[i-1]] {
+			if c == '@' && i+1 < len(ua) && isLetter(ua[i+1]) && i > 0 && wordByte[ua[i-1]] {
 				f |= fBot // a contact address: name@example.com
 			}
 			i++
@@ -410,8 +410,10 @@ func pairFacts(w, prev string) flags {
 		if len(w) >= 4 && (w[0] == 'p' && isDigit(w[1]) || w[0] == 'n' && (w[1] == '5' || w[1] == '8')) {
 			return fTablet
 		}
-	case "tb", "yt": // Lenovo Tab and Yoga Tab: TB-X606F, YT-J706X
-		return fTablet
+	case "tb", "yt": // Lenovo Tab and Yoga Tab: TB-X606F, TB-J706F, YT-J706X
+		if len(w) >= 4 && (w[0] == 'x' || w[0] == 'j' || w[0] == 'q' || w[0] == 'p') && isDigit(w[1]) {
+			return fTablet
+		}
 	case "lg": // LG G Pad: LG-V500, LG-V410 (the V10...V60 phones are shorter)
 		if len(w) == 4 && w[0] == 'v' && isDigit(w[1]) {
 			return fTablet
@@ -423,6 +425,18 @@ func pairFacts(w, prev string) flags {
 	case "aws":
 		if w == "sdk" {
 			return fLib
+		}
+	case "rest":
+		if w == "client" {
+			return fLib
+		}
+	case "page":
+		if w == "speed" {
+			return fBot // Google Page Speed Insights
+		}
+	case "apple":
+		if w == "pubsub" {
+			return fBot
 		}
 	case "up":
 		if w == "browser" || w == "link" {
@@ -561,7 +575,11 @@ func wordFacts(w, prev string) flags {
 		"httpclient", "libwww", "perl", "lwp", "php", "guzzlehttp", "guzzle", "ruby", "faraday",
 		"httparty", "node", "undici", "axios", "postmanruntime", "insomnia", "httpie", "dart",
 		"reqwest", "restsharp", "unirest", "superagent", "mechanize", "httrack", "grpc",
-		"powershell", "windowspowershell", "cpprest", "libhttp", "winhttp", "synapse", "indy":
+		"powershell", "windowspowershell", "cpprest", "libhttp", "winhttp", "synapse", "indy",
+		"google", "docker", "gitlab", "hackney", "spray", "scalaj", "lua", "resty", "cli",
+		"intellij", "servicestack", "twisted", "pear", "cakephp", "newspaper", "pcore",
+		"whatsapp": // WhatsApp's link previews; its Android app names the device
+
 		return fLib
 
 	case "cubot": // a phone brand, not a crawler
@@ -569,7 +587,7 @@ func wordFacts(w, prev string) flags {
 	case "yeti", "daum", "daumoa", "facebookexternalhit", "facebookcatalog", "slurp",
 		"mediapartners", "inspectiontool", "googleother", "feedfetcher", "chatgpt",
 		"bingpreview", "headlesschrome", "phantomjs", "lighthouse", "ia_archiver",
-		"imgproxy", "whatsapp", "scrap", "skypeuripreview", "embedly", "vkshare",
+		"imgproxy", "scrap", "skypeuripreview", "embedly", "vkshare",
 		"puppeteer", "playwright", "selenium", "webdriver", "slimerjs", "prerender", "rendertron",
 		"ptst", "pagespeed", "gtmetrix", "pingdom", "statuscake", "site24x", "newrelicpinger",
 		"datadog", "nagios", "zabbix", "freshping", "hetrixtools", "checkly", "uptime",
@@ -581,7 +599,12 @@ func wordFacts(w, prev string) flags {
 		"apis", "flipboardproxy", "flipboardrss",
 		"ahrefs", "semrush", "majestic", "screaming", "sitebulb", "deepcrawl", "oncrawl",
 		"netcraft", "censys", "shodan", "expanse", "internetmeasurement", "zoominfobot",
-		"proximic", "grapeshot", "admantx", "mail_ru", "linguee", "cloudflare", "amazonbot":
+		"proximic", "grapeshot", "admantx", "mail_ru", "linguee", "cloudflare", "amazonbot",
+		"catchpoint", "gomezagent", "rigor", "dareboost", "openvas", "splash", "pageburst",
+		"duplexweb", "transcoder", "wkhtmltopdf", "cypress", "apachebench", "monit", "prometheus",
+		"openai", "clamav", "meltwater", "brandwatch", "integromat", "blogtrottr", "appengine",
+		"applesyndication", "internetarchive", "siteimprove", "sitecheck", "monsido", "fuzz",
+		"googleweblight", "ruxitsynthetic", "datadogsynthetics", "pingdomtms", "w3c_unicorn":
 		return fBot
 	}
 	if strings.HasSuffix(s, "bot") || strings.HasSuffix(s, "spider") ||
@@ -640,6 +663,8 @@ func stripDigits(w string) string {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // isModelCode reports whether word is an upper-case device model code
 // starting with prefix (4 to 9 capital letters and digits, a letter first
