@@ -156,7 +156,7 @@ func Classify(userAgent string, h Hints) Result {
 	}
 
 	switch {
-	case f&fBot != 0, f&fLib != 0 && f&fDevice == 0:
+	case f&fBot != 0, f&fLib != 0 && f&(fDevice|fTextBrowser) == 0:
 		r.Type = Bot
 		return r
 	case f&fTV != 0:
@@ -325,7 +325,7 @@ func scan(ua string) flags {
 	for i := 0; i < len(ua); {
 		c := ua[i]
 		if !wordByte[c] {
-			if c == '@' && i+1 < len(ua) && isLetter(ua[i+1]) && i > 0 && wordByte[ua[i-1]] {
+			if c == '@' && i > 0 && wordByte[ua[i-1]] && isAddress(ua[i+1:]) {
 				f |= fBot // a contact address: name@example.com
 			}
 			i++
@@ -387,6 +387,8 @@ func scan(ua string) flags {
 // the word before it.
 func numberFacts(w, prev string) flags {
 	switch {
+	case strings.HasSuffix(w, "bot"), strings.HasSuffix(w, "spider"):
+		return fBot // 360Spider, 80legs-style names
 	case prev == "nexus" && (w == "7" || w == "9" || w == "10"):
 		return fTablet
 	case prev == "nexus" && w == "4", prev == "nexus" && w == "5", prev == "nexus" && w == "6":
@@ -450,6 +452,18 @@ func pairFacts(w, prev string) flags {
 		if w == "ce" {
 			return fMobile
 		}
+	case "sph":
+		if strings.HasPrefix(w, "p1") {
+			return fTablet // Galaxy Tab on Sprint: SPH-P100
+		}
+	case "shw":
+		if strings.HasPrefix(w, "m180") || strings.HasPrefix(w, "m380") || strings.HasPrefix(w, "m480") || strings.HasPrefix(w, "m500") {
+			return fTablet // Galaxy Tab in Korea: SHW-M380S
+		}
+	case "m":
+		if strings.HasPrefix(w, "mp7") || strings.HasPrefix(w, "mp8") || strings.HasPrefix(w, "mp1") {
+			return fTablet // Mediacom SmartPad: M-MP722M
+		}
 	case "nexus":
 		if w == "player" {
 			return fTV
@@ -507,7 +521,8 @@ func wordFacts(w, prev string) flags {
 		return fIPad | fTablet
 	case "kindle", "silk", "playbook", "tablet", "xoom", "nook", "bntv", "bnrv", "kobo",
 		"mediapad", "matepad", "ideatab", "touchpad", "smartpad", "onepad", "viewpad",
-		"nettab", "surftab", "freetab", "lifetab", "apad", "tab", "pad", "mid", "pmid":
+		"nettab", "surftab", "freetab", "lifetab", "apad", "tab", "pad", "mid", "pmid", "odys",
+		"nextbook", "flyer", "epade", "smarttab":
 		return fTablet
 	case "android":
 		return fAndroid
@@ -551,7 +566,8 @@ func wordFacts(w, prev string) flags {
 	case "midp", "cldc", "symbian", "symbianos", "series", "nokia", "sonyericsson", "obigo",
 		"obigointernetbrowser", "ucweb", "j2me", "teleca", "polaris", "dolfin", "bada", "brew",
 		"docomo", "kddi", "softbank", "vodafone", "willcom", "portalmmm", "mot", "sie", "lge",
-		"sgh", "sch", "alcatel", "htc", "opwv", "openwave", "netfront", "jasmine":
+		"sgh", "sch", "alcatel", "htc", "opwv", "openwave", "netfront", "jasmine", "lg", "samsung",
+		"jig", "ddipocket", "kyocera":
 		return fFeature
 
 	case "tv", "smarttv", "smart_tv", "hbbtv", "netcast", "web0s", "googletv", "androidtv",
@@ -604,7 +620,8 @@ func wordFacts(w, prev string) flags {
 		"duplexweb", "transcoder", "wkhtmltopdf", "cypress", "apachebench", "monit", "prometheus",
 		"openai", "clamav", "meltwater", "brandwatch", "integromat", "blogtrottr", "appengine",
 		"applesyndication", "internetarchive", "siteimprove", "sitecheck", "monsido", "fuzz",
-		"googleweblight", "ruxitsynthetic", "datadogsynthetics", "pingdomtms", "w3c_unicorn":
+		"googleweblight", "ruxitsynthetic", "datadogsynthetics", "pingdomtms", "w3c_unicorn",
+		"favicon", "scanning", "watchdog", "cron", "dcv", "certificate":
 		return fBot
 	}
 	if strings.HasSuffix(s, "bot") || strings.HasSuffix(s, "spider") ||
@@ -613,7 +630,10 @@ func wordFacts(w, prev string) flags {
 		strings.HasSuffix(s, "checker") || strings.HasPrefix(s, "monitor") ||
 		strings.HasPrefix(s, "feed") || strings.HasPrefix(s, "rss") ||
 		strings.HasPrefix(s, "headless") || strings.HasSuffix(s, "scanner") ||
-		strings.HasSuffix(s, "archiver") || strings.HasSuffix(s, "indexer") {
+		strings.HasSuffix(s, "archiver") || strings.HasSuffix(s, "indexer") ||
+		strings.HasPrefix(s, "spider") || strings.HasSuffix(s, "preview") || strings.HasSuffix(s, "rss") ||
+		strings.HasSuffix(s, "downloader") || strings.HasSuffix(s, "extractor") ||
+		strings.Contains(s, "crawl") || strings.Contains(s, "linkcheck") {
 		return fBot // googlebot, bingbot, gptbot, ahrefsbot, bytespider, baiduspider...
 	}
 	return prefixFacts(w)
@@ -635,7 +655,8 @@ func prefixFacts(w string) flags {
 		strings.HasPrefix(w, "sgp") && len(w) > 3 && isDigit(w[3]), // Sony Xperia Tablet SGP311
 		strings.HasPrefix(w, "opd2"), strings.HasPrefix(w, "rmp2"), // OnePlus Pad, Oppo Pad, Realme Pad
 		strings.HasPrefix(w, "mid") && len(w) > 3 && isDigit(w[3]),
-		strings.HasPrefix(w, "midc"), strings.HasPrefix(w, "nxm"),
+		strings.HasPrefix(w, "midc"), strings.HasPrefix(w, "nxm"), strings.HasPrefix(w, "pov_tab"),
+		strings.HasPrefix(w, "novo"), strings.HasPrefix(w, "xoom"), strings.HasPrefix(w, "smarttab"), strings.HasPrefix(w, "pg41200"),
 		len(w) == 4 && (strings.HasPrefix(w, "p00") || strings.HasPrefix(w, "p01") || strings.HasPrefix(w, "p02") ||
 			strings.HasPrefix(w, "k00") || strings.HasPrefix(w, "k01")): // Asus ZenPad, MeMO Pad
 		return fTablet
@@ -643,7 +664,8 @@ func prefixFacts(w string) flags {
 		strings.HasPrefix(w, "ucweb"), strings.HasPrefix(w, "ucbrowser"), strings.HasPrefix(w, "symbian"),
 		strings.HasPrefix(w, "series40"), strings.HasPrefix(w, "series60"), strings.HasPrefix(w, "lgu"),
 		strings.HasPrefix(w, "lg") && len(w) > 2 && isDigit(w[2]), strings.HasPrefix(w, "wap"),
-		strings.HasPrefix(w, "alcatel"), strings.HasPrefix(w, "samsung_sgh"):
+		strings.HasPrefix(w, "alcatel"), strings.HasPrefix(w, "samsung_sgh"), strings.HasPrefix(w, "htc_"),
+		strings.HasPrefix(w, "lg") && len(w) >= 5:
 		return fFeature
 	case strings.HasPrefix(w, "cygwin"):
 		return fWindows
@@ -663,6 +685,16 @@ func stripDigits(w string) string {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// isAddress reports whether s starts with a mail domain: letters, digits
+// and hyphens, a dot, a letter.
+func isAddress(s string) bool {
+	j := 0
+	for j < len(s) && (wordByte[s[j]] || s[j] == '-') {
+		j++
+	}
+	return j > 0 && isLetter(s[0]) && j+1 < len(s) && s[j] == '.' && isLetter(s[j+1])
+}
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
