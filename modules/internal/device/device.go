@@ -624,23 +624,74 @@ func wordFacts(w, prev string) flags {
 		"favicon", "scanning", "watchdog", "cron", "dcv", "certificate":
 		return fBot
 	}
-	if strings.HasSuffix(s, "bot") || strings.HasSuffix(s, "spider") ||
-		strings.HasPrefix(s, "crawl") || strings.HasSuffix(s, "crawler") ||
-		strings.HasSuffix(s, "fetcher") || strings.HasSuffix(s, "scraper") ||
-		strings.HasSuffix(s, "checker") || strings.HasPrefix(s, "monitor") ||
-		strings.HasPrefix(s, "feed") || strings.HasPrefix(s, "rss") ||
-		strings.HasPrefix(s, "headless") || strings.HasSuffix(s, "scanner") ||
-		strings.HasSuffix(s, "archiver") || strings.HasSuffix(s, "indexer") ||
-		strings.HasPrefix(s, "spider") || strings.HasSuffix(s, "preview") || strings.HasSuffix(s, "rss") ||
-		strings.HasSuffix(s, "downloader") || strings.HasSuffix(s, "extractor") ||
-		strings.Contains(s, "crawl") || strings.Contains(s, "linkcheck") {
+	if botName(s) {
 		return fBot // googlebot, bingbot, gptbot, ahrefsbot, bytespider, baiduspider...
 	}
 	return prefixFacts(w)
 }
 
+// botName reports whether s is named like an automated client: ...bot,
+// ...spider, crawl..., ...fetcher, monitor..., feed..., headless...
+func botName(s string) bool {
+	if len(s) < 3 {
+		return false
+	}
+	switch s[len(s)-1] {
+	case 't':
+		if strings.HasSuffix(s, "bot") {
+			return true
+		}
+	case 'r':
+		if strings.HasSuffix(s, "spider") || strings.HasSuffix(s, "crawler") || strings.HasSuffix(s, "fetcher") ||
+			strings.HasSuffix(s, "scraper") || strings.HasSuffix(s, "checker") || strings.HasSuffix(s, "scanner") ||
+			strings.HasSuffix(s, "archiver") || strings.HasSuffix(s, "indexer") || strings.HasSuffix(s, "downloader") ||
+			strings.HasSuffix(s, "extractor") {
+			return true
+		}
+	case 'w':
+		if strings.HasSuffix(s, "preview") {
+			return true
+		}
+	case 's':
+		if strings.HasSuffix(s, "rss") {
+			return true
+		}
+	}
+	switch s[0] {
+	case 'm':
+		if strings.HasPrefix(s, "monitor") {
+			return true
+		}
+	case 'f':
+		if strings.HasPrefix(s, "feed") {
+			return true
+		}
+	case 'r':
+		if strings.HasPrefix(s, "rss") {
+			return true
+		}
+	case 'h':
+		if strings.HasPrefix(s, "headless") {
+			return true
+		}
+	case 's':
+		if strings.HasPrefix(s, "spider") {
+			return true
+		}
+	}
+	return len(s) >= 5 && (strings.Contains(s, "crawl") || strings.Contains(s, "linkcheck"))
+}
+
 // prefixFacts returns the facts of words known by how they start.
 func prefixFacts(w string) flags {
+	if len(w) < 3 {
+		return 0
+	}
+	switch w[0] {
+	case 'x', 'r', 's', 'p', 'h', 'm', 'a', 't', 'b', 'u', 'z', 'o', 'n', 'k', 'l', 'w', 'c', 'd':
+	default:
+		return 0
+	}
 	switch {
 	case strings.HasPrefix(w, "xbox"), strings.HasPrefix(w, "roku"), strings.HasPrefix(w, "smarttv"),
 		strings.HasPrefix(w, "pov_tv"), strings.HasPrefix(w, "x96"), strings.HasPrefix(w, "h96"),
