@@ -118,11 +118,12 @@ func (in *Info) ASN() (uint32, string) {
 func (in *Info) Device() device.Result {
 	if !in.devDone {
 		in.devDone = true
-		in.dev = device.Classify(
-			first(in.header["User-Agent"]),
-			first(in.header["Sec-Ch-Ua-Mobile"]),
-			first(in.header["Sec-Ch-Ua-Platform"]),
-		)
+		in.dev = device.Classify(first(in.header["User-Agent"]), device.Hints{
+			Mobile:      first(in.header["Sec-Ch-Ua-Mobile"]),
+			Platform:    first(in.header["Sec-Ch-Ua-Platform"]),
+			FormFactors: first(in.header["Sec-Ch-Ua-Form-Factors"]),
+			Model:       first(in.header["Sec-Ch-Ua-Model"]),
+		})
 	}
 	return in.dev
 }
