@@ -130,15 +130,15 @@ func TestCorpus(t *testing.T) {
 }
 
 // TestHoldout measures the held-out corpus, which was not used for tuning.
-// Its floors are lower (it stands for traffic the classifier has not seen)
-// but still catch a broken classifier: 90% overall, 80% in any class, 90%
-// OS accuracy.
+// It stands for traffic the classifier has not seen. Its floors were fixed
+// before the classifier was measured on it and are not to be lowered to fit
+// a result: 90% overall, 85% in every class, 90% OS accuracy.
 func TestHoldout(t *testing.T) {
 	rows := readCorpus(t, holdoutFiles...)
 	if len(rows) < 500 {
 		t.Fatalf("held-out corpus has %d User-Agents, want at least 500", len(rows))
 	}
-	checkAccuracy(t, "holdout", rows, 90, 80, 90)
+	checkAccuracy(t, "holdout", rows, 90, 85, 90)
 }
 
 func checkAccuracy(t *testing.T, name string, rows []labelled, minOverall, minClass, minOS float64) {
