@@ -284,3 +284,21 @@ func BenchmarkClassify(b *testing.B) {
 		}
 	})
 }
+
+// TestNonWord checks the eight-bytes-at-a-time word test against isWord
+// for every byte value in every position.
+func TestNonWord(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 8; pos++ {
+			x := uint64(0x6161616161616161) // "aaaaaaaa"
+			x = x&^(0xff<<(8*pos)) | uint64(c)<<(8*pos)
+			got := nonWord(x)>>(8*pos+7)&1 == 1
+			if got == isWord[c] {
+				t.Fatalf("nonWord(byte %#x at %d) = %v, isWord says %v", c, pos, got, isWord[c])
+			}
+			if rest := nonWord(x) &^ (0x80 << (8 * pos)); rest != 0 {
+				t.Fatalf("nonWord(byte %#x at %d) marks other bytes: %#x", c, pos, rest)
+			}
+		}
+	}
+}

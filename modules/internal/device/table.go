@@ -1,0 +1,920 @@
+package device
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"strings"
+	"unsafe"
+)
+
+// maxWord is the longest word looked up. Longer words are only checked for
+// the crawler suffixes.
+const maxWord = 32
+
+// entry is one word of the table. a and z are its first and second eight
+// bytes (zero-padded), so that a word compares in two instructions; words
+// longer than 16 bytes also compare the rest (longWords).
+type entry struct {
+	a, z uint64
+	f    flags
+	n    uint8 // length
+	pair pairKind
+	tld  bool
+	// special marks words whose meaning depends on the bytes around them
+	// (see special).
+	special bool
+	span    uint8 // spanWebKit, spanKHTML: the word starts a span of no facts
+}
+
+// The spans special passes over.
+const (
+	spanNone = iota
+	spanWebKit
+	spanKHTML
+)
+
+const (
+	tableBits = 12
+	tableSize = 1 << tableBits
+	maxWords  = 1024
+)
+
+// The word table: open addressing with linear probing. slots hold an index
+// into entries plus one (0 is an empty slot). It is built once, from
+// words.go, and only read afterwards.
+var (
+	entries   [maxWords]entry
+	longWords [maxWords]string // the words of more than 16 bytes
+	nwords    int
+	slots     [tableSize]uint16
+)
+
+func init() {
+	index := map[string]int{}
+	add := func(w string) *entry {
+		if i, ok := index[w]; ok {
+			return &entries[i]
+		}
+		if len(w) > maxWord {
+			panic("device: word longer than maxWord: " + w)
+		}
+		if nwords == maxWords {
+			panic("device: word table too full")
+		}
+		index[w] = nwords
+		entries[nwords] = entry{n: uint8(len(w))}
+		if len(w) > 16 {
+			longWords[nwords] = w
+		}
+		nwords++
+		return &entries[nwords-1]
+	}
+	for _, g := range wordFacts {
+		for _, w := range strings.Fields(g.words) {
+			add(w).f |= g.f
+		}
+	}
+	for _, g := range pairWords {
+		for _, w := range strings.Fields(g.words) {
+			add(w).pair = g.p
+		}
+	}
+	for _, w := range strings.Fields(tldWords) {
+		add(w).tld = true
+	}
+	for w, i := range index {
+		e := &entries[i]
+		if len(w) >= 2 {
+			e.f |= fName
+		}
+		switch w {
+		case "applewebkit":
+			e.span = spanWebKit
+		case "khtml":
+			e.span = spanKHTML
+		}
+		e.special = e.tld || e.pair == pHTTP || e.pair == pWWW || e.span != spanNone
+		e.a, e.z = keyOf(w, 0, len(w))
+		h := slotOf(e.a, e.z)
+		for slots[h] != 0 {
+			h = (h + 1) & (tableSize - 1)
+		}
+		slots[h] = uint16(i + 1)
+	}
+}
+
+// wordBuf holds one lowercase word. Its size is a power of two so that
+// writing at n&(len-1) needs no bounds check.
+type wordBuf [64]byte
+
+// str returns the first n bytes of b as a string, without copying: valid
+// until b is written again.
+func (b *wordBuf) str(n int) string { return unsafe.String(&b[0], n) }
+
+// lower writes the lowercase form of word (at most maxWord bytes) into b
+// and returns it.
+func (b *wordBuf) lower(word string) string {
+	for i := 0; i < len(word); i++ {
+		b[i&(len(b)-1)] = lowerWord[word[i]]
+	}
+	return b.str(len(word) & (len(b) - 1))
+}
+
+// lanes20 sets bit 5 of every byte: it lowercases an ASCII letter and
+// leaves a digit as it is (it turns '_' into 0x7f, in keys only).
+const lanes20 = 0x2020202020202020
+
+// keyOf returns the key of the n-byte word at s[start:] (1 <= n <= maxWord,
+// made of word bytes): its first and second eight bytes, case folded and
+// zero-padded. It reads s in place, eight bytes at a time. Words have no
+// zero bytes, so for words of up to 16 bytes the key is the word.
+func keyOf(s string, start, n int) (a, z uint64) {
+	if start+16 <= len(s) {
+		p := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
+		a = binary.LittleEndian.Uint64(p[start:])
+		z = binary.LittleEndian.Uint64(p[start+8:])
+	} else {
+		a, z = tailKey(s[start:])
+	}
+	a |= lanes20
+	z |= lanes20
+	if n < 16 {
+		if n <= 8 {
+			a &= ^uint64(0) >> ((64 - 8*uint(n)) & 63)
+			z = 0
+		} else {
+			z &= ^uint64(0) >> ((128 - 8*uint(n)) & 63)
+		}
+	}
+	return a, z
+}
+
+// nonWord returns the top bit of every byte of x (little-endian) that is
+// not a word byte: not a letter, digit, '_' (or DEL, which folds like it).
+func nonWord(x uint64) uint64 {
+	const (
+		l01 = 0x0101010101010101
+		l80 = 0x8080808080808080
+	)
+	v := x &^ l80     // the low seven bits; bytes from 0x80 are not word bytes
+	lc := v | lanes20 // letters lowercased, digits as they are, '_' to 0x7f
+	letter := (lc + l01*(0x80-'a')) &^ (lc + l01*(0x7f-'z'))
+	digit := (v + l01*(0x80-'0')) &^ (v + l01*(0x7f-'9'))
+	under := lc + l01 // 0x7f only
+	return (^(letter | digit | under) | x) & l80
+}
+
+// tailKey reads the first 16 bytes of s, zero-padded.
+func tailKey(s string) (a, z uint64) {
+	var t [16]byte
+	copy(t[:], s)
+	return binary.LittleEndian.Uint64(t[0:8]), binary.LittleEndian.Uint64(t[8:16])
+}
+
+// slotOf returns the first slot to probe for a key.
+func slotOf(a, z uint64) uint64 {
+	return (a ^ z*0xff51afd7ed558ccd) * 0x9e3779b97f4a7c15 >> (64 - tableBits)
+}
+
+// lookup returns the entry of the n-byte word at s[start:], or nil.
+func lookup(s string, start, n int) *entry {
+	a, z := keyOf(s, start, n)
+	if n <= 16 {
+		return probe(a, z)
+	}
+	for h := slotOf(a, z); ; h = (h + 1) & (tableSize - 1) {
+		k := slots[h]
+		if k == 0 {
+			return nil
+		}
+		i := (k - 1) & (maxWords - 1)
+		if e := &entries[i]; e.a == a && e.z == z && int(e.n) == n && strings.EqualFold(longWords[i], s[start:start+n]) {
+			return e
+		}
+	}
+}
+
+// lowerWord maps the bytes words are made of (letters, digits, '_') to
+// their lowercase form, and every other byte to 0: those separate words.
+var lowerWord = func() (t [256]byte) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c)
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = byte(c)
+		t[c-'a'+'A'] = byte(c)
+	}
+	t['_'] = '_'
+	t[0x7f] = 0x7f
+	return t
+}()
+
+// isWord marks the bytes words are made of: letters, digits, '_' and DEL
+// (which case folding confuses with '_': see nonWord).
+var isWord = func() (t [256]bool) {
+	for c := range t {
+		t[c] = lowerWord[c] != 0
+	}
+	t[0x7f] = true
+	return t
+}()
+
+// Byte classes for scan.
+const (
+	cSep    = iota // separates words
+	cDigit         // starts a number
+	cLetter        // starts a word: a letter, '_' or DEL
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case isDigit(byte(c)):
+			t[c] = cDigit
+		case isWord[c]:
+			t[c] = cLetter
+		}
+	}
+	return t
+}()
+
+// scan reads ua word by word (case-insensitively) and collects its facts.
+// A word's end is found eight bytes at a time, its key is read from ua in
+// place and it is looked up once in the word table; numbers (versions,
+// builds) are passed over. Everything else (the word after a pair, words
+// the table does not know, host names and URLs) is off this path.
+func scan(ua string) flags {
+	if len(ua) > MaxScan {
+		ua = ua[:MaxScan]
+	}
+	var (
+		f    flags
+		pair pairKind // the pair the previous word opened
+	)
+	if at := strings.IndexByte(ua, '@'); at >= 0 {
+		f |= addresses(ua, at)
+	}
+	p := unsafe.Slice(unsafe.StringData(ua), len(ua)) // ua's bytes, read only
+	i := 0
+	if strings.HasPrefix(ua, mozillaSpan) {
+		f, i = fName, len(mozillaSpan) // "Mozilla" states nothing else; nor do its numbers
+	}
+	for i < len(p) {
+		switch byteClass[p[i]] {
+		case cSep:
+			i++
+			continue
+		case cDigit:
+			// A number or a run of them: 537.36, 124.0.6367.118.
+			start := i
+			i++
+			for i < len(p) && (isDigit(p[i]) || p[i] == '.' && i+1 < len(p) && isDigit(p[i+1])) {
+				i++
+			}
+			if i < len(p) && isWord[p[i]] {
+				// Letters follow (360Spider, 21051182G, 5G): the last number
+				// and its letters are one word.
+				i = numberWord(ua, start, i, &f)
+			} else if pair == pNexus {
+				f |= nexusNumber(ua[start:i])
+			}
+			i++ // p[i], if any, separates words
+			pair = pNone
+			continue
+		}
+		// A word. Its end, eight bytes at a time; x is its first eight.
+		start := i
+		var x uint64
+		if i+8 <= len(p) {
+			x = binary.LittleEndian.Uint64(p[i:])
+			if nw := nonWord(x); nw != 0 {
+				i += bits.TrailingZeros64(nw) >> 3
+			} else {
+				i = wordEnd(p, i+8)
+			}
+		} else {
+			i = wordEnd(p, i+1)
+		}
+		end := i
+		i++ // p[i], if any, separates words
+		n := end - start
+		var a, z uint64
+		switch {
+		case n <= 8 && start+8 <= len(p):
+			a = (x | lanes20) & lowMask[n&7]
+		case n <= 16 && start+16 <= len(p):
+			a = x | lanes20
+			z = (binary.LittleEndian.Uint64(p[start+8:]) | lanes20) & lowMask[n&7]
+		default:
+			f, pair = longWord(ua, start, end, f, pair)
+			continue
+		}
+		if pair != pNone {
+			f = pairFacts(f, pair, ua[start:end])
+		}
+		e := probe(a, z)
+		if e == nil {
+			f, pair = unknownWord(ua, start, end, f, pair)
+			continue
+		}
+		f |= e.f
+		pair = e.pair
+		if e.special {
+			var g flags
+			g, i = special(e, ua, start, end, i)
+			f |= g
+		}
+	}
+	return f
+}
+
+// lowMask[n] keeps the first n bytes of a little-endian word, all eight
+// for n = 0 (n&7 of 8).
+var lowMask = [8]uint64{^uint64(0), 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff, 0xffffffffffff, 0xffffffffffffff}
+
+// wordEnd returns where the word that runs through p[i] (or ends just
+// before it) ends.
+func wordEnd(p []byte, i int) int {
+	for i+8 <= len(p) {
+		if nw := nonWord(binary.LittleEndian.Uint64(p[i:])); nw != 0 {
+			return i + bits.TrailingZeros64(nw)>>3
+		}
+		i += 8
+	}
+	for i < len(p) && isWord[p[i]] {
+		i++
+	}
+	return i
+}
+
+// probe returns the entry with key a, z, or nil.
+func probe(a, z uint64) *entry {
+	for h := slotOf(a, z); ; h = (h + 1) & (tableSize - 1) {
+		k := slots[h]
+		if k == 0 {
+			return nil
+		}
+		if e := &entries[(k-1)&(maxWords-1)]; e.a == a && e.z == z {
+			return e
+		}
+	}
+}
+
+// longWord adds the facts of the word ua[start:end] when it is longer
+// than eight bytes or near the end of ua: the general case of scan's word
+// path.
+func longWord(ua string, start, end int, f flags, pair pairKind) (flags, pairKind) {
+	n := end - start
+	if n > maxWord {
+		if hasSuffixFold(ua[start:end], "bot") || hasSuffixFold(ua[start:end], "spider") {
+			f |= fBot
+		}
+		return f, pNone
+	}
+	if pair != pNone {
+		f = pairFacts(f, pair, ua[start:end])
+	}
+	e := lookup(ua, start, n)
+	if e == nil {
+		return unknownWord(ua, start, end, f, pair)
+	}
+	f |= e.f
+	if e.special {
+		g, _ := special(e, ua, start, end, end)
+		f |= g
+	}
+	return f, e.pair
+}
+
+// unknownWord adds the facts of the word ua[start:end], which is not in
+// the table as it is: without its trailing digits (iPad13, Win95, BAH3) it
+// may be; otherwise the name rules read it.
+func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pairKind) {
+	if pair == pBuild {
+		return f, pNone // a build number: JDQ39, KTU84P
+	}
+	if isDigit(ua[end-1]) {
+		m := end - 1
+		for isDigit(ua[m-1]) {
+			m--
+		}
+		if e := lookup(ua, start, m-start); e != nil {
+			return f | e.f | fName, e.pair
+		}
+	}
+	n := end - start
+	if n >= 2 {
+		f |= fName
+	}
+	if n >= 3 {
+		var b wordBuf
+		f |= unknownFacts(b.lower(ua[start:end]), ua[start:end])
+	}
+	return f, pNone
+}
+
+// numberWord adds to *f the facts of the word that starts with the number
+// ua[start:i] and goes on with letters, and returns where it ends.
+func numberWord(ua string, start, i int, f *flags) int {
+	for k := i - 1; k > start; k-- {
+		if ua[k] == '.' {
+			start = k + 1 // only the last number of a run
+			break
+		}
+	}
+	p := unsafe.Slice(unsafe.StringData(ua), len(ua))
+	end := wordEnd(p, i)
+	if end-start <= maxWord {
+		var b wordBuf
+		*f |= numberFacts(b.lower(ua[start:end]))
+	}
+	return end
+}
+
+// special returns the facts of a word whose meaning depends on what is
+// around it, and where scanning goes on (next, unless the word starts a
+// span that says nothing). A top-level domain after a dot is a host name,
+// "http" before "://" a URL, "www" before a dot a host name. The
+// boilerplate of WebKit and Blink User-Agents ("AppleWebKit/537.36 (KHTML,
+// like Gecko)") is passed over whole: none of its words states a fact.
+func special(e *entry, ua string, start, end, next int) (flags, int) {
+	switch {
+	case e.tld:
+		// "example.com": a dot right after a word, and the host name ends.
+		if start >= 2 && ua[start-1] == '.' && isWord[ua[start-2]] && (end == len(ua) || endsHost(ua[end])) {
+			return fBot, next
+		}
+	case e.pair == pHTTP:
+		if end+2 < len(ua) && ua[end] == ':' && ua[end+1] == '/' && ua[end+2] == '/' ||
+			start > 0 && ua[start-1] == '+' {
+			return fBot, next // a URL, "+http://...": a crawler's contact page; browsers never send one
+		}
+	case e.pair == pWWW:
+		if end < len(ua) && ua[end] == '.' {
+			return fBot, next // www.example.com
+		}
+	case e.span == spanWebKit:
+		// AppleWebKit/537.36 (KHTML, like Gecko)
+		j := end
+		if j < len(ua) && ua[j] == '/' {
+			j++
+			for j < len(ua) && (isDigit(ua[j]) || ua[j] == '.' || ua[j] == '+') {
+				j++
+			}
+			if strings.HasPrefix(ua[j:], khtmlSpan) {
+				return 0, j + len(khtmlSpan)
+			}
+			return 0, j
+		}
+	case e.span == spanKHTML:
+		if strings.HasPrefix(ua[start:], khtmlSpan[2:]) {
+			return 0, start + len(khtmlSpan) - 2
+		}
+	}
+	return 0, next
+}
+
+// khtmlSpan follows "AppleWebKit/<version>" in most User-Agents.
+const khtmlSpan = " (KHTML, like Gecko)"
+
+// mozillaSpan starts most User-Agents.
+const mozillaSpan = "Mozilla/5.0 ("
+
+// addresses returns fBot if ua, which has an '@' at index at, holds a
+// contact address: name@example.com.
+func addresses(ua string, at int) flags {
+	for at >= 0 {
+		if at > 0 && lowerWord[ua[at-1]] != 0 && isAddress(ua[at+1:]) {
+			return fBot
+		}
+		next := strings.IndexByte(ua[at+1:], '@')
+		if next < 0 {
+			break
+		}
+		at += 1 + next
+	}
+	return 0
+}
+
+// unknownFacts returns the facts of a word that is not in the table: a
+// name (...bot, ...crawler), a known prefix, or a Fire TV or Fire tablet
+// model code. orig is the word as written.
+func unknownFacts(w, orig string) flags {
+	f := nameFacts(w) | prefixFacts(w)
+	switch orig[0] {
+	case 'A':
+		if isModelCode(orig, "AFT") {
+			f |= fTV // Fire TV: AFTMM, AFTKA, AFTSS, AFTTIFF55...
+		}
+	case 'K':
+		if isModelCode(orig, "KF") {
+			f |= fTablet // Fire tablets: KFTRWI, KFMAWI...
+		}
+	}
+	return f
+}
+
+// nexusNumber returns the facts of the number after "Nexus".
+func nexusNumber(w string) flags {
+	switch w {
+	case "7", "9", "10":
+		return fTablet
+	case "4", "5", "6":
+		return fMobile
+	}
+	return 0
+}
+
+// endsHost reports whether c may follow a host name.
+func endsHost(c byte) bool {
+	return lowerWord[c] == 0 && c != '.' && c != '-'
+}
+
+// numberFacts returns the facts of a word of digits and letters that
+// starts with a digit.
+func numberFacts(w string) flags {
+	n := len(w)
+	if n >= 9 && n <= 11 && w[0] == '2' &&
+		(strings.Contains(w, "rp") || strings.HasPrefix(w, "21051182") || strings.HasPrefix(w, "22081283")) {
+		return fTablet // Xiaomi Pad and Redmi Pad model numbers: 21051182G, 23073RPBFG
+	}
+	if n >= 4 && !isDigit(w[n-1]) {
+		return nameFacts(w) // 360Spider
+	}
+	return 0
+}
+
+// pairFacts adds to f the facts stated by word (as written, at most
+// maxWord bytes) read with the pair the word before it opened.
+func pairFacts(f flags, p pairKind, word string) flags {
+	var b wordBuf
+	w := b.lower(word)
+	return f&^pairClears(p, w) | pairSets(p, w)
+}
+
+// pairClears returns the facts word w takes back after pair p.
+func pairClears(p pairKind, w string) flags {
+	if p == pTablet && w == "pc" {
+		return fTablet // "Tablet PC 2.0": a Windows laptop with a touch screen
+	}
+	return 0
+}
+
+// pairSets returns the facts word w states after pair p.
+func pairSets(p pairKind, w string) flags {
+	switch p {
+	case pSM: // Samsung: SM-T, SM-P and SM-X are Galaxy Tabs
+		if len(w) >= 4 && (w[0] == 't' || w[0] == 'p' || w[0] == 'x') && isDigit(w[1]) {
+			return fTablet
+		}
+	case pGT: // GT-P (Galaxy Tab), GT-N5/N8 (Galaxy Note 8.0 and 10.1)
+		if len(w) >= 4 && (w[0] == 'p' && isDigit(w[1]) || w[0] == 'n' && (w[1] == '5' || w[1] == '8')) {
+			return fTablet
+		}
+	case pTB: // Lenovo Tab and Yoga Tab: TB-X606F, TB-J706F, YT-J706X
+		if len(w) >= 4 && (w[0] == 'x' || w[0] == 'j' || w[0] == 'q' || w[0] == 'p') && isDigit(w[1]) {
+			return fTablet
+		}
+	case pLG: // LG G Pad: LG-V500, LG-V410 (the V10...V60 phones are shorter)
+		if len(w) == 4 && w[0] == 'v' && isDigit(w[1]) {
+			return fTablet
+		}
+	case pGo:
+		if w == "http" {
+			return fAuto // Go-http-client
+		}
+	case pHTTP:
+		if w == "client" || w == "request" {
+			return fAuto // http-client, HTTP_Request
+		}
+	case pAWS:
+		if w == "sdk" {
+			return fAuto
+		}
+	case pRest:
+		if w == "client" {
+			return fAuto
+		}
+	case pPage:
+		if w == "speed" {
+			return fBot // Google Page Speed Insights
+		}
+	case pApple:
+		if w == "pubsub" {
+			return fBot
+		}
+	case pUp:
+		if w == "browser" || w == "link" {
+			return fFeature // UP.Browser
+		}
+	case pCE:
+		if w == "html" {
+			return fTV // CE-HTML, the TV browser profile
+		}
+	case pWindows:
+		switch w {
+		case "ce":
+			return fMobile
+		case "phone":
+			return fWinPhone | fMobile
+		}
+	case pMac:
+		if w == "os" {
+			return fMac
+		}
+	case pOpera:
+		switch w {
+		case "mini":
+			return fMobile
+		case "tv":
+			return fTV
+		}
+	case pLarge:
+		if w == "screen" {
+			return fTV
+		}
+	case pSPH:
+		if strings.HasPrefix(w, "p1") {
+			return fTablet // Galaxy Tab on Sprint: SPH-P100
+		}
+	case pSHW:
+		if strings.HasPrefix(w, "m180") || strings.HasPrefix(w, "m380") || strings.HasPrefix(w, "m480") || strings.HasPrefix(w, "m500") {
+			return fTablet // Galaxy Tab in Korea: SHW-M380S
+		}
+	case pM:
+		if strings.HasPrefix(w, "mp7") || strings.HasPrefix(w, "mp8") || strings.HasPrefix(w, "mp1") {
+			return fTablet // Mediacom SmartPad: M-MP722M
+		}
+	case pNexus:
+		if w == "player" {
+			return fTV
+		}
+	case pPixel:
+		if w == "c" || w == "tablet" {
+			return fTablet
+		}
+	case pHuawei: // BAH3-W09, AGS2-L09, DBY-W09, KOB2-AL00
+		if len(w) >= 3 && (w[0] == 'w' || w[0] == 'l' || w[0] == 'a') && isDigit(w[len(w)-1]) {
+			return fTablet
+		}
+	}
+	return 0
+}
+
+// nameFacts returns the facts of a word the table does not know, from what
+// it is made of: automated clients name themselves ...bot, ...crawler,
+// ...spider, ...scraper, link checker, site monitor, feed fetcher. The word
+// is read once; stemStart lets most positions go by with one test. Words
+// with digits in them are model and build codes as often as names, so the
+// weaker stems (check, scan, fetch, feed...) count only in words without
+// digits, and only as fAuto.
+func nameFacts(w string) flags {
+	weak := false
+	for i := 0; i+3 <= len(w); i++ {
+		if stemStart[w[i]]>>(w[i+1]&31)&1 == 0 {
+			continue
+		}
+		r := w[i:]
+		switch r[0] {
+		case 'b':
+			// ...bot, ...bot2, ...bot_: a bot at the end of a name, not
+			// "botanic" or "bottom".
+			if r[2] == 't' && (len(r) == 3 || !isLetter(r[3])) {
+				return fBot
+			}
+		case 'c':
+			if strings.HasPrefix(r, "crawl") {
+				return fBot
+			}
+			weak = weak || strings.HasPrefix(r, "check")
+		case 's':
+			if strings.HasPrefix(r, "spider") || strings.HasPrefix(r, "scrap") {
+				return fBot
+			}
+			weak = weak || strings.HasPrefix(r, "scan") || i == 0 && r[1] == 'e' && r[2] == 'o'
+		case 'r':
+			if strings.HasPrefix(r, "robot") {
+				return fBot
+			}
+			weak = weak || r[1] == 's' && r[2] == 's'
+		case 'h':
+			if strings.HasPrefix(r, "headless") || strings.HasPrefix(r, "harvest") {
+				return fBot
+			}
+		case 'a':
+			if strings.HasPrefix(r, "archiv") {
+				return fBot
+			}
+		case 'v':
+			if strings.HasPrefix(r, "validat") {
+				return fBot
+			}
+		case 'f':
+			weak = weak || strings.HasPrefix(r, "fetch") || strings.HasPrefix(r, "feed")
+		case 'm':
+			weak = weak || strings.HasPrefix(r, "monitor")
+		case 'p':
+			weak = weak || strings.HasPrefix(r, "probe") || strings.HasPrefix(r, "preview") || strings.HasPrefix(r, "proxy")
+		case 'i':
+			weak = weak || strings.HasPrefix(r, "indexer")
+		case 'e':
+			weak = weak || strings.HasPrefix(r, "extract")
+		case 'd':
+			weak = weak || strings.HasPrefix(r, "download")
+		case 'u':
+			weak = weak || strings.HasPrefix(r, "uptime")
+		}
+	}
+	var f flags
+	if weak && !hasDigit(w) {
+		f = fAuto
+	}
+	if len(w) > 7 && strings.HasSuffix(w, "android") {
+		f |= fAndroid // MastodonAndroid, TwitterAndroid
+	}
+	return f
+}
+
+// nameStems are the stems nameFacts looks for.
+const nameStems = `bot crawl check spider scrap scan seo robot rss headless harvest archiv validat fetch feed
+	monitor probe preview proxy indexer extract download uptime android`
+
+// stemStart[c] has bit c2&31 set when c, c2 may start a stem.
+var stemStart = func() (t [256]uint32) {
+	for _, s := range strings.Fields(nameStems) {
+		t[s[0]] |= 1 << (s[1] & 31)
+	}
+	return t
+}()
+
+func hasDigit(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if isDigit(w[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// prefixFacts returns the facts of words known by how they start. It
+// dispatches on the first byte, so a word costs a few comparisons.
+func prefixFacts(w string) flags {
+	p := strings.HasPrefix
+	switch w[0] {
+	case 'a':
+		switch {
+		case p(w, "a95x"), p(w, "aquos"):
+			return fTV
+		case p(w, "alcatel"):
+			return fFeature
+		}
+	case 'b':
+		if p(w, "beelink") {
+			return fTV
+		}
+	case 'c':
+		if p(w, "cygwin") {
+			return fWindows
+		}
+	case 'd':
+		if p(w, "darwin") {
+			return fDarwin
+		}
+	case 'h':
+		switch {
+		case p(w, "h96"):
+			return fTV
+		case p(w, "htc_"):
+			return fFeature
+		}
+	case 'i':
+		switch {
+		case p(w, "ipad"):
+			return fIPad | fTablet // Apple-iPad2C2
+		case p(w, "iphone"), p(w, "ipod"):
+			return fIOS | fMobile
+		}
+	case 'k':
+		if len(w) == 4 && (p(w, "k00") || p(w, "k01")) {
+			return fTablet // Asus MeMO Pad
+		}
+	case 'l':
+		if p(w, "lgu") || len(w) >= 5 && p(w, "lg") || isDigit(w[2]) && p(w, "lg") {
+			return fFeature
+		}
+	case 'm':
+		switch {
+		case p(w, "mxq"), p(w, "mecool"), p(w, "mibox"), p(w, "mitv"):
+			return fTV
+		case len(w) > 3 && p(w, "mid") && (isDigit(w[3]) || w[3] == 'c'):
+			return fTablet
+		case p(w, "mac_"):
+			return fMac
+		}
+	case 'n':
+		switch {
+		case p(w, "nxm"), p(w, "novo"):
+			return fTablet
+		case p(w, "nokia"):
+			return fFeature
+		}
+	case 'o':
+		switch {
+		case p(w, "opd2"):
+			return fTablet // OnePlus Pad, Oppo Pad
+		case p(w, "obigo"):
+			return fFeature
+		}
+	case 'p':
+		switch {
+		case p(w, "pov_tv"), p(w, "playstation"):
+			return fTV
+		case p(w, "pov_tab"), p(w, "pg41200"),
+			len(w) == 4 && (p(w, "p00") || p(w, "p01") || p(w, "p02")): // Asus ZenPad
+			return fTablet
+		}
+	case 'r':
+		switch {
+		case p(w, "roku"):
+			return fTV
+		case p(w, "rmp2"):
+			return fTablet // Realme Pad
+		}
+	case 's':
+		switch {
+		case p(w, "smarttv"), p(w, "sonydtv"):
+			return fTV
+		case p(w, "smarttab"), len(w) > 3 && isDigit(w[3]) && p(w, "sgp"): // Sony Xperia Tablet SGP311
+			return fTablet
+		case p(w, "sonyericsson"), p(w, "symbian"), p(w, "series40"), p(w, "series60"), p(w, "samsung_sgh"):
+			return fFeature
+		}
+	case 't':
+		switch {
+		case p(w, "tx3"), p(w, "tx6"), p(w, "tx9"), p(w, "tanix"):
+			return fTV
+		case len(w) > 3 && isDigit(w[3]) && p(w, "tab"), // TAB260, Tab2A7
+			len(w) > 3 && isDigit(w[2]) && p(w, "tb"): // Lenovo TB350FU
+			return fTablet
+		}
+	case 'u':
+		switch {
+		case p(w, "ugoos"):
+			return fTV
+		case p(w, "ucweb"), p(w, "ucbrowser"):
+			return fFeature
+		}
+	case 'w':
+		if p(w, "wap") {
+			return fFeature
+		}
+	case 'x':
+		switch {
+		case p(w, "xbox"), p(w, "x96"):
+			return fTV
+		case p(w, "xoom"):
+			return fTablet
+		}
+	case 'z':
+		if p(w, "zidoo") {
+			return fTV
+		}
+	}
+	return 0
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+// isAddress reports whether s starts with a mail domain: letters, digits
+// and hyphens, a dot, a letter.
+func isAddress(s string) bool {
+	j := 0
+	for j < len(s) && (lowerWord[s[j]] != 0 || s[j] == '-') {
+		j++
+	}
+	return j > 0 && isLetter(s[0]) && j+1 < len(s) && s[j] == '.' && isLetter(s[j+1])
+}
+
+// isModelCode reports whether word is an upper-case device model code
+// starting with prefix (4 to 9 capital letters and digits, a letter first
+// after the prefix).
+func isModelCode(word, prefix string) bool {
+	if len(word) < 4 || len(word) > 9 || !strings.HasPrefix(word, prefix) {
+		return false
+	}
+	if c := word[len(prefix)]; c < 'A' || c > 'Z' {
+		return false
+	}
+	for i := len(prefix) + 1; i < len(word); i++ {
+		if c := word[i]; (c < 'A' || c > 'Z') && !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+}
