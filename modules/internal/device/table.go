@@ -31,6 +31,7 @@ const (
 	spanNone = iota
 	spanWebKit
 	spanKHTML
+	spanCompatible
 )
 
 const (
@@ -92,6 +93,8 @@ func init() {
 			e.span = spanWebKit
 		case "khtml":
 			e.span = spanKHTML
+		case "compatible":
+			e.span = spanCompatible
 		}
 		e.special = e.tld || e.pair == pHTTP || e.pair == pWWW || e.span != spanNone
 		e.a, e.z = keyOf(w, 0, len(w))
@@ -442,7 +445,7 @@ func special(e *entry, ua string, start, end, next int) (flags, int) {
 	case e.tld:
 		// "example.com": a dot right after a word, and the host name ends.
 		if start >= 2 && ua[start-1] == '.' && isWord[ua[start-2]] && (end == len(ua) || endsHost(ua[end])) {
-			return fBot, next
+			return hostFacts(ua, start, end), next
 		}
 	case e.pair == pHTTP:
 		if end+2 < len(ua) && ua[end] == ':' && ua[end+1] == '/' && ua[end+2] == '/' ||
@@ -470,8 +473,65 @@ func special(e *entry, ua string, start, end, next int) (flags, int) {
 		if strings.HasPrefix(ua[start:], khtmlSpan[2:]) {
 			return 0, start + len(khtmlSpan) - 2
 		}
+		if strings.HasPrefix(ua[start:], khtmlSpan[2:len(khtmlSpan)-1]+";") {
+			// "(KHTML, like Gecko; Google Web Preview)": browsers close the
+			// parenthesis; tools that borrow their User-Agent add a name.
+			return fBot, next
+		}
+	case e.span == spanCompatible:
+		// "compatible" names the real product in the first parenthesis of
+		// MSIE and Konqueror; after it ("... Safari/537.36 (compatible;
+		// Name/1.0)") it is a tool adding its name to a browser's.
+		if strings.IndexByte(ua[:start], ')') >= 0 && !compatibleBrowser(ua[end:]) {
+			return fBot, next
+		}
 	}
 	return 0, next
+}
+
+// compatibleBrowser reports whether s, which follows "compatible", goes on
+// with a browser's name.
+func compatibleBrowser(s string) bool {
+	for len(s) > 0 && (s[0] == ';' || s[0] == ' ') {
+		s = s[1:]
+	}
+	return len(s) >= 4 && strings.EqualFold(s[:4], "msie") || len(s) >= 9 && strings.EqualFold(s[:9], "konqueror")
+}
+
+// hostFacts returns the facts of the host name that ends with the
+// top-level domain ua[start:end]: a crawler's home page (fBot), unless it
+// is an app's reverse-DNS identifier (com.example.app.de: its first label
+// is a top-level domain too) or names the product itself ("Bol.com/1.2.3
+// (Android 9; SM-G955F)": an app named after its site, fAuto, which a
+// named device outweighs). Version numbers with a region ("1.7412.EU")
+// are not host names: a label has a letter.
+func hostFacts(ua string, start, end int) flags {
+	from := start - 1 // where the name starts
+	for from > 0 && (isWord[ua[from-1]] || ua[from-1] == '-' || ua[from-1] == '.') {
+		from--
+	}
+	labels := ua[from : start-1] // the labels before the top-level domain
+	if !hasLetter(labels[strings.LastIndexByte(labels, '.')+1:]) {
+		return 0
+	}
+	if dot := strings.IndexByte(labels, '.'); dot > 0 && dot <= maxWord {
+		if e := lookup(labels, 0, dot); e != nil && e.tld {
+			return 0 // com.dni.vod.dmax.de, com.MTGx.ViaFree.dk: an app
+		}
+	}
+	if end < len(ua) && ua[end] == '/' {
+		return fAuto // Bol.com/1.2.3: a product
+	}
+	return fBot
+}
+
+func hasLetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isLetter(s[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // khtmlSpan follows "AppleWebKit/<version>" in most User-Agents.
@@ -600,8 +660,11 @@ func pairSets(p pairKind, w string) flags {
 			return fBot // Google Page Speed Insights
 		}
 	case pApple:
-		if w == "pubsub" {
+		switch w {
+		case "pubsub":
 			return fBot
+		case "tv":
+			return fTV | fAppleTV // AppleCoreMedia/1.0 (Apple TV; CPU OS 16_5 like Mac OS X)
 		}
 	case pUp:
 		if w == "browser" || w == "link" {
@@ -679,8 +742,8 @@ func nameFacts(w string) flags {
 		case 'b':
 			// ...bot, ...bot2, ...bot_: a bot at the end of a name, not
 			// "botanic" or "bottom".
-			if r[2] == 't' && (len(r) == 3 || !isLetter(r[3])) {
-				return fBot
+			if r[2] == 't' && (len(r) == 3 || !isLetter(r[3])) && !(i >= 2 && w[i-2:i] == "cu") {
+				return fBot // not Cubot, a phone maker (CUBOT_NOTE_20_PRO)
 			}
 		case 'c':
 			if strings.HasPrefix(r, "crawl") {
@@ -706,7 +769,7 @@ func nameFacts(w string) flags {
 				return fBot
 			}
 		case 'v':
-			if strings.HasPrefix(r, "validat") {
+			if strings.HasPrefix(r, "validat") || strings.HasPrefix(r, "verif") {
 				return fBot
 			}
 		case 'f':
@@ -736,7 +799,7 @@ func nameFacts(w string) flags {
 }
 
 // nameStems are the stems nameFacts looks for.
-const nameStems = `bot crawl check spider scrap scan seo robot rss headless harvest archiv validat fetch feed
+const nameStems = `bot crawl check spider scrap scan seo robot rss headless harvest archiv validat verif fetch feed
 	monitor probe preview proxy indexer extract download uptime android`
 
 // stemStart[c] has bit c2&31 set when c, c2 may start a stem.

@@ -14,7 +14,9 @@ var wordFacts = []struct {
 	{fLinux, "x11"},
 	{fMacArch, "x86_64 arm64 i386 intel64"},
 	{fFeature, "s60 s40"},
-	{fMobile, "mobile iemobile blackberry bb kaios mobi wpdesktop webos maemo meego sailfish palm fennec"},
+	{fMobile, "mobile iemobile blackberry bb kaios mobi wpdesktop webos maemo meego sailfish palm palmos palmsource fennec"},
+	{fAndroid, "fb4a"}, // the Facebook app for Android, which may name no OS
+	{fIOS, "fbios"},
 	{fIOS | fMobile, "iphone ipod"},
 	{fIOS, "ios watchos"},
 	{fIPad | fTablet, "ipad ipados"},
@@ -25,7 +27,7 @@ var wordFacts = []struct {
 	{fDalvik, "dalvik"},
 	{fCrOS, "cros"},
 	{fWindows, "windows win winnt win9x windowsnt cygwin_nt"},
-	{fMac, "macintosh macos osx macbook macbookpro macbookair imac macmini macpro mac_powerpc mac_ppc"},
+	{fMac, "mac macintosh macos osx macbook macbookpro macbookair imac macmini macpro mac_powerpc mac_ppc"},
 	{fDarwin, "cfnetwork darwin darwin_i"},
 	{fLinux, `linux ubuntu fedora tizen debian centos gentoo mint kubuntu suse opensuse archlinux manjaro
 		mandriva`},
