@@ -32,6 +32,7 @@ const (
 	spanWebKit
 	spanKHTML
 	spanCompatible
+	spanText
 )
 
 const (
@@ -83,6 +84,9 @@ func init() {
 	for _, w := range strings.Fields(tldWords) {
 		add(w).tld = true
 	}
+	for _, w := range strings.Fields(textBrowsers) {
+		add(w)
+	}
 	for w, i := range index {
 		e := &entries[i]
 		if len(w) >= 2 {
@@ -95,6 +99,9 @@ func init() {
 			e.span = spanKHTML
 		case "compatible":
 			e.span = spanCompatible
+		}
+		if strings.Contains(" "+textBrowsers+" ", " "+w+" ") {
+			e.span = spanText
 		}
 		e.special = e.tld || e.pair == pHTTP || e.pair == pWWW || e.span != spanNone
 		e.a, e.z = keyOf(w, 0, len(w))
@@ -478,6 +485,10 @@ func special(e *entry, ua string, start, end, next int) (flags, int) {
 			// parenthesis; tools that borrow their User-Agent add a name.
 			return fBot, next
 		}
+	case e.span == spanText:
+		if start == 0 {
+			return fTextBrowser, next
+		}
 	case e.span == spanCompatible:
 		// "compatible" names the real product in the first parenthesis of
 		// MSIE and Konqueror; after it ("... Safari/537.36 (compatible;
@@ -695,6 +706,10 @@ func pairSets(p pairKind, w string) flags {
 	case pLarge:
 		if w == "screen" {
 			return fTV
+		}
+	case pLinux:
+		if w == "gnu" {
+			return fAuto // x86_64-pc-linux-gnu: a GNU target triple, a compiled tool's
 		}
 	case pSPH:
 		if strings.HasPrefix(w, "p1") {

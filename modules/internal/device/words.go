@@ -34,7 +34,6 @@ var wordFacts = []struct {
 	{fDesktopOS, `freebsd openbsd netbsd dragonfly sunos solaris haiku beos amiga amigaos morphos aros
 		riscos irix aix syllable inferno unix os2 warp`},
 	{fMSWeak, "microsoft msoffice"},
-	{fTextBrowser, "lynx links elinks w3m"},
 	{fSafari, "safari"},
 	{fSamsungBrowser, "samsungbrowser"},
 
@@ -60,7 +59,8 @@ var wordFacts = []struct {
 		winhttprequest synapse indy docker gitlab hackney spray scalaj lua resty cli intellij
 		servicestack twisted pear cakephp newspaper pcore jersey retrofit alamofire libsoup colly
 		httpunit htmlunit jsdom zend laminas symfony drupal typo3 apache nginx httpd http_request
-		urlgrabber
+		urlgrabber gradle maven npm yarn pnpm pip cargo composer bundler rubygems nuget homebrew
+		conda
 		whatsapp`}, // WhatsApp's link previews; its Android app names the device
 
 	// Named automated clients that the name rules would not recognise.
@@ -99,6 +99,12 @@ var wordFacts = []struct {
 		fbdv fbsv fblc fbop fbcr fbmd fbsn fbss fbid fbpn fbrv fbbv fbdm fbca fbrd fbav fb4a`},
 }
 
+// textBrowsers are the text-mode browsers (desktop programs that are not
+// HTTP libraries). Their name counts as the User-Agent's first word only
+// ("Lynx/2.8.9", "Links (2.1pre15; Linux...)"), not inside another name
+// ("Google-Youtube-Links").
+const textBrowsers = "lynx links elinks w3m"
+
 // pairWords are words that open a pair: the word after them is read
 // together with them (model codes written with a hyphen, SM-T870, are two
 // words).
@@ -128,6 +134,7 @@ var pairWords = []struct {
 	{pLarge, "large"},
 	{pTablet, "tablet"},
 	{pHTTP, "http https ftp"},
+	{pLinux, "linux"},
 	{pBuild, "build"},
 	{pWWW, "www"},
 	// Huawei and Honor tablet model codes, digits stripped: BAH3-W09,
@@ -171,4 +178,5 @@ const (
 	pHTTP
 	pWWW
 	pBuild
+	pLinux
 )
