@@ -322,9 +322,10 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 	}
 	if v := s.VisitorInfo; v != nil && requireModule(errs, v.At, "visitor_info", "http.handlers.visitor_info") {
 		j := visitorInfoJSON{
-			CountryHeader:  b.headerName(s, "visitor_info.country_header", v.CountryHeader),
-			DeviceHeader:   b.headerName(s, "visitor_info.device_header", v.DeviceHeader),
-			DisableHeaders: v.Headers != nil && !*v.Headers,
+			CountryHeader:      b.headerName(s, "visitor_info.country_header", v.CountryHeader),
+			DeviceHeader:       b.headerName(s, "visitor_info.device_header", v.DeviceHeader),
+			DisableHeaders:     v.Headers != nil && !*v.Headers,
+			DisableClientHints: v.ClientHints != nil && !*v.ClientHints,
 		}
 		add(j, "visitor_info")
 	}

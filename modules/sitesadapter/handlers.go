@@ -60,9 +60,10 @@ type redirectRuleJSON struct {
 
 // visitorInfoJSON mirrors http.handlers.visitor_info.
 type visitorInfoJSON struct {
-	CountryHeader  string `json:"country_header,omitempty"`
-	DeviceHeader   string `json:"device_header,omitempty"`
-	DisableHeaders bool   `json:"disable_headers,omitempty"`
+	CountryHeader      string `json:"country_header,omitempty"`
+	DeviceHeader       string `json:"device_header,omitempty"`
+	DisableHeaders     bool   `json:"disable_headers,omitempty"`
+	DisableClientHints bool   `json:"disable_client_hints,omitempty"`
 }
 
 // traceIDJSON mirrors http.handlers.trace_id.
