@@ -319,7 +319,7 @@ func scan(ua string) flags {
 			f, pair = longWord(ua, start, end, f, pair)
 			continue
 		}
-		if pair != pNone {
+		if pair != pNone && pairLengths[pair]>>uint(n&63)&1 != 0 {
 			f = pairFacts(f, pair, ua[start:end])
 		}
 		e := probe(a, z)
@@ -381,7 +381,7 @@ func longWord(ua string, start, end int, f flags, pair pairKind) (flags, pairKin
 		}
 		return f, pNone
 	}
-	if pair != pNone {
+	if pair != pNone && pairLengths[pair]>>uint(n&63)&1 != 0 {
 		f = pairFacts(f, pair, ua[start:end])
 	}
 	e := lookup(ua, start, n)
@@ -614,6 +614,39 @@ func numberFacts(w string) flags {
 	}
 	return 0
 }
+
+// pairLengths[p] has bit n set when a word of n bytes may state something
+// after pair p (see pairSets and pairClears): scan skips the others.
+var pairLengths = func() (t [pKinds]uint64) {
+	const from4 = ^uint64(0) &^ 0xf // 4 bytes or more
+	set := func(p pairKind, lens ...int) {
+		for _, n := range lens {
+			t[p] |= 1 << uint(n)
+		}
+	}
+	t[pSM], t[pGT], t[pTB], t[pSHW] = from4, from4, from4, from4
+	t[pSPH] = ^uint64(0) &^ 0x3 // 2 bytes or more
+	t[pM] = ^uint64(0) &^ 0x7   // 3 bytes or more
+	set(pLG, 4)
+	set(pGo, 4)
+	set(pHTTP, 6, 7)
+	set(pAWS, 3)
+	set(pRest, 6)
+	set(pPage, 5)
+	set(pApple, 2, 6)
+	set(pUp, 4, 7)
+	set(pCE, 4)
+	set(pWindows, 2, 5)
+	set(pMac, 2)
+	set(pOpera, 2, 4)
+	set(pLarge, 6)
+	set(pLinux, 3)
+	set(pNexus, 6)
+	set(pPixel, 1, 6)
+	set(pTablet, 2)
+	t[pHuawei] = ^uint64(0) &^ 0x7 // 3 bytes or more
+	return t
+}()
 
 // pairFacts adds to f the facts stated by word (as written, at most
 // maxWord bytes) read with the pair the word before it opened.

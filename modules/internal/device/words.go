@@ -179,4 +179,6 @@ const (
 	pWWW
 	pBuild
 	pLinux
+
+	pKinds // the number of pair kinds
 )
