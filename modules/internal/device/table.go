@@ -307,6 +307,9 @@ func scan(ua string) flags {
 		}
 		end := i
 		i++ // p[i], if any, separates words
+		if i < len(p) && p[i] == ' ' {
+			i++ // "; ", ") ", ", "
+		}
 		n := end - start
 		var a, z uint64
 		switch {
