@@ -151,7 +151,9 @@ func TestHoldout(t *testing.T) {
 // TestHoldoutFresh measures the second held-out corpus, built from other
 // sources after tuning. Its floors were fixed before it was first measured:
 // 90% overall, 85% in every class, 85% OS accuracy (its OS labels are mapped
-// from another project's platform names).
+// from another project's platform names). At its first measurement it
+// failed for tablet (83.0%) and tv (56.1%); the floors stay where they were
+// set.
 func TestHoldoutFresh(t *testing.T) {
 	rows := readCorpus(t, freshFiles...)
 	if len(rows) < 2000 {
