@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/frontdoor-gateway/frontdoor/test/harness/cputime"
 )
 
 type labelled struct {
@@ -289,20 +291,24 @@ func BenchmarkClassify(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
+			start := cputime.Now()
 			for b.Loop() {
 				sink = Classify(c.ua, Hints{Mobile: c.mob, Platform: c.plat})
 			}
+			cputime.Report(b, start)
 		})
 	}
 	b.Run("corpus", func(b *testing.B) {
 		rows := readCorpus(b, append(tuningFiles, holdoutFiles...)...)
 		b.ReportAllocs()
 		b.ResetTimer()
+		start := cputime.Now()
 		i := 0
 		for b.Loop() {
 			sink = Classify(rows[i%len(rows)].ua, rows[i%len(rows)].hints)
 			i++
 		}
+		cputime.Report(b, start)
 	})
 }
 

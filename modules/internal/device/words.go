@@ -26,7 +26,7 @@ var wordFacts = []struct {
 	{fAndroid, "android"},
 	{fDalvik, "dalvik"},
 	{fCrOS, "cros"},
-	{fWindows, "windows win winnt win9x windowsnt cygwin_nt"},
+	{fWindows, "windows win win32 win64 winnt win9x windowsnt cygwin_nt"},
 	{fMac, "mac macintosh macos osx macbook macbookpro macbookair imac macmini macpro mac_powerpc mac_ppc"},
 	{fDarwin, "cfnetwork darwin darwin_i"},
 	{fLinux, `linux ubuntu fedora tizen debian centos gentoo mint kubuntu suse opensuse archlinux manjaro
@@ -83,7 +83,7 @@ var wordFacts = []struct {
 	// Words of ordinary browser User-Agents that say nothing: listing them
 	// spares them the name rules.
 	{0, `mozilla applewebkit webkit khtml like gecko trident presto opera chrome chromium crios
-		firefox fxios edg edge edga edgios opr version build wv rv nt x64 wow64 win64 cpu intel mac os
+		firefox fxios edg edge edga edgios opr version build wv rv nt x64 wow64 cpu intel mac os
 		arm armv7l armv8l aarch64 i686 i586 en us gb de fr es it ru zh cn tw jp ja ko kr pt br nl pl
 		cubot sm gt tb yt lg go aws rest page apple up ce sph shw m nexus pixel large http https
 		gzip gfe net clr media center pc slcc infopath msie konqueror compatible yabrowser vivaldi
