@@ -19,24 +19,25 @@ type entry struct {
 	f    flags
 	n    uint8 // length
 	pair pairKind
-	tld  bool
-	// special marks words whose meaning depends on the bytes around them
-	// (see special).
-	special bool
-	span    uint8 // spanWebKit, spanKHTML: the word starts a span of no facts
+	// kind marks words whose meaning depends on the bytes around them (see
+	// special); 24 bytes in all.
+	kind uint8
 }
 
-// The spans special passes over.
+// The kinds of words special reads with what is around them.
 const (
-	spanNone = iota
-	spanWebKit
-	spanKHTML
-	spanCompatible
-	spanText
+	kindNone       = iota
+	kindTLD        // a top-level domain: example.com
+	kindURL        // http, https, ftp: before "://"
+	kindWWW        // www: before a dot
+	kindWebKit     // AppleWebKit: starts a span of no facts
+	kindKHTML      // KHTML: likewise
+	kindCompatible // compatible: names the product after it
+	kindText       // a text browser's name
 )
 
 const (
-	tableBits = 12
+	tableBits = 11
 	tableSize = 1 << tableBits
 	maxWords  = 1024
 )
@@ -82,7 +83,7 @@ func init() {
 		}
 	}
 	for _, w := range strings.Fields(tldWords) {
-		add(w).tld = true
+		add(w).kind = kindTLD
 	}
 	for _, w := range strings.Fields(textBrowsers) {
 		add(w)
@@ -92,18 +93,20 @@ func init() {
 		if len(w) >= 2 {
 			e.f |= fName
 		}
-		switch w {
-		case "applewebkit":
-			e.span = spanWebKit
-		case "khtml":
-			e.span = spanKHTML
-		case "compatible":
-			e.span = spanCompatible
+		switch {
+		case w == "applewebkit":
+			e.kind = kindWebKit
+		case w == "khtml":
+			e.kind = kindKHTML
+		case w == "compatible":
+			e.kind = kindCompatible
+		case strings.Contains(" "+textBrowsers+" ", " "+w+" "):
+			e.kind = kindText
+		case e.pair == pHTTP:
+			e.kind = kindURL
+		case e.pair == pWWW:
+			e.kind = kindWWW
 		}
-		if strings.Contains(" "+textBrowsers+" ", " "+w+" ") {
-			e.span = spanText
-		}
-		e.special = e.tld || e.pair == pHTTP || e.pair == pWWW || e.span != spanNone
 		e.a, e.z = keyOf(w, 0, len(w))
 		h := slotOf(e.a, e.z)
 		for slots[h] != 0 {
@@ -332,7 +335,7 @@ func scan(ua string) flags {
 		}
 		f |= e.f
 		pair = e.pair
-		if e.special {
+		if e.kind != kindNone {
 			var g flags
 			g, i = special(e, ua, start, end, i)
 			f |= g
@@ -392,7 +395,7 @@ func longWord(ua string, start, end int, f flags, pair pairKind) (flags, pairKin
 		return unknownWord(ua, start, end, f, pair)
 	}
 	f |= e.f
-	if e.special {
+	if e.kind != kindNone {
 		g, _ := special(e, ua, start, end, end)
 		f |= g
 	}
@@ -452,21 +455,21 @@ func numberWord(ua string, start, i int, f *flags) int {
 // like Gecko)") is passed over whole: none of its words states a fact.
 func special(e *entry, ua string, start, end, next int) (flags, int) {
 	switch {
-	case e.tld:
+	case e.kind == kindTLD:
 		// "example.com": a dot right after a word, and the host name ends.
 		if start >= 2 && ua[start-1] == '.' && isWord[ua[start-2]] && (end == len(ua) || endsHost(ua[end])) {
 			return hostFacts(ua, start, end), next
 		}
-	case e.pair == pHTTP:
+	case e.kind == kindURL:
 		if end+2 < len(ua) && ua[end] == ':' && ua[end+1] == '/' && ua[end+2] == '/' ||
 			start > 0 && ua[start-1] == '+' {
 			return fBot, next // a URL, "+http://...": a crawler's contact page; browsers never send one
 		}
-	case e.pair == pWWW:
+	case e.kind == kindWWW:
 		if end < len(ua) && ua[end] == '.' {
 			return fBot, next // www.example.com
 		}
-	case e.span == spanWebKit:
+	case e.kind == kindWebKit:
 		// AppleWebKit/537.36 (KHTML, like Gecko)
 		j := end
 		if j < len(ua) && ua[j] == '/' {
@@ -479,7 +482,7 @@ func special(e *entry, ua string, start, end, next int) (flags, int) {
 			}
 			return 0, j
 		}
-	case e.span == spanKHTML:
+	case e.kind == kindKHTML:
 		if strings.HasPrefix(ua[start:], khtmlSpan[2:]) {
 			return 0, start + len(khtmlSpan) - 2
 		}
@@ -488,11 +491,11 @@ func special(e *entry, ua string, start, end, next int) (flags, int) {
 			// parenthesis; tools that borrow their User-Agent add a name.
 			return fBot, next
 		}
-	case e.span == spanText:
+	case e.kind == kindText:
 		if start == 0 {
 			return fTextBrowser, next
 		}
-	case e.span == spanCompatible:
+	case e.kind == kindCompatible:
 		// "compatible" names the real product in the first parenthesis of
 		// MSIE and Konqueror; after it ("... Safari/537.36 (compatible;
 		// Name/1.0)") it is a tool adding its name to a browser's.
@@ -529,7 +532,7 @@ func hostFacts(ua string, start, end int) flags {
 		return 0
 	}
 	if dot := strings.IndexByte(labels, '.'); dot > 0 && dot <= maxWord {
-		if e := lookup(labels, 0, dot); e != nil && e.tld {
+		if e := lookup(labels, 0, dot); e != nil && e.kind == kindTLD {
 			return 0 // com.dni.vod.dmax.de, com.MTGx.ViaFree.dk: an app
 		}
 	}
