@@ -278,10 +278,10 @@ func scan(ua string) flags {
 			i++
 			continue
 		case cDigit:
-			// A number or a run of them: 537.36, 124.0.6367.118.
+			// A number or a run of them: 537.36, 124.0.6367.118, 17_5_1.
 			start := i
 			i++
-			for i < len(p) && (isDigit(p[i]) || p[i] == '.' && i+1 < len(p) && isDigit(p[i+1])) {
+			for i < len(p) && (isDigit(p[i]) || (p[i] == '.' || p[i] == '_') && i+1 < len(p) && isDigit(p[i+1])) {
 				i++
 			}
 			if i < len(p) && isWord[p[i]] {
@@ -433,7 +433,7 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 // ua[start:i] and goes on with letters, and returns where it ends.
 func numberWord(ua string, start, i int, f *flags) int {
 	for k := i - 1; k > start; k-- {
-		if ua[k] == '.' {
+		if ua[k] == '.' || ua[k] == '_' {
 			start = k + 1 // only the last number of a run
 			break
 		}
