@@ -20,11 +20,25 @@
 //     "fetch", "feed", "rss", "probe", "preview", "proxy", "uptime",
 //     "download"...
 //  3. TVs, set-top boxes, streaming sticks and game consoles (home and
-//     handheld) are TV.
+//     handheld) are TV: their platforms and browsers (SmartTV, Tizen TV,
+//     Web0S, NetCast, HbbTV, CE-HTML, Opera TV, OMI, Vewd, Hybridcast,
+//     Andr0id), Android TV's own builds (Build/PTT1, QTG3, RTM6, STTL),
+//     vendors and models (BRAVIA, Fire TV's AFT..., Chromecast, Roku, SHIELD
+//     Android TV, Mi Box, Philips TPM...), "Box" in a device's name and
+//     names ending in STB, Box or TV ("VirginMediaSTB", "MagicBox",
+//     "LGwebOSTV"; an app named ...TV on a phone stays a phone), and a
+//     browser on Linux on ARM, MIPS or SH-4 without X11 that names no
+//     other device ("Opera/9.80 (Linux armv7l) Presto/2.12").
 //  4. Sec-CH-UA-Form-Factors, when sent, decides tablet, mobile or desktop.
-//  5. A known tablet (iPad, Galaxy Tab, Fire, MediaPad, Lenovo Tab, ...) is
-//     Tablet, in the User-Agent or in Sec-CH-UA-Model, even when the
-//     User-Agent or Sec-CH-UA-Mobile says "mobile".
+//  5. A known tablet is Tablet, in the User-Agent or in Sec-CH-UA-Model,
+//     even when the User-Agent or Sec-CH-UA-Mobile says "mobile": iPad,
+//     Kindle and Silk, Fire (KF...), Galaxy Tab (SM-T/P/X, GT-P), Lenovo Tab
+//     (TB-, YT-), Huawei and Honor codes (BAH3-W09, KOB2-AL00), Nexus 7/9/10,
+//     Pixel C, e-readers, the words Tablet, Tab and Pad and names ending in
+//     them ("HuaweiMediaPad", "EVOTAB", "GALAXY_Tab"; not Notepad, Coolpad
+//     or an app named ...Pad), and Puffin's AT and IT version suffixes. A
+//     Windows "Tablet PC" is Desktop, as is any Windows PC with a touch
+//     screen.
 //  6. Sec-CH-UA-Mobile: ?1 is Mobile; ?0 with platform Android is Tablet,
 //     with a desktop platform Desktop.
 //  7. The User-Agent: "Mobile", phones and feature phones are Mobile; an
@@ -167,7 +181,9 @@ func Classify(userAgent string, h Hints) Result {
 	case f&fBot != 0, f&fAuto != 0 && f&(fDevice|fTextBrowser) == 0:
 		r.Type = Bot
 		return r
-	case f&fTV != 0:
+	case f&fTV != 0,
+		f&fTVName != 0 && f&fHandheld == 0,
+		f&(fEmbedded|fX11) == fEmbedded && f&(fDevice|fDesktopOS|fCrOS|fMac|fMacArch|fWindows|fMSWeak) == 0:
 		r.Type = TV
 		return r
 	}
@@ -263,13 +279,22 @@ const (
 	fMSWeak      // Microsoft software that does not name Windows
 	fTextBrowser // Lynx, Links, ELinks, w3m
 	fSamsungBrowser
-	fName // a word of two letters or more: the User-Agent names something
+	fName   // a word of two letters or more: the User-Agent names something
+	fX11    // X11: a desktop's window system
+	fSoC    // a processor of embedded devices: ARM, MIPS, SH-4
+	fTVName // a name ending in "tv" (LGwebOSTV, PANATV): a TV unless a phone or tablet is named
 
 	// fDevice is what names a phone, tablet or TV: a library token beside it
 	// is an app's HTTP client on that device.
 	fDevice = fTV | fTablet | fMobile | fWinPhone | fIOS | fIPad | fAppleTV | fAndroid | fFeature | fDalvik
 	// fSamsungLinux is Samsung Internet with a Linux desktop User-Agent.
 	fSamsungLinux = fSamsungBrowser | fLinux
+	// fEmbedded is Linux on ARM, MIPS or SH-4 without X11: a TV's or
+	// set-top box's browser ("Opera/9.80 (Linux armv7l) Presto/2.12",
+	// "(DirectFB; Linux mips)"), when nothing else is named.
+	fEmbedded = fLinux | fSoC
+	// fHandheld names a phone or tablet: with it, fTVName is an app's name.
+	fHandheld = fMobile | fIOS | fIPad | fTablet | fWinPhone | fFeature | fAndroid
 )
 
 // os resolves the OS facts: an iPhone User-Agent also says "Mac OS X", a

@@ -218,6 +218,60 @@ func TestClientHints(t *testing.T) {
 	}
 }
 
+// TestSigns checks the generic signs of TVs and tablets, and the
+// User-Agents that look like them but are not.
+func TestSigns(t *testing.T) {
+	const (
+		wv     = ") AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/130.0.6723.58 Mobile Safari/537.36"
+		chrome = ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36"
+		puffin = "Mozilla/5.0 (X11; U; Linux x86_64; xx) AppleWebKit/537.36 (KHTML, like Gecko)  Chrome/30.0.1599.114 Safari/537.36 Puffin/"
+	)
+	tests := []struct {
+		name, ua, wantType, wantOS string
+	}{
+		{"Compatible outside a parenthesis", "Mozilla/5.0 (Web0S; Linux/SmartTV) AppleWebKit/537.41 (KHTML, like Gecko) Large Screen Safari/537.41 LG Browser/7.00.00(LGE; WEBOS1; 00.00.00; 1); webOS.TV-2014; LG NetCast.TV-2013 Compatible (LGE, WEBOS1, wired)", "tv", "linux"},
+		{"a late (compatible; Name)", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 (compatible; ExampleScan/1.0)", "bot", "windows"},
+		{"Andr0id, a crawler's word with digits", "Mozilla/5.0 (Linux; Andr0id 12; IP2300) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/114.0.5735.198 Safari/537.36 OPR/46.0.2207.0 OMI/4.24.0.81.CRON5.4 Model/Swisscom-IP2300", "tv", "android"},
+		{"Box in a device name", "Mozilla/5.0 (Linux; Android 12; Nokia Streaming Box 8000 Build/SC; wv" + wv, "tv", "android"},
+		{"the Box app", "Box/5.2.1 (iPhone; iOS 17.2; Scale/3.00)", "mobile", "ios"},
+		{"a Box package name", "com.box.android/5.0.1 (Linux; U; Android 13; SM-S911B Build/TP1A.220624.014)", "mobile", "android"},
+		{"a name ending in box", "Mozilla/5.0 (Linux; U; Android 4.2.2; xx; MagicBox Build/JDQ39) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Safari/534.30", "tv", "android"},
+		{"an app ending in box", "MyDropbox/2.0 (Linux; Android 13; SM-S911B)", "mobile", "android"},
+		{"a set-top box's name", "Mozilla/5.0 (X11; Linux armv7l) AppleWebKit/537.36 (KHTML, like Gecko) QtWebEngine/5.9.7 Chrome/56.0.2924.122 Safari/537.36 Sky_STB_BC7445_2018/1.0.0 (Sky, ES140UK, )", "tv", "linux"},
+		{"a name ending in tv", "Cinnamon/1.0.0.0, GFHD100/gfibertv-42-pre0-140-gf65a138-sm (Google Fiber, GFHD100, wired)", "tv", "other"},
+		{"a TV app on a phone", "PlutoTV/5.20.0 (iPhone; iOS 17.2; Scale/3.00)", "mobile", "ios"},
+		{"a pad in a build name", "Mozilla/5.0 (Linux; Android 5.1.1; T1-A23L Build/HuaweiMediaPad; wv" + wv, "tablet", "android"},
+		{"a tab after an underscore", "Mozilla/5.0 (Linux; U; Android 2.2; en-us; GALAXY_Tab Build/MASTER) AppleWebKit/533.1 (KHTML, like Gecko) Version/4.0 Mobile Safari/533.1", "tablet", "android"},
+		{"a phone maker ending in pad", "CoolPadCoolpad-8056_TD/1.0 Android/2.3.5(Linux; Android 2.3.5) Release/10.30.2012 Browser/AppleWebKit533.1 (KHTML, like Gecko) Mozilla/5.0 Mobile", "mobile", "android"},
+		{"an app ending in pad", "SketchPad/3.1 (Linux; Android 13; SM-S911B)", "mobile", "android"},
+		{"SHIELD Tablet", "Mozilla/5.0 (Linux; Android 7.0; SHIELD Tablet K1 Build/NRD90M) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/61.0.3163.98 Safari/537.36", "tablet", "android"},
+		{"SHIELD Android TV", "Mozilla/5.0 (Linux; Android 11; SHIELD Android TV Build/RQ1A.210105.003; wv" + wv, "tv", "android"},
+		{"Lenovo Tab numbers", "Mozilla/5.0 (Linux; Android 9; Lenovo TB-8705X" + chrome, "tablet", "android"},
+		{"Lenovo Yoga Tab 3", "Mozilla/5.0(Linux; U; Android 5.1.1; pt-BR; Lenovo YT3-850F Build/LMY47V" + wv, "tablet", "android"},
+		{"Huawei tablet variant", "Mozilla/5.0 (Linux; Android 10; KOB2-AL00HN; HMSCore 6.0.0.306" + chrome, "tablet", "android"},
+		{"Huawei phone", "Mozilla/5.0 (Linux; Android 10; ELE-L29" + chrome, "mobile", "android"},
+		{"Nokia tablet", "Dalvik/2.1.0 (Linux; U; Android 13; Nokia T21 Build/TP1A.220624.014)", "tablet", "android"},
+		{"Puffin on an Android tablet", puffin + "4.0.4.931AT", "tablet", "android"},
+		{"Puffin on an iPad", puffin + "4.5.0IT", "tablet", "ipados"},
+		{"Puffin on an iPhone", puffin + "4.4.1IP", "mobile", "ios"},
+		{"Presto on ARM Linux", "Opera/9.80 (Linux armv7l; U; xx) Presto/2.9.219 Version/12.00", "tv", "linux"},
+		{"ARM Linux with X11", "Mozilla/5.0 (X11; Linux armv7l) AppleWebKit/537.36 (KHTML, like Gecko) Chromium/120.0.6099.101 Chrome/120.0.6099.101 Safari/537.36", "desktop", "linux"},
+		{"MIPS Linux with X11", "Mozilla/5.0 (X11; Fedora; Linux mips64; rv:41.0) Gecko/20100101 Firefox/41.0", "desktop", "linux"},
+		{"ARM Chromebook", "Mozilla/5.0 (X11; CrOS armv7l 5500.100.6) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/34.0.1847.120 Safari/537.36", "desktop", "chromeos"},
+		{"an Android TV build", "Mozilla/5.0 (Linux; Android 11; AI PONT Build/RTM6.230109.082; wv" + wv, "tv", "android"},
+		{"a phone build", "Mozilla/5.0 (Linux; Android 13; 2201116SG Build/TKQ1.221114.001; wv" + wv, "mobile", "android"},
+		{"a Philips TV model", "Mozilla/5.0 (Linux; Android 8.0.0; TPM171E Build/OC; wv" + wv, "tv", "android"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Classify(tt.ua, Hints{})
+			if got.Type.String() != tt.wantType || got.OS.String() != tt.wantOS {
+				t.Fatalf("Classify(%q) = %s/%s, want %s/%s", tt.ua, got.Type, got.OS, tt.wantType, tt.wantOS)
+			}
+		})
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	long := strings.Repeat("A", 10<<10)
 	tests := []struct {

@@ -34,6 +34,7 @@ const (
 	kindKHTML      // KHTML: likewise
 	kindCompatible // compatible: names the product after it
 	kindText       // a text browser's name
+	kindBox        // box: a TV box when it names a device
 )
 
 const (
@@ -102,6 +103,8 @@ func init() {
 			e.kind = kindCompatible
 		case strings.Contains(" "+textBrowsers+" ", " "+w+" "):
 			e.kind = kindText
+		case w == "box":
+			e.kind = kindBox
 		case e.pair == pHTTP:
 			e.kind = kindURL
 		case e.pair == pWWW:
@@ -131,6 +134,20 @@ func (b *wordBuf) lower(word string) string {
 		b[i&(len(b)-1)] = lowerWord[word[i]]
 	}
 	return b.str(len(word) & (len(b) - 1))
+}
+
+// lowerParts is lower that also reports whether word has a '_' (several
+// parts, for shapeFacts).
+func (b *wordBuf) lowerParts(word string) (string, bool) {
+	parts := false
+	for i := 0; i < len(word); i++ {
+		c := word[i]
+		if c == '_' {
+			parts = true
+		}
+		b[i&(len(b)-1)] = lowerWord[c]
+	}
+	return b.str(len(word) & (len(b) - 1)), parts
 }
 
 // lanes20 sets bit 5 of every byte: it lowercases an ASCII letter and
@@ -287,9 +304,12 @@ func scan(ua string) flags {
 			if i < len(p) && isWord[p[i]] {
 				// Letters follow (360Spider, 21051182G, 5G): the last number
 				// and its letters are one word.
-				i = numberWord(ua, start, i, &f)
+				i = numberWord(ua, start, i, &f, pair)
 			} else if pair == pNexus {
 				f |= nexusNumber(ua[start:i])
+			}
+			if pair == pTB && i-start >= 4 {
+				f |= fTablet // Lenovo Tab: TB-8504F, YT3-850F
 			}
 			i++ // p[i], if any, separates words
 			pair = pNone
@@ -407,7 +427,14 @@ func longWord(ua string, start, end int, f flags, pair pairKind) (flags, pairKin
 // may be; otherwise the name rules read it.
 func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pairKind) {
 	if pair == pBuild {
-		return f, pNone // a build number: JDQ39, KTU84P
+		// A build number (JDQ39, KTU84P), or a device's name where its
+		// build number belongs (Build/HuaweiMediaPad).
+		if n := end - start; n >= 5 && n <= maxWord {
+			var b wordBuf
+			w, parts := b.lowerParts(ua[start:end])
+			f |= shapeFacts(w, false, parts) & (fTablet | fTV)
+		}
+		return f, pNone
 	}
 	if isDigit(ua[end-1]) {
 		m := end - 1
@@ -415,7 +442,10 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 			m--
 		}
 		if e := lookup(ua, start, m-start); e != nil {
-			return f | e.f | fName, e.pair
+			// A crawler's name with a number is still that crawler, but
+			// the name rules say so; a known word with digits is as often
+			// a model or build code ("CRON5" in an Opera TV build).
+			return f | e.f&^fBot | fName, e.pair
 		}
 	}
 	n := end - start
@@ -424,14 +454,15 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 	}
 	if n >= 3 {
 		var b wordBuf
-		f |= unknownFacts(b.lower(ua[start:end]), ua[start:end])
+		w, parts := b.lowerParts(ua[start:end])
+		f |= unknownFacts(w, ua[start:end], end < len(ua) && ua[end] == '/', parts)
 	}
 	return f, pNone
 }
 
 // numberWord adds to *f the facts of the word that starts with the number
 // ua[start:i] and goes on with letters, and returns where it ends.
-func numberWord(ua string, start, i int, f *flags) int {
+func numberWord(ua string, start, i int, f *flags, pair pairKind) int {
 	for k := i - 1; k > start; k-- {
 		if ua[k] == '.' || ua[k] == '_' {
 			start = k + 1 // only the last number of a run
@@ -442,9 +473,34 @@ func numberWord(ua string, start, i int, f *flags) int {
 	end := wordEnd(p, i)
 	if end-start <= maxWord {
 		var b wordBuf
-		*f |= numberFacts(b.lower(ua[start:end]))
+		w := b.lower(ua[start:end])
+		*f |= numberFacts(w)
+		if pair == pPuffin {
+			*f |= puffinFacts(w)
+		}
 	}
 	return end
+}
+
+// puffinFacts returns the facts of the end of the Puffin browser's
+// version, which names the device behind its desktop-like User-Agent: AT
+// an Android tablet, IT an iPad, AP an Android phone, IP an iPhone
+// (Puffin/4.0.4.931AT).
+func puffinFacts(w string) flags {
+	if len(w) < 2 {
+		return 0
+	}
+	switch w[len(w)-2:] {
+	case "at":
+		return fTablet | fAndroid
+	case "it":
+		return fTablet | fIPad
+	case "ap":
+		return fMobile | fAndroid
+	case "ip":
+		return fMobile | fIOS
+	}
+	return 0
 }
 
 // special returns the facts of a word whose meaning depends on what is
@@ -495,11 +551,21 @@ func special(e *entry, ua string, start, end, next int) (flags, int) {
 		if start == 0 {
 			return fTextBrowser, next
 		}
+	case e.kind == kindBox:
+		// "Nokia Streaming Box 8000", "Mi Box", "CANAL PLUS BOX Build/...":
+		// a word of a device name. Not a product ("Box/5.0") or part of a
+		// package name ("com.box.android").
+		if start > 0 && (ua[start-1] == ' ' || ua[start-1] == ';' || ua[start-1] == '(' || ua[start-1] == '-') &&
+			(end == len(ua) || ua[end] != '/' && ua[end] != '.') {
+			return fTV, next
+		}
 	case e.kind == kindCompatible:
 		// "compatible" names the real product in the first parenthesis of
-		// MSIE and Konqueror; after it ("... Safari/537.36 (compatible;
-		// Name/1.0)") it is a tool adding its name to a browser's.
-		if strings.IndexByte(ua[:start], ')') >= 0 && !compatibleBrowser(ua[end:]) {
+		// MSIE and Konqueror; a later "(compatible; Name/1.0)" ("...
+		// Safari/537.36 (compatible; Name/1.0)") is a tool adding its name to
+		// a browser's. A "Compatible" outside a parenthesis is a word of the
+		// browser's own ("LG NetCast.TV-2013 Compatible (LGE, ...)").
+		if start > 0 && ua[start-1] == '(' && strings.IndexByte(ua[:start], ')') >= 0 && !compatibleBrowser(ua[end:]) {
 			return fBot, next
 		}
 	}
@@ -574,10 +640,11 @@ func addresses(ua string, at int) flags {
 }
 
 // unknownFacts returns the facts of a word that is not in the table: a
-// name (...bot, ...crawler), a known prefix, or a Fire TV or Fire tablet
-// model code. orig is the word as written.
-func unknownFacts(w, orig string) flags {
-	f := nameFacts(w) | prefixFacts(w)
+// name (...bot, ...crawler), a known prefix, a device name by how it ends,
+// or a Fire TV or Fire tablet model code. orig is the word as written;
+// product says it names a product ("Name/1.0"), parts that it has a '_'.
+func unknownFacts(w, orig string, product, parts bool) flags {
+	f := nameFacts(w) | prefixFacts(w) | shapeFacts(w, product, parts)
 	switch orig[0] {
 	case 'A':
 		if isModelCode(orig, "AFT") {
@@ -589,6 +656,108 @@ func unknownFacts(w, orig string) flags {
 		}
 	}
 	return f
+}
+
+// shapeFacts returns the facts of a word the table does not know from how
+// its parts end: device names are often a brand and a kind of device in
+// one word ("LGwebOSTV", "VirginMediaSTB", "MagicBox", "HuaweiMediaPad",
+// "EVOTAB", "GALAXY_Tab"). w is lowercase; '_' separates its parts, and
+// the digits a part ends with are a model number ("PANATV1308"); parts
+// says w has a '_'. A part ending in "tv" is a TV's name unless a phone or
+// tablet is named too (fTVName); a box, a pad or a tab named as a product
+// ("Dropbox/1.0", "Notepad/2") is an app, not a device.
+func shapeFacts(w string, product, parts bool) flags {
+	if !parts { // one part, as most words are
+		e := len(w)
+		for e > 0 && isDigit(w[e-1]) {
+			e--
+		}
+		if e >= 3 && shapeEnds[w[e-1]] {
+			return partFacts(w[:e], product)
+		}
+		return 0
+	}
+	var f flags
+	for end := len(w); end > 0; {
+		e := end
+		for e > 0 && isDigit(w[e-1]) {
+			e--
+		}
+		start := e
+		for start > 0 && w[start-1] != '_' {
+			start--
+		}
+		if e-start >= 3 && shapeEnds[w[e-1]] {
+			f |= partFacts(w[start:e], product)
+		}
+		end = start - 1 // before the '_'
+	}
+	return f
+}
+
+// shapeEnds marks the last letters of the parts partFacts knows: stb, tab,
+// tv, box, pad, tablet.
+var shapeEnds = [256]bool{'b': true, 'v': true, 'x': true, 'd': true, 't': true}
+
+// partFacts returns the facts of one part of a word (see shapeFacts).
+func partFacts(part string, product bool) flags {
+	n := len(part)
+	switch part[n-1] {
+	case 'b':
+		switch {
+		case strings.HasSuffix(part, "stb"):
+			return fTV // set-top box: VirginMediaSTB, Sky_STB_BC7445
+		case product:
+		case part == "tab", n >= 5 && strings.HasSuffix(part, "tab") && part != "crontab":
+			return fTablet // EVOTAB, GALAXY_Tab, IdeaTab
+		}
+	case 'v':
+		switch {
+		case strings.Contains(part, "smarttv"):
+			return fTV // LGSmartTV, hdplussmarttv
+		case n >= 4 && part[n-2] == 't' && part[n-3] != 'i':
+			// LGwebOSTV, PANATV, gfibertv; not the Japanese phones with a
+			// TV tuner (D903iTV).
+			return fTVName
+		}
+	case 'x':
+		if !product && n >= 4 && strings.HasSuffix(part, "box") && !notTVBox(part) {
+			return fTV // MagicBox, LinkBox
+		}
+	case 'd':
+		if !product && (part == "pad" || n >= 5 && strings.HasSuffix(part, "pad") && !notTabletPad(part)) {
+			return fTablet // HuaweiMediaPad, lepad
+		}
+	case 't':
+		if !product && n > 6 && strings.HasSuffix(part, "tablet") {
+			return fTablet // YONESTablet
+		}
+	}
+	return 0
+}
+
+// notTVBox reports whether w, which ends in "box", names something else
+// than a TV box (MyDropbox, Inbox).
+func notTVBox(w string) bool {
+	return hasAnySuffix(w, "dropbox", "inbox", "mailbox", "sandbox", "toolbox", "checkbox", "outbox",
+		"jukebox", "postbox", "soapbox", "onebox", "searchbox", "chatbox")
+}
+
+// notTabletPad reports whether w, which ends in "pad", names something else
+// than a tablet: a laptop, a phone maker, an input device, an app
+// (CoolPadCoolpad, ZohoNotepad).
+func notTabletPad(w string) bool {
+	return hasAnySuffix(w, "notepad", "keypad", "numpad", "gamepad", "thinkpad", "trackpad", "launchpad",
+		"scratchpad", "coolpad", "linkpad")
+}
+
+func hasAnySuffix(w string, suffixes ...string) bool {
+	for _, s := range suffixes {
+		if strings.HasSuffix(w, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // nexusNumber returns the facts of the number after "Nexus".
@@ -650,6 +819,9 @@ var pairLengths = func() (t [pKinds]uint64) {
 	set(pNexus, 6)
 	set(pPixel, 1, 6)
 	set(pTablet, 2)
+	set(pShield, 6)
+	set(pNokia, 3)
+	set(pBuild, 4)
 	t[pHuawei] = ^uint64(0) &^ 0x7 // 3 bytes or more
 	return t
 }()
@@ -664,8 +836,11 @@ func pairFacts(f flags, p pairKind, word string) flags {
 
 // pairClears returns the facts word w takes back after pair p.
 func pairClears(p pairKind, w string) flags {
-	if p == pTablet && w == "pc" {
+	switch {
+	case p == pTablet && w == "pc":
 		return fTablet // "Tablet PC 2.0": a Windows laptop with a touch screen
+	case p == pShield && w == "tablet":
+		return fTV // the SHIELD Tablet, not the SHIELD TV
 	}
 	return 0
 }
@@ -681,8 +856,8 @@ func pairSets(p pairKind, w string) flags {
 		if len(w) >= 4 && (w[0] == 'p' && isDigit(w[1]) || w[0] == 'n' && (w[1] == '5' || w[1] == '8')) {
 			return fTablet
 		}
-	case pTB: // Lenovo Tab and Yoga Tab: TB-X606F, TB-J706F, YT-J706X
-		if len(w) >= 4 && (w[0] == 'x' || w[0] == 'j' || w[0] == 'q' || w[0] == 'p') && isDigit(w[1]) {
+	case pTB: // Lenovo Tab and Yoga Tab: TB-X606F, TB-J706F, YT-J706X, TB-8504F
+		if len(w) >= 4 && (w[0] == 'x' || w[0] == 'j' || w[0] == 'q' || w[0] == 'p' || isDigit(w[0])) && isDigit(w[1]) {
 			return fTablet
 		}
 	case pLG: // LG G Pad: LG-V500, LG-V410 (the V10...V60 phones are shorter)
@@ -770,12 +945,47 @@ func pairSets(p pairKind, w string) flags {
 		if w == "c" || w == "tablet" {
 			return fTablet
 		}
-	case pHuawei: // BAH3-W09, AGS2-L09, DBY-W09, KOB2-AL00
-		if len(w) >= 3 && (w[0] == 'w' || w[0] == 'l' || w[0] == 'a') && isDigit(w[len(w)-1]) {
+	case pHuawei: // BAH3-W09, AGS2-L09, DBY-W09, KOB2-AL00, BTV-DL09, BG2-U03, AGM3-AL09HN
+		if len(w) >= 3 && huaweiVariant(w) {
+			return fTablet
+		}
+	case pBuild:
+		// Android TV's own builds: PTT1.190515.001, QTG3.200305.006,
+		// RTM6.230109.082, STTL.240206.002 (a letter for the Android
+		// version, then T and T, G, M or L); phones' are QP1A, SKQ1, TP1A...
+		if w[0] >= 'p' && w[0] <= 'u' && w[1] == 't' && (w[2] == 't' || w[2] == 'g' || w[2] == 'm' || w[2] == 'l') {
+			return fTV
+		}
+	case pNokia: // Nokia T10, T20, T21 tablets
+		if w[0] == 't' && isDigit(w[1]) && isDigit(w[2]) {
 			return fTablet
 		}
 	}
 	return 0
+}
+
+// huaweiVariant reports whether w is the variant part of a Huawei or Honor
+// model code: W, L, U, AL, DL or AN, then digits, then letters at most
+// (w09, l09, u03, al00, dl09, al09hn).
+func huaweiVariant(w string) bool {
+	i := 1
+	if (w[0] == 'a' || w[0] == 'd') && (w[1] == 'l' || w[1] == 'n') {
+		i = 2
+	} else if w[0] != 'w' && w[0] != 'l' && w[0] != 'u' {
+		return false
+	}
+	if i >= len(w) || !isDigit(w[i]) {
+		return false
+	}
+	for i < len(w) && isDigit(w[i]) {
+		i++
+	}
+	for ; i < len(w); i++ {
+		if !isLetter(w[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // nameFacts returns the facts of a word the table does not know, from what
@@ -897,6 +1107,13 @@ func prefixFacts(w string) flags {
 		if p(w, "darwin") {
 			return fDarwin
 		}
+	case 'e':
+		switch {
+		case p(w, "espial"):
+			return fTV // EspialTVBrowser
+		case p(w, "ebrd"):
+			return fTablet // Sony Reader: EBRD1101
+		}
 	case 'h':
 		switch {
 		case p(w, "h96"):
@@ -910,6 +1127,8 @@ func prefixFacts(w string) flags {
 			return fIPad | fTablet // Apple-iPad2C2
 		case p(w, "iphone"), p(w, "ipod"):
 			return fIOS | fMobile
+		case p(w, "ideatab"):
+			return fTablet // IdeaTabA1000
 		}
 	case 'k':
 		if len(w) == 4 && (p(w, "k00") || p(w, "k01")) {
@@ -959,7 +1178,7 @@ func prefixFacts(w string) flags {
 		}
 	case 's':
 		switch {
-		case p(w, "smarttv"), p(w, "sonydtv"):
+		case p(w, "smarttv"), p(w, "sonydtv"), p(w, "sagemcom"):
 			return fTV
 		case p(w, "smarttab"), len(w) > 3 && isDigit(w[3]) && p(w, "sgp"): // Sony Xperia Tablet SGP311
 			return fTablet
@@ -973,6 +1192,14 @@ func prefixFacts(w string) flags {
 		case len(w) > 3 && isDigit(w[3]) && p(w, "tab"), // TAB260, Tab2A7
 			len(w) > 3 && isDigit(w[2]) && p(w, "tb"): // Lenovo TB350FU
 			return fTablet
+		case len(w) == 7 && p(w, "tpm") && isDigit(w[3]) && isDigit(w[4]) && isDigit(w[5]) && isLetter(w[6]):
+			return fTV // Philips (TP Vision) Android TVs: TPM171E, TPM191E
+		case p(w, "technicolor"):
+			return fTV // Technicolor set-top boxes: Technicolor_DXI807FT
+		}
+	case 'q':
+		if len(w) == 6 && (p(w, "qm1") || p(w, "qv1")) && isDigit(w[3]) && isDigit(w[4]) && w[5] == 'e' {
+			return fTV // Philips (TP Vision) Android TVs of 2015-16: QM152E, QV151E
 		}
 	case 'u':
 		switch {
@@ -991,6 +1218,13 @@ func prefixFacts(w string) flags {
 			return fTV
 		case p(w, "xoom"):
 			return fTablet
+		}
+	case 'y':
+		switch {
+		case p(w, "youview"):
+			return fTV // YouView set-top boxes: YouViewHTML/1.0
+		case len(w) == 3 && w[1] == 't' && isDigit(w[2]):
+			return fTablet // Lenovo Yoga Tab 3: YT3-850F
 		}
 	case 'z':
 		if p(w, "zidoo") {

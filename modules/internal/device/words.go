@@ -11,7 +11,10 @@ var wordFacts = []struct {
 	f     flags
 	words string
 }{
-	{fLinux, "x11"},
+	{fLinux | fX11, "x11"},
+	// The processors of TVs and set-top boxes: with Linux and no X11, an
+	// embedded device (see Classify).
+	{fSoC, "arm armv5l armv6l armv7l armv8l aarch64 mips mipsel sh4"},
 	{fMacArch, "x86_64 arm64 i386 intel64"},
 	{fFeature, "s60 s40"},
 	{fMobile, "mobile iemobile blackberry bb kaios mobi wpdesktop webos maemo meego sailfish palm palmos palmsource fennec"},
@@ -22,7 +25,8 @@ var wordFacts = []struct {
 	{fIPad | fTablet, "ipad ipados"},
 	{fTablet, `kindle silk playbook tablet xoom nook bntv bnrv kobo mediapad matepad ideatab touchpad
 		smartpad onepad viewpad nettab surftab freetab lifetab apad tab pad mid pmid odys nextbook
-		flyer epade smarttab`},
+		flyer epade smarttab pocketbook bookeen cybook tolino
+		teclast chuwi alldocube`},
 	{fAndroid, "android"},
 	{fDalvik, "dalvik"},
 	{fCrOS, "cros"},
@@ -47,7 +51,11 @@ var wordFacts = []struct {
 		philipstv nettv vidaa viera mibox mitv playstation xbox nintendo wii wiiu psp inettvbrowser dtv
 		sonydtv kreatv omi vstvb espial opentv tsbnettv netrange maple smarthub aquosbrowser aquos
 		foxxum humax technisat loewe vestel tpvision grundig arcelik freebox dreambox enigma stb stbapp
-		kstb mag dune formuler mips mipsel sh4 directfb firetv shield tvbox ps3application`},
+		kstb mag dune formuler directfb firetv shield tvbox ps3application hybridcast
+		webtv ohtv diga boxee ouya dreamcast dreampassport planetweb ps3 ps4 kdl sonycebrowser sonybdp
+		sagemcom vewd vizio smartcast skyworth metz`},
+	// Opera's TV browser writes "Andr0id" on Android TV.
+	{fTV | fAndroid, "andr0id"},
 	{fTV | fAppleTV, "appletv tvos"},
 
 	// HTTP libraries, command-line tools and feed readers: automated unless
@@ -84,7 +92,7 @@ var wordFacts = []struct {
 	// spares them the name rules.
 	{0, `mozilla applewebkit webkit khtml like gecko trident presto opera chrome chromium crios
 		firefox fxios edg edge edga edgios opr version build wv rv nt x64 wow64 cpu intel mac os
-		arm armv7l armv8l aarch64 i686 i586 en us gb de fr es it ru zh cn tw jp ja ko kr pt br nl pl
+		i686 i586 en us gb de fr es it ru zh cn tw jp ja ko kr pt br nl pl
 		cubot sm gt tb yt lg go aws rest page apple up ce sph shw m nexus pixel large http https
 		gzip gfe net clr media center pc slcc infopath msie konqueror compatible yabrowser vivaldi
 		brave miuibrowser ucbrowser huaweibrowser samsung motorola moto redmi xiaomi oneplus huawei
@@ -97,6 +105,10 @@ var wordFacts = []struct {
 		support for note wifi galaxy mi hd uhd plus max lite ultra play store media player en_us
 		en_gb de_de nl_nl fr_fr scale nettype gzip deflate true false null
 		fbdv fbsv fblc fbop fbcr fbmd fbsn fbss fbid fbpn fbrv fbbv fbdm fbca fbrd fbav fb4a`},
+
+	// "Box" in a device name (Mi Box, Streaming Box 8000) is a TV box; the
+	// Box app and its package names are not (see special).
+	{0, "box"},
 }
 
 // textBrowsers are the text-mode browsers (desktop programs that are not
@@ -114,7 +126,7 @@ var pairWords = []struct {
 }{
 	{pSM, "sm"},
 	{pGT, "gt"},
-	{pTB, "tb yt"},
+	{pTB, "tb yt lenovotb"},
 	{pLG, "lg"},
 	{pGo, "go"},
 	{pAWS, "aws"},
@@ -139,7 +151,10 @@ var pairWords = []struct {
 	{pWWW, "www"},
 	// Huawei and Honor tablet model codes, digits stripped: BAH3-W09,
 	// AGS2-L09, DBY-W09, KOB2-AL00.
-	{pHuawei, "bah ags agr agm kob cmr scm btv jdn dby bzt krj mrx bg wgr hey eln"},
+	{pHuawei, "bah ags agr agm agrk kob cmr scm btv jdn dby dbr bzt krj mrx bg bgo wgr hey eln gdi brt mon cpn sht vrd btk got hmw rod"},
+	{pShield, "shield"},
+	{pPuffin, "puffin"},
+	{pNokia, "nokia"},
 }
 
 // tldWords are the top-level domains of contact addresses: "example.com"
@@ -179,6 +194,9 @@ const (
 	pWWW
 	pBuild
 	pLinux
+	pShield
+	pPuffin
+	pNokia
 
 	pKinds // the number of pair kinds
 )
