@@ -261,6 +261,9 @@ func TestSigns(t *testing.T) {
 		{"an Android TV build", "Mozilla/5.0 (Linux; Android 11; AI PONT Build/RTM6.230109.082; wv" + wv, "tv", "android"},
 		{"a phone build", "Mozilla/5.0 (Linux; Android 13; 2201116SG Build/TKQ1.221114.001; wv" + wv, "mobile", "android"},
 		{"a Philips TV model", "Mozilla/5.0 (Linux; Android 8.0.0; TPM171E Build/OC; wv" + wv, "tv", "android"},
+		{"a Fire tablet in lowercase", "espn app/6.14.0 dalvik/2.1.0 (linux; u; android 5.1.1; kfsuwi build/lvy48f)", "tablet", "android"},
+		{"a Fire TV in lowercase", "mozilla/5.0 (linux; android 9; aftmm build/ps7633.3445n; wv" + wv, "tv", "android"},
+		{"after is a word", "mozilla/5.0 (linux; android 13; sm-s911b; after" + chrome, "mobile", "android"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

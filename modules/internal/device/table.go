@@ -654,6 +654,14 @@ func unknownFacts(w, orig string, product, parts bool) flags {
 		if isModelCode(orig, "KF") {
 			f |= fTablet // Fire tablets: KFTRWI, KFMAWI...
 		}
+	case 'a':
+		if isModelCode(orig, "aft") && orig[3] != 'e' {
+			f |= fTV // a User-Agent written in lowercase: aftmm (not "after")
+		}
+	case 'k':
+		if isModelCode(orig, "kf") {
+			f |= fTablet // kfsuwi
+		}
 	}
 	return f
 }
@@ -1248,18 +1256,23 @@ func isAddress(s string) bool {
 	return j > 0 && isLetter(s[0]) && j+1 < len(s) && s[j] == '.' && isLetter(s[j+1])
 }
 
-// isModelCode reports whether word is an upper-case device model code
-// starting with prefix (4 to 9 capital letters and digits, a letter first
-// after the prefix).
+// isModelCode reports whether word is a device model code starting with
+// prefix (4 to 9 letters and digits, a letter first after the prefix),
+// written in the case of prefix: AFTMM, or aftmm in a User-Agent written in
+// lowercase.
 func isModelCode(word, prefix string) bool {
 	if len(word) < 4 || len(word) > 9 || !strings.HasPrefix(word, prefix) {
 		return false
 	}
-	if c := word[len(prefix)]; c < 'A' || c > 'Z' {
+	lo, hi := byte('A'), byte('Z')
+	if prefix[0] >= 'a' {
+		lo, hi = 'a', 'z'
+	}
+	if c := word[len(prefix)]; c < lo || c > hi {
 		return false
 	}
 	for i := len(prefix) + 1; i < len(word); i++ {
-		if c := word[i]; (c < 'A' || c > 'Z') && !isDigit(c) {
+		if c := word[i]; (c < lo || c > hi) && !isDigit(c) {
 			return false
 		}
 	}
