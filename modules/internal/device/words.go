@@ -151,7 +151,8 @@ var pairWords = []struct {
 	{pWWW, "www"},
 	// Huawei and Honor tablet model codes, digits stripped: BAH3-W09,
 	// AGS2-L09, DBY-W09, KOB2-AL00.
-	{pHuawei, "bah ags agr agm agrk kob cmr scm btv jdn dby dbr bzt krj mrx bg bgo wgr hey eln gdi brt mon cpn sht vrd btk got hmw rod"},
+	{pHuawei, `bah ags agr agm agrk kob cmr scm btv jdn dby dbr bzt krj mrx bg bgo wgr hey eln gdi
+		brt mon cpn sht vrd btk got hmw rod`},
 	{pShield, "shield"},
 	{pPuffin, "puffin"},
 	{pNokia, "nokia"},
