@@ -24,17 +24,24 @@
 //     Web0S, NetCast, HbbTV, CE-HTML, Opera TV, OMI, Vewd, Hybridcast,
 //     Andr0id), Android TV's own builds (Build/PTT1, QTG3, RTM6, STTL),
 //     vendors and models (BRAVIA, Fire TV's AFT..., Chromecast, Roku, SHIELD
-//     Android TV, Mi Box, Philips TPM...), "Box" in a device's name and
+//     Android TV, Mi Box, Philips TPM...), the families of Android TV boxes
+//     (MXQ, MXIII, MX9, M8S, H96, X96, Tanix TX2-TX9, KM8, V88, Minix NEO X,
+//     MK808 sticks) and Amlogic's TV box processors (S905, S912...), "Box",
+//     "Stick", "Dongle" and "4K" in a device's name, names holding TVBox and
 //     names ending in STB, Box or TV ("VirginMediaSTB", "MagicBox",
-//     "LGwebOSTV"; an app named ...TV on a phone stays a phone), and a
-//     browser on Linux on ARM, MIPS or SH-4 without X11 that names no
-//     other device ("Opera/9.80 (Linux armv7l) Presto/2.12").
+//     "LGwebOSTV"; an app named ...TV on a phone, Windows or a Mac stays
+//     what it runs on), and a browser on Linux on ARM, MIPS or SH-4 or with
+//     QtEmbedded, without X11, that names no other device ("Opera/9.80
+//     (Linux armv7l) Presto/2.12").
 //  4. Sec-CH-UA-Form-Factors, when sent, decides tablet, mobile or desktop.
 //  5. A known tablet is Tablet, in the User-Agent or in Sec-CH-UA-Model,
 //     even when the User-Agent or Sec-CH-UA-Mobile says "mobile": iPad,
 //     Kindle and Silk, Fire (KF...), Galaxy Tab (SM-T/P/X, GT-P), Lenovo Tab
-//     (TB-, YT-), Huawei and Honor codes (BAH3-W09, KOB2-AL00), Nexus 7/9/10,
-//     Pixel C, e-readers, the words Tablet, Tab and Pad and names ending in
+//     (TB-, YT-) and Lenovo's Wi-Fi and 3G variants (A3500-FL, B6000-HV),
+//     Huawei and Honor codes (BAH3-W09, KOB2-AL00), Acer Iconia (A1-810,
+//     B3-A30), Asus Transformer and MeMO Pad (ME173X), Prestigio MultiPad
+//     (PMP5080B), iconBIT NetTAB (NT-1710), Nexus 7/9/10, Pixel C,
+//     e-readers, the words Tablet, Tab and Pad and names ending in
 //     them ("HuaweiMediaPad", "EVOTAB", "GALAXY_Tab"; not Notepad, Coolpad
 //     or an app named ...Pad), and Puffin's AT and IT version suffixes. A
 //     Windows "Tablet PC" is Desktop, as is any Windows PC with a touch
@@ -182,7 +189,7 @@ func Classify(userAgent string, h Hints) Result {
 		r.Type = Bot
 		return r
 	case f&fTV != 0,
-		f&fTVName != 0 && f&fHandheld == 0,
+		f&fTVName != 0 && f&(fHandheld|fWindows|fMac) == 0,
 		f&(fEmbedded|fX11) == fEmbedded && f&(fDevice|fDesktopOS|fCrOS|fMac|fMacArch|fWindows|fMSWeak) == 0:
 		r.Type = TV
 		return r
@@ -281,17 +288,18 @@ const (
 	fSamsungBrowser
 	fName   // a word of two letters or more: the User-Agent names something
 	fX11    // X11: a desktop's window system
-	fSoC    // a processor of embedded devices: ARM, MIPS, SH-4
-	fTVName // a name ending in "tv" (LGwebOSTV, PANATV): a TV unless a phone or tablet is named
+	fSoC    // a processor of embedded devices (ARM, MIPS, SH-4) or QtEmbedded
+	fTVName // a name ending in "tv" (LGwebOSTV, PANATV): a TV unless a phone, tablet, Windows or a Mac is named
 
 	// fDevice is what names a phone, tablet or TV: a library token beside it
 	// is an app's HTTP client on that device.
 	fDevice = fTV | fTablet | fMobile | fWinPhone | fIOS | fIPad | fAppleTV | fAndroid | fFeature | fDalvik
 	// fSamsungLinux is Samsung Internet with a Linux desktop User-Agent.
 	fSamsungLinux = fSamsungBrowser | fLinux
-	// fEmbedded is Linux on ARM, MIPS or SH-4 without X11: a TV's or
-	// set-top box's browser ("Opera/9.80 (Linux armv7l) Presto/2.12",
-	// "(DirectFB; Linux mips)"), when nothing else is named.
+	// fEmbedded is Linux on ARM, MIPS or SH-4, or with QtEmbedded, without
+	// X11: a TV's or set-top box's browser ("Opera/9.80 (Linux armv7l)
+	// Presto/2.12", "(DirectFB; Linux mips)", "(QtEmbedded; Linux)"), when
+	// nothing else is named.
 	fEmbedded = fLinux | fSoC
 	// fHandheld names a phone or tablet: with it, fTVName is an app's name.
 	fHandheld = fMobile | fIOS | fIPad | fTablet | fWinPhone | fFeature | fAndroid

@@ -228,6 +228,7 @@ func TestSigns(t *testing.T) {
 		wv     = ") AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/130.0.6723.58 Mobile Safari/537.36"
 		chrome = ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36"
 		puffin = "Mozilla/5.0 (X11; U; Linux x86_64; xx) AppleWebKit/537.36 (KHTML, like Gecko)  Chrome/30.0.1599.114 Safari/537.36 Puffin/"
+		dalvik = "Dalvik/2.1.0 (Linux; U; Android "
 	)
 	tests := []struct {
 		name, ua, wantType, wantOS string
@@ -267,6 +268,35 @@ func TestSigns(t *testing.T) {
 		{"a Fire tablet in lowercase", "espn app/6.14.0 dalvik/2.1.0 (linux; u; android 5.1.1; kfsuwi build/lvy48f)", "tablet", "android"},
 		{"a Fire TV in lowercase", "mozilla/5.0 (linux; android 9; aftmm build/ps7633.3445n; wv" + wv, "tv", "android"},
 		{"after is a word", "mozilla/5.0 (linux; android 13; sm-s911b; after" + chrome, "mobile", "android"},
+		{"an Acer Iconia number", "Mozilla/5.0 (Linux; Android 4.2.2; A1-810 Build/JDQ39" + chrome, "tablet", "android"},
+		{"an Acer Iconia code", dalvik + "7.0; B3-A32 Build/NRD90M)", "tablet", "android"},
+		{"an iconBIT NetTAB", "Mozilla/5.0 (Linux; Android 4.0.4; NT-1710 Build/IMM76D" + chrome, "tablet", "android"},
+		{"Windows NT is not a NetTAB", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36", "desktop", "windows"},
+		{"a Lenovo tablet variant", dalvik + "4.4.2; Lenovo A3500-FL Build/KOT49H)", "tablet", "android"},
+		{"a Lenovo phone variant", dalvik + "5.1; Lenovo A2010-a Build/LMY47I)", "mobile", "android"},
+		{"a Kyocera phone code", "Mozilla/4.0 (Brew MP 1.0.4; U; xx; Kyocera; NetFront/4.1/AMB) Sprint S2151-PLB", "mobile", "other"},
+		{"a Prestigio MultiPad", "Mozilla/5.0 (Linux; U; Android 2.3.1; fr-fr; PMP5080B Build/GINGERBREAD" + wv, "tablet", "android"},
+		{"an Asus MeMO Pad", "Mozilla/5.0 (Linux; Android 4.0.1; ME371MG Build/ITL41F" + chrome, "tablet", "android"},
+		{"a Motorola ME code", "Mozilla/5.0 (Linux; Android 4.0.3; ME525+ Build/IML74K" + chrome, "mobile", "android"},
+		{"an LG ME code", "LG-ME850c MIC/1.1.14 MIDP-2.0/CLDC-1.1", "mobile", "other"},
+		{"an Asus Transformer", "Mozilla/5.0 (Linux; U; Linux Ventana; xx; Transformer TF101 Build/HTK75) AppleWebKit/534.13 (KHTML, like Gecko) Chrome/8.0 Safari/534.13", "tablet", "linux"},
+		{"a tablet named TX68", "Mozilla/5.0 (Linux; Android 4.2.2; TX68 Build/JDQ39) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/55.0.2883.91 Safari/537.36", "tablet", "android"},
+		{"a Tanix box", dalvik + "6.0.1; TX2 Build/MXC89L)", "tv", "android"},
+		{"a letter and digits", dalvik + "7.1.2; H96 max Build/NHG47K)", "tv", "android"},
+		{"an Amlogic processor", dalvik + "5.1.1; HX S905 Series Build/LMY47V)", "tv", "android"},
+		{"a stick", "Mozilla/5.0 (Linux; Android 4.0.4; TOUCAN Stick 3D mk2 Build/IMM76D) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/36.0.1985.36 Safari/537.36", "tv", "android"},
+		{"a Stick app", "Stick/1.0 (iPhone; iOS 17.2; Scale/3.00)", "mobile", "ios"},
+		{"a dongle", "Mozilla/5.0 (Linux; Android 4.4.4; gxt_dongle_3188 Build/KTU84Q) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/33.0.0.0 Safari/537.36", "tv", "android"},
+		{"TV box in a word", dalvik + "7.1.2; R-TVBOXMINI00 Build/NHG47K)", "tv", "android"},
+		{"4K in a device name", "Mozilla/5.0 (Linux; Android 11; GD1 4K Build/RT; wv" + wv, "tv", "android"},
+		{"an M8S box", dalvik + "7.1.1; M8S PRO L Build/NHG47L)", "tv", "android"},
+		{"HTC's One M8s", "Mozilla/5.0 (Linux; Android 6.0; HTC One M8s Build/MRA58K" + chrome, "mobile", "android"},
+		{"a Minix NEO X box", dalvik + "4.4.2; NEO-X7-216A Build/KOT49H)", "tv", "android"},
+		{"an MXIII box", dalvik + "5.1.1; MXIII-G Build/LMY47V)", "tv", "android"},
+		{"a Nintendo DS", "Mozilla/4.0 (compatible; MSIE 6.0; Nitro) Opera 8.50 [ja]", "tv", "other"},
+		{"QtEmbedded", "Mozilla/5.0 (QtEmbedded; Linux) AppleWebKit/534.34 (KHTML, like Gecko) kazoku/0.2 Safari/534.34 (ADB; TNR-5720CDX)", "tv", "linux"},
+		{"QtEmbedded on an e-reader", "Mozilla/5.0 (QtEmbedded; Linux) AppleWebKit/534.34 (KHTML, like Gecko) Kobo eReader Safari/534.34", "tablet", "linux"},
+		{"a TV app on Windows", "Mozilla/5.0 (Windows NT 6.3; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) PlutoTV/0.2.0 Chrome/49.0.2623.75 Electron/0.37.2 Safari/537.36", "desktop", "windows"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,7 +34,7 @@ const (
 	kindKHTML      // KHTML: likewise
 	kindCompatible // compatible: names the product after it
 	kindText       // a text browser's name
-	kindBox        // box: a TV box when it names a device
+	kindBox        // box, stick, dongle: a TV box or stick when it names a device
 )
 
 const (
@@ -103,7 +103,7 @@ func init() {
 			e.kind = kindCompatible
 		case strings.Contains(" "+textBrowsers+" ", " "+w+" "):
 			e.kind = kindText
-		case w == "box":
+		case w == "box", w == "stick", w == "dongle":
 			e.kind = kindBox
 		case e.pair == pHTTP:
 			e.kind = kindURL
@@ -301,6 +301,9 @@ func scan(ua string) flags {
 			for i < len(p) && (isDigit(p[i]) || (p[i] == '.' || p[i] == '_') && i+1 < len(p) && isDigit(p[i+1])) {
 				i++
 			}
+			if pair == pAcer || pair == pNT {
+				f |= dashNumber(ua, start, i, pair)
+			}
 			if i < len(p) && isWord[p[i]] {
 				// Letters follow (360Spider, 21051182G, 5G): the last number
 				// and its letters are one word.
@@ -436,10 +439,22 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 		}
 		return f, pNone
 	}
+	if end+1 < len(ua) && ua[end] == '-' && lenovoTablet(ua[start:end], ua[end+1:]) {
+		return f | fTablet | fName, pNone
+	}
 	if isDigit(ua[end-1]) {
 		m := end - 1
 		for isDigit(ua[m-1]) {
 			m--
+		}
+		if m-start == 1 {
+			// One letter and digits (H96, X96, S905): a model code, which
+			// only the prefix rules know.
+			if n := end - start; n >= 3 && n <= maxWord {
+				var b wordBuf
+				f |= prefixFacts(b.lower(ua[start:end]))
+			}
+			return f | fName, pNone
 		}
 		if e := lookup(ua, start, m-start); e != nil {
 			// A crawler's name with a number is still that crawler, but
@@ -501,6 +516,73 @@ func puffinFacts(w string) flags {
 		return fMobile | fIOS
 	}
 	return 0
+}
+
+// dashNumber returns the facts of the number ua[start:end] (its digits,
+// before any letters) after a pair word and a hyphen: three digits after an
+// Acer Iconia series (A1-810, B1-710, A1-840FHD), four after iconBIT's NT
+// (NT-1710; not "Windows NT 10.0").
+func dashNumber(ua string, start, end int, pair pairKind) flags {
+	if start == 0 || ua[start-1] != '-' {
+		return 0
+	}
+	n := end - start
+	for k := start; k < end; k++ {
+		if !isDigit(ua[k]) {
+			return 0
+		}
+	}
+	if pair == pAcer && n == 3 || pair == pNT && n == 4 {
+		return fTablet
+	}
+	return 0
+}
+
+// lenovoTablet reports whether code, followed by a hyphen and rest, is a
+// Lenovo tablet's model code: A, B or S, four digits, at most one letter,
+// then the variant, F (Wi-Fi) or H (3G) with at most one more letter
+// (A3500-FL, B6000-HV, A2107A-H, S6000-H). Lenovo's phones do not use
+// these variants.
+func lenovoTablet(code, rest string) bool {
+	if len(code) < 5 || len(code) > 6 || len(rest) == 0 {
+		return false
+	}
+	switch code[0] | 0x20 {
+	case 'a', 'b', 's':
+	default:
+		return false
+	}
+	if !isDigit(code[1]) || !isDigit(code[2]) || !isDigit(code[3]) || !isDigit(code[4]) || len(code) == 6 && !isLetter(code[5]) {
+		return false
+	}
+	if v := rest[0] | 0x20; v != 'f' && v != 'h' {
+		return false
+	}
+	n := 1
+	if len(rest) > 1 {
+		switch rest[1] | 0x20 {
+		case 'l', 'v', 'u':
+			n = 2
+		}
+	}
+	return len(rest) == n || !isLetter(rest[n])
+}
+
+// asusTablet reports whether word (as written) is an Asus MeMO Pad or
+// Fonepad model code: ME, three digits, one or two capital letters (ME173X,
+// ME371MG, ME302C). Motorola's ME525 and ME860 end in digits, LG's
+// ME850c in a small letter.
+func asusTablet(word string) bool {
+	n := len(word)
+	if n < 6 || n > 7 || word[1] != 'E' || !isDigit(word[2]) || !isDigit(word[3]) || !isDigit(word[4]) {
+		return false
+	}
+	for k := 5; k < n; k++ {
+		if word[k] < 'A' || word[k] > 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // special returns the facts of a word whose meaning depends on what is
@@ -654,6 +736,10 @@ func unknownFacts(w, orig string, product, parts bool) flags {
 		if isModelCode(orig, "KF") {
 			f |= fTablet // Fire tablets: KFTRWI, KFMAWI...
 		}
+	case 'M':
+		if asusTablet(orig) {
+			f |= fTablet
+		}
 	case 'a':
 		if isModelCode(orig, "aft") && orig[3] != 'e' {
 			f |= fTV // a User-Agent written in lowercase: aftmm (not "after")
@@ -704,8 +790,8 @@ func shapeFacts(w string, product, parts bool) flags {
 }
 
 // shapeEnds marks the last letters of the parts partFacts knows: stb, tab,
-// tv, box, pad, tablet.
-var shapeEnds = [256]bool{'b': true, 'v': true, 'x': true, 'd': true, 't': true}
+// tv, box, pad, tablet, dongle.
+var shapeEnds = [256]bool{'b': true, 'v': true, 'x': true, 'd': true, 't': true, 'e': true}
 
 // partFacts returns the facts of one part of a word (see shapeFacts).
 func partFacts(part string, product bool) flags {
@@ -739,6 +825,10 @@ func partFacts(part string, product bool) flags {
 	case 't':
 		if !product && n > 6 && strings.HasSuffix(part, "tablet") {
 			return fTablet // YONESTablet
+		}
+	case 'e':
+		if !product && strings.HasSuffix(part, "dongle") {
+			return fTV // an HDMI dongle: gxt_dongle_3188
 		}
 	}
 	return 0
@@ -788,6 +878,9 @@ func endsHost(c byte) bool {
 // starts with a digit.
 func numberFacts(w string) flags {
 	n := len(w)
+	if n == 2 && w == "4k" {
+		return fTV // a 4K screen or player in a device name: BRAVIA 4K GB, GD1 4K
+	}
 	if n >= 9 && n <= 11 && w[0] == '2' &&
 		(strings.Contains(w, "rp") || strings.HasPrefix(w, "21051182") || strings.HasPrefix(w, "22081283")) {
 		return fTablet // Xiaomi Pad and Redmi Pad model numbers: 21051182G, 23073RPBFG
@@ -830,6 +923,9 @@ var pairLengths = func() (t [pKinds]uint64) {
 	set(pShield, 6)
 	set(pNokia, 3)
 	set(pBuild, 4)
+	set(pAcer, 3)
+	set(pM8S, 3, 4)
+	set(pNeo, 2, 3)
 	t[pHuawei] = ^uint64(0) &^ 0x7 // 3 bytes or more
 	return t
 }()
@@ -967,6 +1063,18 @@ func pairSets(p pairKind, w string) flags {
 	case pNokia: // Nokia T10, T20, T21 tablets
 		if w[0] == 't' && isDigit(w[1]) && isDigit(w[2]) {
 			return fTablet
+		}
+	case pAcer: // Acer Iconia: A3-A10, B1-A71, B3-A32 (A1-810: see dashNumber)
+		if w[0] == 'a' && isDigit(w[1]) && isDigit(w[2]) {
+			return fTablet
+		}
+	case pM8S:
+		if w == "pro" || w == "plus" {
+			return fTV
+		}
+	case pNeo: // NEO-X7, NEO-X8H
+		if w[0] == 'x' && isDigit(w[1]) {
+			return fTV
 		}
 	}
 	return 0
@@ -1139,8 +1247,11 @@ func prefixFacts(w string) flags {
 			return fTablet // IdeaTabA1000
 		}
 	case 'k':
-		if len(w) == 4 && (p(w, "k00") || p(w, "k01")) {
+		switch {
+		case len(w) == 4 && (p(w, "k00") || p(w, "k01")):
 			return fTablet // Asus MeMO Pad
+		case p(w, "km8"):
+			return fTV // Mecool KM8 boxes
 		}
 	case 'l':
 		if p(w, "lgu") || len(w) >= 5 && p(w, "lg") || isDigit(w[2]) && p(w, "lg") {
@@ -1148,7 +1259,9 @@ func prefixFacts(w string) flags {
 		}
 	case 'm':
 		switch {
-		case p(w, "mxq"), p(w, "mecool"), p(w, "mibox"), p(w, "mitv"):
+		case p(w, "mxq"), p(w, "mecool"), p(w, "mibox"), p(w, "mitv"),
+			p(w, "mxiii"), p(w, "mx9"), p(w, "minim8s"), // the MXQ, MXIII, MX9 and M8S families of boxes
+			p(w, "mk802"), p(w, "mk808"), p(w, "mk908"): // HDMI sticks
 			return fTV
 		case len(w) > 3 && p(w, "mid") && (isDigit(w[3]) || w[3] == 'c'):
 			return fTablet
@@ -1174,7 +1287,8 @@ func prefixFacts(w string) flags {
 		case p(w, "pov_tv"), p(w, "playstation"):
 			return fTV
 		case p(w, "pov_tab"), p(w, "pg41200"),
-			len(w) == 4 && (p(w, "p00") || p(w, "p01") || p(w, "p02")): // Asus ZenPad
+			len(w) == 4 && (p(w, "p00") || p(w, "p01") || p(w, "p02")),                    // Asus ZenPad
+			len(w) >= 7 && (p(w, "pmp") || p(w, "pmt")) && isDigit(w[3]) && isDigit(w[6]): // Prestigio MultiPad: PMP5080B, PMT3047_3G
 			return fTablet
 		}
 	case 'r':
@@ -1186,7 +1300,9 @@ func prefixFacts(w string) flags {
 		}
 	case 's':
 		switch {
-		case p(w, "smarttv"), p(w, "sonydtv"), p(w, "sagemcom"):
+		case p(w, "smarttv"), p(w, "sonydtv"), p(w, "sagemcom"),
+			// Amlogic's TV box processors: S802, S805, S812, S905X, S912, S922X
+			p(w, "s802"), p(w, "s805"), p(w, "s812"), p(w, "s905"), p(w, "s912"), p(w, "s922"):
 			return fTV
 		case p(w, "smarttab"), len(w) > 3 && isDigit(w[3]) && p(w, "sgp"): // Sony Xperia Tablet SGP311
 			return fTablet
@@ -1195,7 +1311,9 @@ func prefixFacts(w string) flags {
 		}
 	case 't':
 		switch {
-		case p(w, "tx3"), p(w, "tx6"), p(w, "tx9"), p(w, "tanix"):
+		case p(w, "tanix"), p(w, "tvbox"),
+			// Tanix TX2 to TX9 (TX3mini, TX6S); not the tablets TX17 and TX68
+			len(w) >= 3 && w[1] == 'x' && w[2] >= '2' && w[2] <= '9' && (len(w) == 3 || isLetter(w[3])):
 			return fTV
 		case len(w) > 3 && isDigit(w[3]) && p(w, "tab"), // TAB260, Tab2A7
 			len(w) > 3 && isDigit(w[2]) && p(w, "tb"): // Lenovo TB350FU
@@ -1208,6 +1326,10 @@ func prefixFacts(w string) flags {
 	case 'q':
 		if len(w) == 6 && (p(w, "qm1") || p(w, "qv1")) && isDigit(w[3]) && isDigit(w[4]) && w[5] == 'e' {
 			return fTV // Philips (TP Vision) Android TVs of 2015-16: QM152E, QV151E
+		}
+	case 'v':
+		if p(w, "v88") {
+			return fTV // V88 boxes: V88, V88 Pro, V88mini
 		}
 	case 'u':
 		switch {

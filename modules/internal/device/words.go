@@ -12,9 +12,10 @@ var wordFacts = []struct {
 	words string
 }{
 	{fLinux | fX11, "x11"},
-	// The processors of TVs and set-top boxes: with Linux and no X11, an
-	// embedded device (see Classify).
-	{fSoC, "arm armv5l armv6l armv7l armv8l aarch64 mips mipsel sh4"},
+	// The processors of TVs and set-top boxes, and Qt's build for devices
+	// without a window system: with Linux and no X11, an embedded device
+	// (see Classify).
+	{fSoC, "arm armv5l armv6l armv7l armv8l aarch64 mips mipsel sh4 qtembedded"},
 	{fMacArch, "x86_64 arm64 i386 intel64"},
 	{fFeature, "s60 s40"},
 	{fMobile, "mobile iemobile blackberry bb kaios mobi wpdesktop webos maemo meego sailfish palm palmos palmsource fennec"},
@@ -26,7 +27,7 @@ var wordFacts = []struct {
 	{fTablet, `kindle silk playbook tablet xoom nook bntv bnrv kobo mediapad matepad ideatab touchpad
 		smartpad onepad viewpad nettab surftab freetab lifetab apad tab pad mid pmid odys nextbook
 		flyer epade smarttab pocketbook bookeen cybook tolino
-		teclast chuwi alldocube`},
+		teclast chuwi alldocube transformer`},
 	{fAndroid, "android"},
 	{fDalvik, "dalvik"},
 	{fCrOS, "cros"},
@@ -53,7 +54,7 @@ var wordFacts = []struct {
 		foxxum humax technisat loewe vestel tpvision grundig arcelik freebox dreambox enigma stb stbapp
 		kstb mag dune formuler directfb firetv shield tvbox ps3application hybridcast
 		webtv ohtv diga boxee ouya dreamcast dreampassport planetweb ps3 ps4 kdl sonycebrowser sonybdp
-		sagemcom vewd vizio smartcast skyworth metz`},
+		sagemcom vewd vizio smartcast skyworth metz nitro`},
 	// Opera's TV browser writes "Andr0id" on Android TV.
 	{fTV | fAndroid, "andr0id"},
 	{fTV | fAppleTV, "appletv tvos"},
@@ -106,9 +107,10 @@ var wordFacts = []struct {
 		en_gb de_de nl_nl fr_fr scale nettype gzip deflate true false null
 		fbdv fbsv fblc fbop fbcr fbmd fbsn fbss fbid fbpn fbrv fbbv fbdm fbca fbrd fbav fb4a`},
 
-	// "Box" in a device name (Mi Box, Streaming Box 8000) is a TV box; the
-	// Box app and its package names are not (see special).
-	{0, "box"},
+	// "Box", "Stick" and "Dongle" in a device name (Mi Box, Streaming Box
+	// 8000, TOUCAN Stick 3D) are a TV box or stick; the Box app and its
+	// package names are not (see special).
+	{0, "box stick dongle"},
 }
 
 // textBrowsers are the text-mode browsers (desktop programs that are not
@@ -156,6 +158,14 @@ var pairWords = []struct {
 	{pShield, "shield"},
 	{pPuffin, "puffin"},
 	{pNokia, "nokia"},
+	// Acer Iconia tablets: A1-810, A3-A10, B1-710, B3-A30.
+	{pAcer, "a1 a3 b1 b3"},
+	// iconBIT NetTAB tablets: NT-1710, NT-3702M.
+	{pNT, "nt"},
+	// The M8S TV boxes: M8S PRO, M8S PLUS (not HTC's One M8s).
+	{pM8S, "m8s"},
+	// Minix's NEO X boxes: NEO-X7, NEO X8-H.
+	{pNeo, "neo"},
 }
 
 // tldWords are the top-level domains of contact addresses: "example.com"
@@ -198,6 +208,10 @@ const (
 	pShield
 	pPuffin
 	pNokia
+	pAcer
+	pNT
+	pM8S
+	pNeo
 
 	pKinds // the number of pair kinds
 )
