@@ -263,6 +263,7 @@ type traceIDConfig struct {
 type visitorInfoConfig struct {
 	At            at
 	Headers       *bool `yaml:"headers"`
+	ClientHints   *bool `yaml:"client_hints"`
 	CountryHeader str   `yaml:"country_header"`
 	DeviceHeader  str   `yaml:"device_header"`
 }

@@ -38,9 +38,10 @@ const minBypassSecret = 16
 
 // visitorInfoJSON mirrors http.handlers.visitor_info.
 type visitorInfoJSON struct {
-	CountryHeader  string `json:"country_header,omitempty"`
-	DeviceHeader   string `json:"device_header,omitempty"`
-	DisableHeaders bool   `json:"disable_headers,omitempty"`
+	CountryHeader      string `json:"country_header,omitempty"`
+	DeviceHeader       string `json:"device_header,omitempty"`
+	DisableHeaders     bool   `json:"disable_headers,omitempty"`
+	DisableClientHints bool   `json:"disable_client_hints,omitempty"`
 }
 
 // traceIDJSON mirrors http.handlers.trace_id.
@@ -86,9 +87,10 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 	}
 	if v := s.VisitorInfo; v != nil && requireModule(errs, v.At, "visitor_info", "http.handlers.visitor_info") {
 		j := visitorInfoJSON{
-			CountryHeader:  b.headerName(s, "visitor_info.country_header", v.CountryHeader),
-			DeviceHeader:   b.headerName(s, "visitor_info.device_header", v.DeviceHeader),
-			DisableHeaders: v.Headers != nil && !*v.Headers,
+			CountryHeader:      b.headerName(s, "visitor_info.country_header", v.CountryHeader),
+			DeviceHeader:       b.headerName(s, "visitor_info.device_header", v.DeviceHeader),
+			DisableHeaders:     v.Headers != nil && !*v.Headers,
+			DisableClientHints: v.ClientHints != nil && !*v.ClientHints,
 		}
 		add(j, "visitor_info")
 	}
