@@ -71,8 +71,15 @@ func NewSID() string {
 type Signer struct {
 	room  string
 	name  string
-	keys  []*sync.Pool // of hash.Hash (HMAC), one per secret
+	keys  []*sync.Pool // of *macState, one per secret
 	label []byte
+}
+
+// macState is an HMAC and a buffer for its input, reused across cookies.
+type macState struct {
+	h   hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
 }
 
 // NewSigner returns the signer of room with secrets (at least one).
@@ -82,7 +89,9 @@ func NewSigner(room string, secrets [][]byte) *Signer {
 		mac := hmac.New(sha256.New, secret)
 		mac.Write([]byte("frontdoor waiting room cookie key\x00" + room))
 		key := mac.Sum(nil)
-		s.keys = append(s.keys, &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }})
+		s.keys = append(s.keys, &sync.Pool{New: func() any {
+			return &macState{h: hmac.New(sha256.New, key), buf: make([]byte, 0, maxCookieLen)}
+		}})
 	}
 	return s
 }
@@ -110,10 +119,10 @@ func (s *Signer) AppendValue(dst []byte, c Cookie, sh *Shown) []byte {
 	dst = strconv.AppendInt(dst, c.Issued, 10)
 	dst = append(dst, '.')
 	dst = strconv.AppendInt(dst, c.Expiry, 10)
-	var sum [sha256.Size]byte
-	s.sign(0, dst[start:], &sum)
+	m := sign(s, 0, dst[start:])
 	dst = append(dst, '.')
-	dst = base64.RawURLEncoding.AppendEncode(dst, sum[:])
+	dst = base64.RawURLEncoding.AppendEncode(dst, m.sum[:])
+	s.keys[0].Put(m)
 	if sh != nil {
 		dst = append(dst, '~')
 		dst = strconv.AppendInt(dst, int64(sh.FirstAhead), 10)
@@ -129,13 +138,15 @@ func (s *Signer) AppendValue(dst []byte, c Cookie, sh *Shown) []byte {
 	return dst
 }
 
-func (s *Signer) sign(i int, msg []byte, out *[sha256.Size]byte) {
-	h := s.keys[i].Get().(hash.Hash)
-	h.Reset()
-	h.Write(s.label)
-	h.Write(msg)
-	h.Sum(out[:0])
-	s.keys[i].Put(h)
+// sign computes the signature of msg with key i into the returned state's
+// sum; give the state back to s.keys[i] once done with it.
+func sign[T []byte | string](s *Signer, i int, msg T) *macState {
+	m := s.keys[i].Get().(*macState)
+	m.buf = append(append(m.buf[:0], s.label...), msg...)
+	m.h.Reset()
+	m.h.Write(m.buf)
+	m.h.Sum(m.sum[:0])
+	return m
 }
 
 // Decode checks a cookie value: its form and its signature under any of the
@@ -153,12 +164,8 @@ func (s *Signer) Decode(value string) (Cookie, Shown, error) {
 		return c, shown, ErrMalformed
 	}
 	msg, sig := signed[:i], signed[i+1:]
-	if len(sig) != 43 {
-		return c, shown, ErrMalformed
-	}
-	var got [sha256.Size + 1]byte
-	n, err := base64.RawURLEncoding.Strict().Decode(got[:], []byte(sig))
-	if err != nil || n != sha256.Size {
+	var got [sha256.Size]byte
+	if !decodeSig(&got, sig) {
 		return c, shown, ErrMalformed
 	}
 	var parts [6]string
@@ -187,11 +194,11 @@ func (s *Signer) Decode(value string) (Cookie, Shown, error) {
 		return Cookie{}, shown, ErrMalformed
 	}
 	valid := false
-	var sum [sha256.Size]byte
 	for k := range s.keys {
-		s.sign(k, []byte(msg), &sum)
-		if hmac.Equal(sum[:], got[:sha256.Size]) {
-			valid = true
+		m := sign(s, k, msg)
+		valid = hmac.Equal(m.sum[:], got[:])
+		s.keys[k].Put(m)
+		if valid {
 			break
 		}
 	}
@@ -202,6 +209,47 @@ func (s *Signer) Decode(value string) (Cookie, Shown, error) {
 		shown = parseShown(extra)
 	}
 	return c, shown, nil
+}
+
+// decodeSig decodes 43 characters of unpadded base64url into 32 bytes,
+// rejecting any other form (as base64's Strict mode does).
+func decodeSig(dst *[sha256.Size]byte, s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	var acc uint32
+	bits, n := 0, 0
+	for i := 0; i < len(s); i++ {
+		v := b64val(s[i])
+		if v < 0 {
+			return false
+		}
+		acc = acc<<6 | uint32(v)
+		bits += 6
+		if bits >= 8 {
+			bits -= 8
+			dst[n] = byte(acc >> bits)
+			n++
+		}
+	}
+	// The two bits left over must be zero, as in a canonical encoding.
+	return acc&(1<<bits-1) == 0
+}
+
+func b64val(c byte) int {
+	switch {
+	case 'A' <= c && c <= 'Z':
+		return int(c - 'A')
+	case 'a' <= c && c <= 'z':
+		return int(c-'a') + 26
+	case '0' <= c && c <= '9':
+		return int(c-'0') + 52
+	case c == '-':
+		return 62
+	case c == '_':
+		return 63
+	}
+	return -1
 }
 
 func parseShown(s string) Shown {

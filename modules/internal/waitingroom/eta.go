@@ -33,6 +33,8 @@ func Estimate(d *Decision, prev Shown, random bool, refresh time.Duration) Shown
 		rate = float64(d.AdmittedLastMinute) / (float64(max(d.Window, minRateWindow)) / 1000)
 	}
 	switch {
+	case next.Moved == 0:
+		next.Moved = d.Now // joining counts as the line moving
 	case !random && next.Ahead >= 0 && prev.Ahead >= 0 && next.Ahead < prev.Ahead:
 		next.Moved = d.Now
 	case random && rate > 0:
@@ -87,7 +89,7 @@ func WaitText(lo, hi int) string {
 		return "less than a minute"
 	}
 	if hi >= 2*3600 {
-		l, h := max(lo/3600, 1), (hi+3599)/3600
+		l, h := max((lo+1800)/3600, 1), (hi+3599)/3600
 		if l >= h {
 			return "about " + strconv.Itoa(h) + " hours"
 		}

@@ -124,8 +124,19 @@ type Page struct {
 	// markers where the values go, and the values are filled in.
 	fast   bool
 	mu     sync.Mutex
-	shapes map[uint16]*shapePage
+	shapes map[shapeKey]*shapePage
 }
+
+// shapeKey identifies a rendered shape: which parts show, and the event's
+// start (printed as a time; one per room).
+type shapeKey struct {
+	shape uint16
+	start time.Time
+}
+
+// maxShapes bounds the rendered shapes kept; past it, pages are rendered
+// by the template.
+const maxShapes = 512
 
 // ParsePage parses an html/template queue page; an empty text is
 // DefaultPage. The template is executed with sample data of every shape, so
@@ -139,7 +150,7 @@ func ParsePage(name, text string) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Page{tmpl: tmpl, fast: builtin, shapes: make(map[uint16]*shapePage)}
+	p := &Page{tmpl: tmpl, fast: builtin, shapes: make(map[shapeKey]*shapePage)}
 	var buf bytes.Buffer
 	for shape := range uint16(1) << shapeBits {
 		d := sampleData(shape)
@@ -171,6 +182,9 @@ func (p *Page) Render(buf *bytes.Buffer, d *PageData) error {
 	sp, err := p.shape(shapeOf(d), d)
 	if err != nil {
 		return err
+	}
+	if sp == nil {
+		return p.tmpl.Execute(buf, d)
 	}
 	sp.render(buf, d)
 	return nil
@@ -249,10 +263,14 @@ type shapePage struct {
 }
 
 func (p *Page) shape(shape uint16, d *PageData) (*shapePage, error) {
+	key := shapeKey{shape, d.EventStart}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if sp := p.shapes[shape]; sp != nil {
+	if sp := p.shapes[key]; sp != nil {
 		return sp, nil
+	}
+	if len(p.shapes) >= maxShapes {
+		return nil, nil
 	}
 	md := markerData{
 		Room: d.Room, Status: d.Status, EventStart: d.EventStart,
@@ -287,7 +305,7 @@ func (p *Page) shape(shape uint16, d *PageData) (*shapePage, error) {
 		sp.fields = append(sp.fields, f)
 		rest = rest[i+5+j+3:]
 	}
-	p.shapes[shape] = sp
+	p.shapes[key] = sp
 	return sp, nil
 }
 

@@ -100,12 +100,17 @@ func clientOptions(store string) (storeOptions, error) {
 	return storeOptions{}, bad("unknown scheme %q: want redis, rediss, unix or redis-cluster", scheme)
 }
 
-// redactErr is err's message with the URL's password removed.
+// redactErr is err's message with the URL's password removed (whether or
+// not the URL parses).
 func redactErr(err error, store string) string {
 	msg := err.Error()
-	if u, perr := url.Parse(store); perr == nil && u.User != nil {
-		if pass, ok := u.User.Password(); ok && pass != "" {
+	_, rest, _ := strings.Cut(store, "://")
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if _, pass, ok := strings.Cut(rest[:at], ":"); ok && pass != "" {
 			msg = strings.ReplaceAll(msg, pass, "xxxxx")
+			if esc := url.PathEscape(pass); esc != pass {
+				msg = strings.ReplaceAll(msg, esc, "xxxxx")
+			}
 		}
 	}
 	return msg
