@@ -71,7 +71,7 @@ type counters struct {
 	wait                                            prometheus.Observer
 }
 
-func (m *metrics) counters(room string) (counters, error) {
+func (m *metrics) counters(room string) counters {
 	return counters{
 		admitted:   m.decisions.WithLabelValues(room, resultAdmitted),
 		queued:     m.decisions.WithLabelValues(room, resultQueued),
@@ -79,7 +79,7 @@ func (m *metrics) counters(room string) (counters, error) {
 		badCookie:  m.decisions.WithLabelValues(room, resultBadCookie),
 		storeError: m.decisions.WithLabelValues(room, resultStoreError),
 		wait:       m.wait.WithLabelValues(room),
-	}, nil
+	}
 }
 
 // gauges reports the active and queued visitors of the config's rooms, as

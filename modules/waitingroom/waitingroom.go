@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"regexp"
@@ -19,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"go.uber.org/zap"
 
@@ -198,6 +198,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
+	return h.provision(app)
+}
+
+// provision joins the room of app's config.
+func (h *Handler) provision(app *App) error {
 	poolKey := h.Name + "\x00" + h.Store
 	val, loaded, err := rooms.LoadOrNew(poolKey, func() (caddy.Destructor, error) {
 		return newRoom(h.Name, h.Store)
@@ -231,9 +236,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		}
 	}
 	h.signer = wr.NewSigner(h.Name, secrets)
-	if h.counters, err = app.metrics.counters(h.Name); err != nil {
-		return err
-	}
+	h.counters = app.metrics.counters(h.Name)
 	return app.add(h)
 }
 
@@ -573,13 +576,15 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, d *wr.Decision, 
 		data := wr.PageData{
 			Room: h.Name, Site: h.siteName(r), Status: "queued",
 			Position: position, Waiting: d.Waiting, Ahead: max(position-1, 0),
-			Wait: wr.WaitText(sh.Lo, sh.Hi), WaitMin: max(sh.Lo, 0), WaitMax: max(sh.Hi, 0),
+			WaitMin: max(sh.Lo, 0), WaitMax: max(sh.Hi, 0), HasWait: sh.Hi >= 0,
 			Progress: wr.Progress(sh), Refresh: refresh, EventStart: h.settings.Start,
 			BeforeStart: d.BeforeStart, Paused: d.Paused, Random: h.settings.Random,
 			Full: d.Outcome == wr.Full,
 		}
-		data.HasWait = data.Wait != ""
-		data.AheadText = wr.AheadText(data.Ahead)
+		if !h.page.Derived() {
+			data.Wait = wr.WaitText(sh.Lo, sh.Hi)
+			data.AheadText = wr.AheadText(data.Ahead)
+		}
 		if err := h.page.Render(buf, &data); err != nil {
 			if c := h.logger.Check(zap.ErrorLevel, "rendering the queue page failed; sending plain text"); c != nil {
 				c.Write(zap.String("room", h.Name), zap.Error(err))
@@ -591,16 +596,34 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, d *wr.Decision, 
 			hdr["Content-Type"] = htmlType
 		}
 	}
-	secs := strconv.Itoa(refresh)
-	hdr["Cache-Control"] = noStore
-	hdr["Refresh"] = []string{secs}
-	hdr["Retry-After"] = []string{secs}
-	hdr["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+	setQueueHeaders(hdr, refresh, buf.Len())
 	w.WriteHeader(h.Status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(buf.Bytes()) // a failed write means the client went away
 	}
 	return nil
+}
+
+// setQueueHeaders sets the caching, refresh and length headers of a queue
+// response, with one allocation for their values.
+func setQueueHeaders(hdr http.Header, refresh, length int) {
+	hv := new(queueHeaders)
+	t := strconv.AppendInt(hv.text[:0], int64(refresh), 10)
+	n := len(t)
+	t = strconv.AppendInt(t, int64(length), 10)
+	// The bytes are never written again: strings may share them.
+	secs := unsafe.String(unsafe.SliceData(t), n)
+	hv.vals = [3]string{secs, secs, unsafe.String(&t[n], len(t)-n)}
+	hdr["Cache-Control"] = noStore
+	hdr["Refresh"] = hv.vals[0:1:1]
+	hdr["Retry-After"] = hv.vals[1:2:2]
+	hdr["Content-Length"] = hv.vals[2:3:3]
+}
+
+// queueHeaders holds one queue response's header values.
+type queueHeaders struct {
+	vals [3]string
+	text [40]byte
 }
 
 var (
@@ -634,8 +657,8 @@ func (h *Handler) siteName(r *http.Request) string {
 		return h.SiteName
 	}
 	host := r.Host
-	if hst, _, err := net.SplitHostPort(host); err == nil {
-		host = hst
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+		host = strings.TrimSuffix(strings.TrimPrefix(host[:i], "["), "]")
 	}
 	if len(host) > 253 {
 		host = host[:253]
@@ -684,12 +707,8 @@ func (h *Handler) queueUnavailable(w http.ResponseWriter, r *http.Request, d *wr
 			buf.WriteString("You are in line. This page refreshes itself.\n")
 		}
 		hdr := w.Header()
-		secs := strconv.Itoa(refresh)
 		hdr["Content-Type"] = htmlType
-		hdr["Cache-Control"] = noStore
-		hdr["Refresh"] = []string{secs}
-		hdr["Retry-After"] = []string{secs}
-		hdr["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+		setQueueHeaders(hdr, refresh, buf.Len())
 		w.WriteHeader(h.Status)
 		if r.Method != http.MethodHead {
 			_, _ = w.Write(buf.Bytes())

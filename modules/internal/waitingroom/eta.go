@@ -81,26 +81,30 @@ func Progress(sh Shown) int {
 
 // WaitText words a range of seconds: "less than a minute", "about 4
 // minutes", "3–6 minutes", "about 2 hours"; empty when unknown.
-func WaitText(lo, hi int) string {
+func WaitText(lo, hi int) string { return string(AppendWaitText(nil, lo, hi)) }
+
+// AppendWaitText appends WaitText(lo, hi) to dst.
+func AppendWaitText(dst []byte, lo, hi int) []byte {
 	if hi < 0 {
-		return ""
+		return dst
 	}
 	if hi < 60 {
-		return "less than a minute"
+		return append(dst, "less than a minute"...)
 	}
+	unit, l, h := " minutes", max((lo+30)/60, 1), (hi+59)/60
 	if hi >= 2*3600 {
-		l, h := max((lo+1800)/3600, 1), (hi+3599)/3600
-		if l >= h {
-			return "about " + strconv.Itoa(h) + " hours"
-		}
-		return strconv.Itoa(l) + "–" + strconv.Itoa(h) + " hours"
+		unit, l, h = " hours", max((lo+1800)/3600, 1), (hi+3599)/3600
 	}
-	l, h := max((lo+30)/60, 1), (hi+59)/60
 	if l >= h {
 		if h == 1 {
-			return "about a minute"
+			return append(dst, "about a minute"...)
 		}
-		return "about " + strconv.Itoa(h) + " minutes"
+		dst = append(dst, "about "...)
+		dst = strconv.AppendInt(dst, int64(h), 10)
+		return append(dst, unit...)
 	}
-	return strconv.Itoa(l) + "–" + strconv.Itoa(h) + " minutes"
+	dst = strconv.AppendInt(dst, int64(l), 10)
+	dst = append(dst, "–"...)
+	dst = strconv.AppendInt(dst, int64(h), 10)
+	return append(dst, unit...)
 }

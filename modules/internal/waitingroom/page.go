@@ -21,6 +21,8 @@ type PageData struct {
 	// (before an event's start, in a random room, with the line full or
 	// the store unreachable). Ahead is Position-1, AheadText the same in
 	// words ("1 person", "12 people"), and Waiting everyone in line.
+	// AheadText is AheadText(Ahead) and Wait is WaitText(WaitMin, WaitMax)
+	// (when HasWait): the built-in page derives them itself.
 	Position, Ahead, Waiting int
 	AheadText                string
 	// Wait words the estimated wait ("3–5 minutes"), WaitMin and WaitMax
@@ -177,17 +179,23 @@ func ParsePage(name, text string) (*Page, error) {
 // Render writes the page for d into buf.
 func (p *Page) Render(buf *bytes.Buffer, d *PageData) error {
 	if !p.fast {
-		return p.tmpl.Execute(buf, d)
+		return p.execute(buf, d)
 	}
 	sp, err := p.shape(shapeOf(d), d)
 	if err != nil {
 		return err
 	}
 	if sp == nil {
-		return p.tmpl.Execute(buf, d)
+		return p.execute(buf, d)
 	}
 	sp.render(buf, d)
 	return nil
+}
+
+// execute runs the template on a copy of d, so that d itself stays on the
+// caller's stack.
+func (p *Page) execute(buf *bytes.Buffer, d *PageData) error {
+	return p.tmpl.Execute(buf, *d)
 }
 
 // The bits of a page's shape: the fields that decide which parts show.
@@ -310,16 +318,16 @@ func (p *Page) shape(shape uint16, d *PageData) (*shapePage, error) {
 }
 
 func (sp *shapePage) render(buf *bytes.Buffer, d *PageData) {
-	var num [20]byte
+	var num [64]byte
 	for i, f := range sp.fields {
 		buf.Write(sp.chunks[i])
 		switch f {
 		case fieldSite:
 			escapeText(buf, d.Site)
 		case fieldAheadText:
-			escapeText(buf, d.AheadText)
+			buf.Write(AppendAheadText(num[:0], d.Ahead)) // nothing to escape
 		case fieldWait:
-			escapeText(buf, d.Wait)
+			buf.Write(AppendWaitText(num[:0], d.WaitMin, d.WaitMax))
 		default:
 			buf.Write(strconv.AppendInt(num[:0], int64(d.intField(f)), 10))
 		}
@@ -379,12 +387,21 @@ func (d *PageData) intField(f int) int {
 }
 
 // AheadText words a number of people ahead.
-func AheadText(n int) string {
+func AheadText(n int) string { return string(AppendAheadText(nil, n)) }
+
+// AppendAheadText appends AheadText(n) to dst.
+func AppendAheadText(dst []byte, n int) []byte {
 	if n == 1 {
-		return "1 person"
+		return append(dst, "1 person"...)
 	}
-	return strconv.Itoa(n) + " people"
+	dst = strconv.AppendInt(dst, int64(n), 10)
+	return append(dst, " people"...)
 }
+
+// Derived reports whether the page renders Wait and AheadText from the
+// numbers (WaitMin, WaitMax, Ahead) itself: the built-in page does, so they
+// need not be set. A custom template needs them.
+func (p *Page) Derived() bool { return p.fast }
 
 // JSON is the queue response for clients that ask for JSON.
 type JSON struct {

@@ -20,13 +20,17 @@ func TestBuiltinPageFastPath(t *testing.T) {
 	for i := range 2000 {
 		d := PageData{
 			Room: "tickets", Site: sites[i%len(sites)], Status: "queued",
-			Position: rand.IntN(100000), Ahead: rand.IntN(100000) - 1, Waiting: rand.IntN(1e6),
-			AheadText: AheadText(rand.IntN(3)), Wait: WaitText(rand.IntN(10000)-1, rand.IntN(20000)-1),
-			WaitMin: rand.IntN(1000), WaitMax: rand.IntN(5000), Progress: rand.IntN(101), Refresh: rand.IntN(30) + 1,
+			Position: rand.IntN(100000), Ahead: rand.IntN(100000), Waiting: rand.IntN(1e6),
+			WaitMin: rand.IntN(10000), WaitMax: rand.IntN(20000) - 1, Progress: rand.IntN(101), Refresh: rand.IntN(30) + 1,
 			EventStart:  time.Unix(rand.Int64N(2e9), 0).In(time.FixedZone("x", 3600*rand.IntN(12))),
 			BeforeStart: rand.IntN(2) == 0, Paused: rand.IntN(2) == 0, Random: rand.IntN(2) == 0,
 			Full: rand.IntN(4) == 0, Unavailable: rand.IntN(4) == 0,
 		}
+		if i%3 == 0 {
+			d.Ahead = rand.IntN(3)
+		}
+		d.AheadText = AheadText(d.Ahead)
+		d.Wait = WaitText(d.WaitMin, d.WaitMax)
 		d.HasWait = d.Wait != ""
 		var fast, slow bytes.Buffer
 		if err := p.Render(&fast, &d); err != nil {
@@ -47,7 +51,7 @@ func TestBuiltinPageContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := PageData{Room: "tickets", Site: "shop.example.com", Status: "queued", Position: 12, Ahead: 11,
-		AheadText: AheadText(11), Waiting: 40, Wait: WaitText(180, 300), HasWait: true, Progress: 40, Refresh: 17}
+		AheadText: AheadText(11), Waiting: 40, Wait: WaitText(180, 300), WaitMin: 180, WaitMax: 300, HasWait: true, Progress: 40, Refresh: 17}
 	var buf bytes.Buffer
 	if err := p.Render(&buf, &d); err != nil {
 		t.Fatal(err)
