@@ -129,6 +129,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if h.ActiveUsers == 0 {
 		return d.Errf("waiting_room %s: active_users is required", h.Name)
 	}
+	if h.Store != "" && len(h.Secrets) == 0 {
+		return d.Errf("waiting_room %s: a store shared by several gateways needs a secret (the same on every gateway) to sign the cookie", h.Name)
+	}
 	return nil
 }
 
