@@ -188,7 +188,7 @@ func TestQueueResponse(t *testing.T) {
 		t.Fatalf("Refresh %q Retry-After %q, want 8-12 (10s ±20%%)", hdr.Get("Refresh"), hdr.Get("Retry-After"))
 	}
 	body := w.Body.String()
-	for _, want := range []string{`content="` + hdr.Get("Refresh") + `"`, "<b>1</b>", "0 people ahead", "shop.example.com"} {
+	for _, want := range []string{`content="` + hdr.Get("Refresh") + `"`, "<b>1</b>", "nobody ahead", "shop.example.com"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("queue page lacks %q", want)
 		}

@@ -115,6 +115,34 @@ func (v *visitor) get(t testing.TB, url string, asJSON bool, header ...string) r
 	return r
 }
 
+// try requests url as the visitor, for use off the test's goroutine: errors
+// are returned, not reported.
+func (v *visitor) try(url string) error {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	v.mu.Lock()
+	for k, val := range v.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: val})
+	}
+	v.mu.Unlock()
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	v.mu.Lock()
+	for _, c := range resp.Cookies() {
+		if strings.HasPrefix(c.Name, "fd_wr_") {
+			v.cookies[c.Name] = c.Value
+		}
+	}
+	v.mu.Unlock()
+	return nil
+}
+
 // ticket is the ticket number in the visitor's cookie of room.
 func (v *visitor) ticket(room string) int {
 	v.mu.Lock()

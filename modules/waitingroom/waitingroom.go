@@ -699,7 +699,7 @@ func (h *Handler) queueUnavailable(w http.ResponseWriter, r *http.Request, d *wr
 		refresh := jitter(h.settings.Refresh)
 		h.mark(r, "queued", 0)
 		data := wr.PageData{Room: h.Name, Site: h.siteName(r), Status: "queued", Refresh: refresh,
-			EventStart: h.settings.Start, Random: h.settings.Random, Unavailable: true, AheadText: wr.AheadText(0)}
+			EventStart: h.settings.Start, Random: h.settings.Random, Unavailable: true}
 		buf := getBuffer()
 		defer putBuffer(buf)
 		if err := h.page.Render(buf, &data); err != nil {

@@ -20,7 +20,7 @@ type PageData struct {
 	// Position is the place in line, 1 being next; 0 when not known
 	// (before an event's start, in a random room, with the line full or
 	// the store unreachable). Ahead is Position-1, AheadText the same in
-	// words ("1 person", "12 people"), and Waiting everyone in line.
+	// words ("nobody", "1 person", "12 people"), and Waiting everyone in line.
 	// AheadText is AheadText(Ahead) and Wait is WaitText(WaitMin, WaitMax)
 	// (when HasWait): the built-in page derives them itself.
 	Position, Ahead, Waiting int
@@ -103,7 +103,7 @@ const DefaultPage = `<!DOCTYPE html>
   {{- end}}
   {{- else}}
   <h1>You are in line</h1>
-  <p class="place"><b>{{.Position}}</b> <span>your place in line: {{.AheadText}} ahead of you</span></p>
+  <p class="place"><b>{{.Position}}</b> <span>your place in line, with {{.AheadText}} ahead of you</span></p>
   <progress value="{{.Progress}}" max="100">{{.Progress}}%</progress>
   {{- if .HasWait}}
   <p class="wait">Estimated wait: <strong>{{.Wait}}</strong></p>
@@ -391,7 +391,10 @@ func AheadText(n int) string { return string(AppendAheadText(nil, n)) }
 
 // AppendAheadText appends AheadText(n) to dst.
 func AppendAheadText(dst []byte, n int) []byte {
-	if n == 1 {
+	switch n {
+	case 0:
+		return append(dst, "nobody"...)
+	case 1:
 		return append(dst, "1 person"...)
 	}
 	dst = strconv.AppendInt(dst, int64(n), 10)

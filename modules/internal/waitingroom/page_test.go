@@ -57,7 +57,7 @@ func TestBuiltinPageContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		`<meta http-equiv="refresh" content="17">`, "<b>12</b>", "11 people ahead of you",
+		`<meta http-equiv="refresh" content="17">`, "<b>12</b>", "with 11 people ahead of you",
 		"3–5 minutes", `<progress value="40" max="100">`, "shop.example.com",
 	} {
 		if !strings.Contains(buf.String(), want) {
