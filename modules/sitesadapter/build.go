@@ -34,6 +34,7 @@ type builder struct {
 	shorthands          httpcaddyfile.ShorthandReplacer
 	internal            []string           // hosts with tls: internal
 	zones               map[string]zoneUse // throttle zone -> first use
+	rooms               map[string]roomUse // waiting room -> first use
 }
 
 type zoneUse struct {
@@ -91,6 +92,7 @@ func adapt(file string, body []byte) ([]byte, []caddyconfig.Warning, error) {
 		servers:    make(map[string]*server),
 		logs:       make(map[string]*caddy.CustomLog),
 		zones:      make(map[string]zoneUse),
+		rooms:      make(map[string]roomUse),
 		shorthands: httpcaddyfile.NewShorthandReplacer(),
 	}
 	if g.HTTPPort != 0 {

@@ -60,8 +60,8 @@ var moduleRegistered = func(id string) bool {
 
 // handlers builds a site's handler chain in frontdoor's directive order
 // (modules/internal/directives): trace_id, visitor_info, throttle,
-// visitor_redirect, maintenance, then the site's own: headers, then
-// reverse_proxy or a static response.
+// visitor_redirect, maintenance, waiting_room, then the site's own:
+// headers, then reverse_proxy or a static response.
 func (b *builder) handlers(s *site) []json.RawMessage {
 	errs := b.errs
 	var out []json.RawMessage
@@ -112,6 +112,9 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 			errs.add(m.At, "site %q: maintenance status %d: expected a 4xx or 5xx status", s.name, m.Status)
 		}
 		add(j, "maintenance")
+	}
+	if w := s.WaitingRoom; w != nil && requireModule(errs, w.At, "waiting_room", "http.handlers.waiting_room") {
+		add(b.waitingRoom(s, w))
 	}
 	if h := s.Headers; h != nil {
 		hh := headers.Handler{}
