@@ -49,7 +49,7 @@ func newMetrics(reg prometheus.Registerer, app *App) (*metrics, error) {
 	wait, err := fdmetrics.Shared(reg, "frontdoor_waiting_room_wait_seconds", func() *prometheus.HistogramVec {
 		return prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "frontdoor_waiting_room_wait_seconds",
-			Help:    "Time admitted visitors spent in line, from their ticket to their place on the site.",
+			Help:    "Time admitted visitors spent in line, from their ticket to their place on the site (0 for those let in on arrival): its count is the admissions.",
 			Buckets: waitBuckets,
 		}, []string{"room"})
 	})

@@ -395,8 +395,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	switch d.Outcome {
 	case wr.Admitted:
 		h.count(h.counters.admitted, bad)
-		if d.Claimed {
+		switch {
+		case d.Claimed:
 			h.counters.wait.Observe(max(float64(d.Now-c.Issued), 0) / 1000)
+		case v.Op == wr.OpArrive || d.BadCookie:
+			h.counters.wait.Observe(0) // let in on arrival
 		}
 		if v.Op != wr.OpTouch || d.BadCookie || d.Now-c.Issued > h.settings.SessionDuration.Milliseconds()/4 {
 			h.setCookie(w, r, wr.Cookie{Admitted: true, SID: v.SID, Ticket: d.Ticket, Issued: d.Now,

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -42,9 +43,10 @@ const (
 	modRedirect    = "http.handlers.visitor_redirect"
 	modThrottle    = "http.handlers.throttle"
 	modMaintenance = "http.handlers.maintenance"
+	modWaitingRoom = "http.handlers.waiting_room"
 )
 
-var allModules = []string{modLoki, modTraceID, modVisitorInfo, modRedirect, modThrottle, modMaintenance}
+var allModules = []string{modLoki, modTraceID, modVisitorInfo, modRedirect, modThrottle, modMaintenance, modWaitingRoom}
 
 // A panel query with no data is a failure, unless it needs a module that is
 // not in this build: then it is reported as not checked.
@@ -54,6 +56,7 @@ var queryNeeds = []struct {
 }{
 	{regexp.MustCompile(`frontdoor_throttle_|status = 429`), modThrottle},
 	{regexp.MustCompile(`frontdoor_maintenance_|status = 503`), modMaintenance},
+	{regexp.MustCompile(`frontdoor_waiting_room_`), modWaitingRoom},
 	{regexp.MustCompile(`frontdoor_visitor_|\bcountry\b|\bdevice\b`), modVisitorInfo},
 	{regexp.MustCompile(`frontdoor_redirects_`), modRedirect},
 	{regexp.MustCompile(`frontdoor_loki_`), modLoki},
@@ -250,7 +253,7 @@ func TestDashboardsHaveData(t *testing.T) {
 		}
 	})
 	t.Run("alert rules load in Prometheus", func(t *testing.T) {
-		q.checkRules(t, 7, time.Now().Add(30*time.Second))
+		q.checkRules(t, 8, time.Now().Add(30*time.Second))
 	})
 }
 
@@ -419,6 +422,14 @@ func proofCaddyfile(dir, lokiAddr string, modules map[string]bool) string {
 		if modules[modMaintenance] {
 			w("\t\tmaintenance shop")
 		}
+		if modules[modWaitingRoom] {
+			w("\t\twaiting_room /queue* proof {")
+			w("\t\t\tactive_users 1")
+			w("\t\t\tnew_users_per_minute 600")
+			w("\t\t\tsession_duration 1s")
+			w("\t\t\trefresh 1s")
+			w("\t\t}")
+		}
 		w("\t\thandle /broken* {")
 		w("\t\t\treverse_proxy 127.0.0.1:%d", deadPort)
 		w("\t\t}")
@@ -533,6 +544,9 @@ func sendTraffic(t *testing.T, modules map[string]bool) string {
 			t.Fatalf("PUT /maintenance/brand: %s %s", resp.Status, body)
 		}
 	}
+	if modules[modWaitingRoom] {
+		waitingRoomTraffic(t)
+	}
 	for i := 0; i < 10; i++ {
 		get(brandPort, "/", "8.8.8.8", userAgents["desktop"])
 		get(brandPort, "/", maintenanceAllowedIP, userAgents["desktop"])
@@ -556,6 +570,46 @@ func sendTraffic(t *testing.T, modules map[string]bool) string {
 		return ""
 	}
 	return traceID
+}
+
+// waitingRoomTraffic fills the shop's one-place waiting room: one visitor
+// gets in at once, two wait, and take the place in turn as sessions end.
+func waitingRoomTraffic(t *testing.T) {
+	t.Helper()
+	url := fmt.Sprintf("http://127.0.0.1:%d/queue", shopPort)
+	visitors := make([]*http.Client, 3)
+	for i := range visitors {
+		jar, _ := cookiejar.New(nil)
+		visitors[i] = &http.Client{Timeout: 5 * time.Second, Jar: jar}
+	}
+	ips := []string{"8.8.8.8", "1.1.1.1", "81.2.69.142"} // one throttle bucket each
+	admitted := map[int]bool{}
+	deadline := time.Now().Add(15 * time.Second)
+	for len(admitted) < len(visitors) && time.Now().Before(deadline) {
+		for i, c := range visitors {
+			if admitted[i] {
+				continue // it leaves: its session ends a second later
+			}
+			req, err := http.NewRequest(http.MethodGet, url, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-Forwarded-For", ips[i])
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatalf("GET %s: %v", url, err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.HasPrefix(string(body), "upstream ") {
+				admitted[i] = true
+			}
+		}
+		time.Sleep(600 * time.Millisecond)
+	}
+	if len(admitted) != len(visitors) {
+		t.Errorf("waiting room: %d of %d visitors got in within 15 s", len(admitted), len(visitors))
+	}
 }
 
 // pushLogFiles ships frontdoor's JSON access-log files to Loki as the Loki
