@@ -184,8 +184,8 @@ func TestQueueResponse(t *testing.T) {
 		t.Fatalf("queue page: %d %v", w.Code, hdr)
 	}
 	refresh, err := strconv.Atoi(hdr.Get("Refresh"))
-	if err != nil || refresh < 8 || refresh > 12 || hdr.Get("Retry-After") != hdr.Get("Refresh") {
-		t.Fatalf("Refresh %q Retry-After %q, want 8-12 (10s ±20%%)", hdr.Get("Refresh"), hdr.Get("Retry-After"))
+	if err != nil || refresh < 8 || refresh > 10 || hdr.Get("Retry-After") != hdr.Get("Refresh") {
+		t.Fatalf("Refresh %q Retry-After %q, want 8-10 (80-100%% of 10s)", hdr.Get("Refresh"), hdr.Get("Retry-After"))
 	}
 	body := w.Body.String()
 	for _, want := range []string{`content="` + hdr.Get("Refresh") + `"`, "<b>1</b>", "nobody ahead", "shop.example.com"} {

@@ -134,7 +134,8 @@ type Handler struct {
 	Page string `json:"page,omitempty"`
 
 	// Refresh is how often the queue page checks again (each response
-	// picks a time within 20% of it). From 1s to 1h. Default: 20s.
+	// picks a time between 80% and 100% of it). From 1s to 1h. Default:
+	// 20s.
 	Refresh caddy.Duration `json:"refresh,omitempty"`
 
 	// Status is the HTTP status of the queue page. Default: 200.
@@ -636,9 +637,11 @@ var (
 	noStore  = []string{"no-store"}
 )
 
-// jitter picks a refresh time within 20% of d, in whole seconds (at least 1).
+// jitter picks a refresh time between 80% and 100% of d, in whole seconds
+// (at least 1): visitors do not come back in step, and never later than d,
+// so that a reserved place waits for its visitor at most d.
 func jitter(d time.Duration) int {
-	f := d.Seconds() * (0.8 + 0.4*rand.Float64())
+	f := d.Seconds() * (0.8 + 0.2*rand.Float64())
 	return max(int(f+0.5), 1)
 }
 

@@ -62,8 +62,17 @@ local function rand(n)
 	return SEED % n
 end
 
--- Admissions in the last 60 one-second buckets (older ones are dropped).
+-- The room's counters, read once: the pacing of admissions (tat), the
+-- first admission (t0), and the admissions of the last minute as counted at
+-- second usec (uval).
+local ST = redis.call('HMGET', K_ST, 'tat', 't0', 'usec', 'uval')
+local TAT, T0 = tonumber(ST[1]) or 0, tonumber(ST[2])
+local USEC, UVAL = tonumber(ST[3]), tonumber(ST[4])
+
+-- Admissions in the last 60 one-second buckets (older ones are dropped),
+-- counted at most once a second.
 local function used()
+	if USEC == SEC then return UVAL end
 	local h = redis.call('HGETALL', K_ADM)
 	local total, stale = 0, {}
 	for i = 1, #h, 2 do
@@ -75,13 +84,14 @@ local function used()
 		end
 	end
 	if #stale > 0 then redis.call('HDEL', K_ADM, unpack(stale)) end
+	USEC, UVAL = SEC, total
+	redis.call('HSET', K_ST, 'usec', SEC, 'uval', total)
 	return total
 end
 
 local function window()
-	local t0 = tonumber(redis.call('HGET', K_ST, 't0'))
-	if not t0 then return 0 end
-	return math.min(60000, NOW - t0)
+	if not T0 then return 0 end
+	return math.min(60000, NOW - T0)
 end
 
 -- How many may be admitted now: no more than free places, than N in the
@@ -91,8 +101,7 @@ local function budget(free)
 	if free <= 0 then return 0 end
 	local interval = 60000 / N
 	local burst = math.max(1, math.ceil(N / 60))
-	local tat = tonumber(redis.call('HGET', K_ST, 'tat')) or 0
-	if tat < NOW then tat = NOW end
+	local tat = math.max(TAT, NOW)
 	local paced = math.floor((NOW + burst * interval - tat) / interval)
 	local b = math.min(free, N - used(), paced)
 	if b < 0 then return 0 end
@@ -100,11 +109,12 @@ local function budget(free)
 end
 
 local function admitted(k)
+	used() -- counted before this admission's bucket changes
 	redis.call('HINCRBY', K_ADM, SEC, k)
-	local tat = tonumber(redis.call('HGET', K_ST, 'tat')) or 0
-	if tat < NOW then tat = NOW end
-	redis.call('HSET', K_ST, 'tat', string.format('%.3f', tat + k * 60000 / N))
-	redis.call('HSETNX', K_ST, 't0', NOW)
+	TAT = math.max(TAT, NOW) + k * 60000 / N
+	UVAL = UVAL + k
+	if not T0 then T0 = NOW end
+	redis.call('HSET', K_ST, 'tat', string.format('%.3f', TAT), 't0', T0, 'uval', UVAL)
 	touched(K_ADM)
 	touched(K_ST)
 end
