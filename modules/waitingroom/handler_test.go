@@ -384,6 +384,11 @@ func TestStoreDown(t *testing.T) {
 				if up.count() != 3 || !strings.Contains(fresh.cookie, "=1.a.") {
 					t.Fatalf("new visitor with the store down, admit: %d, upstream %d, cookie %q", w.Code, up.count(), fresh.cookie)
 				}
+				queued := &client{cookie: "fd_wr_" + h2.Name + "=" + string(h2.signer.AppendValue(nil,
+					wr.Cookie{SID: wr.NewSID(), Ticket: 5, Issued: time.Now().UnixMilli(), Expiry: time.Now().Add(time.Hour).UnixMilli()}, nil))}
+				if w := queued.do(t, h2, up, "GET"); up.count() != 3 || !strings.Contains(w.Body.String(), "cannot show your place") {
+					t.Fatalf("a visitor in line with the store down, admit: %d, upstream %d: %.300s", w.Code, up.count(), w.Body)
+				}
 			case "hold":
 				if up.count() != 2 || w.Code != 200 || !strings.Contains(w.Body.String(), "cannot show your place") {
 					t.Fatalf("new visitor with the store down, hold: %d, upstream %d: %.300s", w.Code, up.count(), w.Body)

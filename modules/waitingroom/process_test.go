@@ -378,6 +378,10 @@ func testStoreDown(t *testing.T, gws []*gateway, srv *harness.Process) {
 		t.Fatalf("admit room: %q", r.body)
 	}
 	session := r.session()
+	inLine := newVisitor() // waits in the admit room
+	if r := inLine.get(t, gws[0].site+"/admit", true); r.position() != 1 {
+		t.Fatalf("admit room, second visitor: %+v", r.json)
+	}
 	holder, waiting := newVisitor(), newVisitor()
 	holder.get(t, gws[1].site+"/hold", false)
 	if r := waiting.get(t, gws[1].site+"/hold", true); r.position() != 1 {
@@ -404,6 +408,9 @@ func testStoreDown(t *testing.T, gws []*gateway, srv *harness.Process) {
 			if r := newVisitor().get(t, g.site+"/admit", false); !r.site() || r.session() == "" {
 				t.Fatalf("%s, gateway %d: a new visitor (admit) got %d %q", phase, i, r.code, r.body)
 			}
+			if r := inLine.get(t, g.site+"/admit", false); r.site() || !strings.Contains(r.body, "cannot show your place") {
+				t.Fatalf("%s, gateway %d: a visitor in line (admit) got %d %.200q, want to keep waiting", phase, i, r.code, r.body)
+			}
 			if r := holder.get(t, g.site+"/hold", false); !r.site() {
 				t.Fatalf("%s, gateway %d: the holder (hold) lost its place: %q", phase, i, r.body)
 			}
@@ -416,6 +423,17 @@ func testStoreDown(t *testing.T, gws []*gateway, srv *harness.Process) {
 	check("Redis frozen")
 	srv.Cmd.Process.Signal(syscall.SIGCONT)
 	frozen = false
+	// Thawed: the visitors in line still hold their places (once each
+	// gateway's one-second pause after the failure is over).
+	time.Sleep(1100 * time.Millisecond)
+	for i, g := range gws {
+		if r := inLine.get(t, g.site+"/admit", true); r.position() != 1 {
+			t.Fatalf("after Redis thawed, gateway %d: the visitor in line got %+v, want place 1", i, r.json)
+		}
+		if r := waiting.get(t, g.site+"/hold", true); r.position() != 1 {
+			t.Fatalf("after Redis thawed, gateway %d: the visitor in line (hold) got %+v, want place 1", i, r.json)
+		}
+	}
 	srv.Kill()
 	check("Redis killed")
 	if got := metric(t, gws[0].stats, `frontdoor_waiting_room_decisions_total{result="store_error",room="admitroom"}`); got <= before {

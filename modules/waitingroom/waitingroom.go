@@ -60,8 +60,8 @@ const SessionHeader = "X-Waiting-Room-Session"
 // with Retry-After.
 //
 // When the store fails, admitted visitors keep their place (the cookie is
-// enough) and the others are admitted or held by OnStoreError; the handler
-// never answers 5xx itself.
+// enough), visitors in line wait with their ticket, and new visitors are
+// admitted or held by OnStoreError; the handler never answers 5xx itself.
 //
 // This handler sets the placeholders:
 //
@@ -105,10 +105,11 @@ type Handler struct {
 	// StoreTimeout bounds one round trip to the store. Default: 100ms.
 	StoreTimeout caddy.Duration `json:"store_timeout,omitempty"`
 
-	// OnStoreError says what happens to visitors without an admitted
-	// cookie when the store fails: "admit" lets them in (with a session
-	// the store learns about when it is back), "hold" keeps them on the
-	// queue page. Admitted visitors always keep their place. Default:
+	// OnStoreError says what happens to new visitors (no cookie) when the
+	// store fails: "admit" lets them in (with a session the store counts
+	// once it is back, so the room may be over active_users for a while),
+	// "hold" keeps them on the queue page. Admitted visitors always keep
+	// their place; visitors in line keep their ticket and wait. Default:
 	// admit.
 	OnStoreError string `json:"on_store_error,omitempty"`
 
@@ -673,7 +674,8 @@ func (h *Handler) siteName(r *http.Request) string {
 }
 
 // storeFailed decides a request without the store: admitted visitors keep
-// their place; the others are admitted or held by on_store_error.
+// their place, visitors in line keep their ticket and wait, and new visitors
+// are admitted or held by on_store_error.
 func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, err error, c wr.Cookie, shown wr.Shown, cookie int) error {
 	h.counters.storeError.Inc()
 	h.room.logStoreError(h.logger, err, h.hold)
@@ -685,12 +687,11 @@ func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request, next caddy
 		}
 		return h.admit(w, r, next, c.SID)
 	}
-	if !h.hold {
-		sid := c.SID
-		if cookie != cookieValid {
-			sid = wr.NewSID()
-		}
-		h.setCookie(w, r, wr.Cookie{Admitted: true, SID: sid, Ticket: c.Ticket, Issued: now, Expiry: now + sd}, nil, "")
+	// A visitor with a ticket keeps it (the store still has the line) and
+	// waits; only those without one follow on_store_error.
+	if !h.hold && cookie != cookieValid {
+		sid := wr.NewSID()
+		h.setCookie(w, r, wr.Cookie{Admitted: true, SID: sid, Issued: now, Expiry: now + sd}, nil, "")
 		return h.admit(w, r, next, sid)
 	}
 	d := wr.Decision{Outcome: wr.Queued, Now: now}

@@ -30,9 +30,15 @@ http://127.0.0.1:%[2]d {
 		session_duration %[5]s
 		refresh %[6]s
 		store redis://%[7]s/0
+		store_timeout %[9]s
+		on_store_error hold
 		secret %[8]s
 	}
 	respond "site sid={http.request.header.X-Waiting-Room-Session}"
+}
+
+http://127.0.0.1:%[10]d {
+	metrics /metrics
 }
 `
 
@@ -44,6 +50,7 @@ type simVisitor struct {
 	admitted    time.Time
 	lastSeen    time.Time // last request while admitted
 	abandoned   bool
+	lostSession bool // sent back to the line while on the site
 }
 
 type sample struct {
@@ -56,6 +63,23 @@ type sample struct {
 
 func numCPU() int { return runtime.NumCPU() }
 
+// scrape reads one series from a Prometheus text page; absent is 0.
+func scrape(c *http.Client, url, series string) float64 {
+	resp, err := c.Get(url)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
+}
+
 func runAccuracy(ctx context.Context, o options, report *strings.Builder) error {
 	var ps procs
 	defer ps.stop()
@@ -63,18 +87,20 @@ func runAccuracy(ctx context.Context, o options, report *strings.Builder) error 
 	if err != nil {
 		return err
 	}
-	type gw struct{ site, admin string }
+	type gw struct{ site, admin, metrics string }
 	gws := make([]gw, o.gateways)
 	var wg sync.WaitGroup
 	errs := make([]error, o.gateways)
 	for i := range gws {
 		ap, err1 := freePort()
 		sp, err2 := freePort()
-		if err1 != nil || err2 != nil {
+		mp, err3 := freePort()
+		if err1 != nil || err2 != nil || err3 != nil {
 			return fmt.Errorf("no free port")
 		}
-		gws[i] = gw{site: fmt.Sprintf("http://127.0.0.1:%d", sp), admin: fmt.Sprintf("http://127.0.0.1:%d", ap)}
-		cfg := fmt.Sprintf(accuracyConfig, ap, sp, o.activeUsers, o.perMinute, o.session, o.refresh, redisAddr, benchSecret)
+		gws[i] = gw{site: fmt.Sprintf("http://127.0.0.1:%d", sp), admin: fmt.Sprintf("http://127.0.0.1:%d", ap),
+			metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", mp)}
+		cfg := fmt.Sprintf(accuracyConfig, ap, sp, o.activeUsers, o.perMinute, o.session, o.refresh, redisAddr, benchSecret, o.storeTimeout, mp)
 		wg.Go(func() { errs[i] = ps.frontdoor(ctx, o.bin, cfg, gws[i].admin+"/waiting-room") })
 	}
 	wg.Wait()
@@ -179,11 +205,19 @@ func runAccuracy(ctx context.Context, o options, report *strings.Builder) error 
 				if !sleep(o.browse) {
 					return
 				}
-				if _, _, _, err := get(gws[rand.IntN(len(gws))].site+"/book", cookie); err == nil {
-					mu.Lock()
-					v.lastSeen = time.Now()
-					mu.Unlock()
+				body, hdr, _, err := get(gws[rand.IntN(len(gws))].site+"/book", cookie)
+				if err != nil {
+					continue
 				}
+				if c := roomCookie(hdr, "acc"); c != "" {
+					cookie = c // the session's cookie slides with it
+				}
+				mu.Lock()
+				v.lastSeen = time.Now()
+				if !strings.HasPrefix(body, "site ") {
+					v.lostSession = true
+				}
+				mu.Unlock()
 			}
 		})
 	}
@@ -229,7 +263,13 @@ sampling:
 	cancel()
 	wg.Wait()
 	elapsed := time.Since(start)
-	return accuracyReport(o, visitors, samples, start, elapsed, requests, failures, report)
+	storeErrors := 0.0
+	for _, g := range gws {
+		storeErrors += scrape(client, g.metrics, `frontdoor_waiting_room_decisions_total{result="store_error",room="acc"}`)
+	}
+	err = accuracyReport(o, visitors, samples, start, elapsed, requests, failures, report)
+	fmt.Fprintf(report, "Store errors (requests decided without Redis, store_timeout %s): %.0f.\n\n", o.storeTimeout, storeErrors)
+	return err
 }
 
 func accuracyReport(o options, visitors []*simVisitor, samples []sample, start time.Time, elapsed time.Duration, requests, failures int64, report *strings.Builder) error {
@@ -238,7 +278,7 @@ func accuracyReport(o options, visitors []*simVisitor, samples []sample, start t
 		peak = max(peak, s.active)
 		peakClient = max(peakClient, s.clientSideActive)
 	}
-	var admitted, waiting, abandoned, lost, direct int
+	var admitted, waiting, abandoned, lost, direct, lostSessions int
 	minutes := make([]int, int(math.Ceil(elapsed.Minutes())))
 	for _, v := range visitors {
 		switch {
@@ -257,6 +297,9 @@ func accuracyReport(o options, visitors []*simVisitor, samples []sample, start t
 		}
 		if v.lostPlace {
 			lost++
+		}
+		if v.lostSession {
+			lostSessions++
 		}
 	}
 
@@ -287,14 +330,29 @@ func accuracyReport(o options, visitors []*simVisitor, samples []sample, start t
 		}
 	}
 
+	// The store's own count of the last minute's admissions, once a minute
+	// has passed, while the room had free places and a line.
+	var storeRate float64
+	storeSamples := 0
+	for _, st := range samples {
+		if st.at.Sub(start) >= time.Minute && st.active < o.activeUsers*99/100 && st.queued > 0 {
+			storeRate += float64(st.admittedLastMin)
+			storeSamples++
+		}
+	}
+	if storeSamples > 0 {
+		storeRate /= float64(storeSamples)
+	}
+
 	// Order inversions: an admitted visitor B is one when a visitor A with
 	// an earlier ticket, still waiting (not given up), got in more than one
 	// refresh interval after B, or not at all.
 	type entry struct {
 		ticket   int
-		admitted time.Time
+		admitted time.Time // the end of the run for those still waiting
 		waiting  bool
 	}
+	end := start.Add(elapsed)
 	var es []entry
 	for _, v := range visitors {
 		if v.firstTicket == 0 || v.lostPlace {
@@ -303,23 +361,22 @@ func accuracyReport(o options, visitors []*simVisitor, samples []sample, start t
 		if !v.admitted.IsZero() {
 			es = append(es, entry{ticket: v.firstTicket, admitted: v.admitted})
 		} else if !v.abandoned {
-			es = append(es, entry{ticket: v.firstTicket, waiting: true})
+			es = append(es, entry{ticket: v.firstTicket, admitted: end, waiting: true})
 		}
 	}
 	sort.Slice(es, func(i, j int) bool { return es[i].ticket < es[j].ticket })
+	// Scanning by ticket, latest is the latest admission (or the end, for
+	// one still waiting) of the earlier tickets.
 	inversions, fromLine := 0, 0
-	var latest time.Time // the latest admission of the earlier tickets
-	stillWaiting := false
+	var latest time.Time
 	for _, e := range es {
 		if !e.waiting {
 			fromLine++
-			if stillWaiting || latest.Sub(e.admitted) > o.refresh {
+			if latest.Sub(e.admitted) > o.refresh {
 				inversions++
 			}
 		}
-		if e.waiting {
-			stillWaiting = true
-		} else if e.admitted.After(latest) {
+		if e.admitted.After(latest) {
 			latest = e.admitted
 		}
 	}
@@ -337,6 +394,10 @@ func accuracyReport(o options, visitors []*simVisitor, samples []sample, start t
 		fmt.Fprintf(report, "| admissions/min while the room had free places (%s of the run) | %.0f (%+.1f%% of %d) |\n",
 			limited.Round(time.Second), rate, 100*(rate-float64(o.perMinute))/float64(o.perMinute), o.perMinute)
 	}
+	if storeSamples > 0 {
+		fmt.Fprintf(report, "| admissions in the last minute as the store counts them (mean after the first minute, room not full) | %.0f (%+.1f%% of %d) |\n",
+			storeRate, 100*(storeRate-float64(o.perMinute))/float64(o.perMinute), o.perMinute)
+	}
 	var per []string
 	for i, m := range minutes {
 		per = append(per, fmt.Sprintf("%d: %d", i+1, m))
@@ -347,7 +408,7 @@ func accuracyReport(o options, visitors []*simVisitor, samples []sample, start t
 		fmt.Fprintf(report, "| order inversions (later ticket in more than one refresh before an earlier one still waiting) | %d of %d admissions from the line (%.2f%%) |\n",
 			inversions, fromLine, 100*float64(inversions)/float64(fromLine))
 	}
-	fmt.Fprintf(report, "| places lost by visitors who kept polling | %d |\n", lost)
+	fmt.Fprintf(report, "| places lost by visitors who kept polling / sessions lost while browsing | %d / %d |\n", lost, lostSessions)
 	fmt.Fprintf(report, "| requests / 5xx | %d / %d |\n\n", requests, failures)
 	if failures > 0 {
 		return fmt.Errorf("%d responses were 5xx", failures)

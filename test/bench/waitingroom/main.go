@@ -40,6 +40,7 @@ type options struct {
 	activeUsers        int
 	perMinute          int
 	session, refresh   time.Duration
+	storeTimeout       time.Duration
 	stayMin, stayMax   time.Duration
 	browse             time.Duration
 	abandon            float64
@@ -67,6 +68,7 @@ func main() {
 	fs.IntVar(&o.perMinute, "new-users-per-minute", 300, "accuracy: the room's new_users_per_minute")
 	fs.DurationVar(&o.session, "session", 10*time.Second, "accuracy: the room's session_duration")
 	fs.DurationVar(&o.refresh, "refresh", 5*time.Second, "accuracy: the room's refresh")
+	fs.DurationVar(&o.storeTimeout, "store-timeout", 250*time.Millisecond, "accuracy: the room's store_timeout")
 	fs.DurationVar(&o.stayMin, "stay-min", 60*time.Second, "accuracy: shortest time an admitted visitor stays on the site")
 	fs.DurationVar(&o.stayMax, "stay-max", 120*time.Second, "accuracy: longest time an admitted visitor stays on the site")
 	fs.DurationVar(&o.browse, "browse", 3*time.Second, "accuracy: time between an admitted visitor's requests")
