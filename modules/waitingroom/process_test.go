@@ -40,6 +40,8 @@ http://127.0.0.1:%[2]d {
 		session_duration 10m
 		refresh 30s
 		store %[4]s
+		store_timeout 2s
+		on_store_error hold
 		secret %[5]s
 	}
 	@fifo path /fifo*

@@ -23,6 +23,7 @@ type Memory struct {
 	seq      int64
 	epoch    int64
 	t0       int64   // first admission, unix ms; 0 before
+	swept    int64   // last sweep of idle sessions and lapsed tickets
 	tat      float64 // pacing of admissions (GCRA), unix ms
 	mode     Mode
 	a, n     int // admin API overrides; 0 = the configuration's
@@ -179,14 +180,17 @@ func (m *Memory) Decide(_ context.Context, s *Settings, v Visit) (Decision, erro
 // reserves the places that are free for the first in line (or for visitors
 // drawn by lot).
 func (m *Memory) housekeep(s *Settings, now int64, ph phase, a, n int, seed uint64) {
-	idle := now - s.SessionDuration.Milliseconds()
-	for e := m.active.front(); e != nil && e.v.lastSeen < idle; e = m.active.front() {
-		m.active.remove(e)
-		delete(m.sessions, e.v.id)
-	}
-	gone := now - AbandonAfter*s.Refresh.Milliseconds()
-	for e := m.polls.front(); e != nil && e.v.lastPoll < gone; e = m.polls.front() {
-		m.leave(e.v)
+	if now-m.swept >= sweepEvery || now < m.swept {
+		idle := now - s.SessionDuration.Milliseconds()
+		for e := m.active.front(); e != nil && e.v.lastSeen < idle; e = m.active.front() {
+			m.active.remove(e)
+			delete(m.sessions, e.v.id)
+		}
+		gone := now - AbandonAfter*s.Refresh.Milliseconds()
+		for e := m.polls.front(); e != nil && e.v.lastPoll < gone; e = m.polls.front() {
+			m.leave(e.v)
+		}
+		m.swept = now
 	}
 	if ph != phaseOpen || m.mode == ModePause || m.line.Len() == 0 {
 		return
@@ -209,6 +213,11 @@ func (m *Memory) housekeep(s *Settings, now int64, ph phase, a, n int, seed uint
 	}
 	m.admitted(now, k, n)
 }
+
+// sweepEvery is how often (ms) idle sessions and visitors who stopped
+// polling are swept: they are dropped at most that late (SWEEP in the Redis
+// scripts).
+const sweepEvery = 100
 
 // budget is how many visitors may be admitted now: no more than free
 // places, than n per minute (the last 60 one-second buckets), and than the
@@ -357,7 +366,7 @@ func (m *Memory) Reset(context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.epoch = m.now()
-	m.seq, m.t0, m.tat = 0, 0, 0
+	m.seq, m.t0, m.tat, m.swept = 0, 0, 0, 0
 	m.line = line{}
 	m.waiters = make(map[string]*waiter)
 	m.reserved = 0

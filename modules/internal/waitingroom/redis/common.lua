@@ -50,11 +50,6 @@ local function phase()
 	return 'open'
 end
 
-local dirty = {}
-local function touched(k) dirty[k] = true end
-local function expire()
-	for k in pairs(dirty) do redis.call('PEXPIRE', k, TTL) end
-end
 
 -- Lots are drawn with Park and Miller's minimal standard generator.
 local function rand(n)
@@ -65,9 +60,28 @@ end
 -- The room's counters, read once: the pacing of admissions (tat), the
 -- first admission (t0), and the admissions of the last minute as counted at
 -- second usec (uval).
-local ST = redis.call('HMGET', K_ST, 'tat', 't0', 'usec', 'uval')
+-- The last housekeeping (hk) and the last refresh of the keys' expiry (ttl).
+local ST = redis.call('HMGET', K_ST, 'tat', 't0', 'usec', 'uval', 'hk', 'ttl')
 local TAT, T0 = tonumber(ST[1]) or 0, tonumber(ST[2])
 local USEC, UVAL = tonumber(ST[3]), tonumber(ST[4])
+local HK, TTLAT = tonumber(ST[5]) or 0, tonumber(ST[6]) or 0
+
+-- Keys get their expiry when created (touched(k, true)) and all of them
+-- again once a minute.
+local dirty = {}
+local function touched(k, created)
+	if created then dirty[k] = true end
+end
+local function expire()
+	if NOW - TTLAT >= 60000 or NOW < TTLAT then
+		redis.call('HSET', K_ST, 'ttl', NOW)
+		for _, k in ipairs({K_ST, K_LINE, K_RES, K_POLL, K_ACT, K_ADM}) do
+			redis.call('PEXPIRE', k, TTL)
+		end
+		return
+	end
+	for k in pairs(dirty) do redis.call('PEXPIRE', k, TTL) end
+end
 
 -- Admissions in the last 60 one-second buckets (older ones are dropped),
 -- counted at most once a second.
@@ -109,27 +123,34 @@ local function budget(free)
 end
 
 local function admitted(k)
-	used() -- counted before this admission's bucket changes
+	local before = used() -- counted before this admission's bucket changes
 	redis.call('HINCRBY', K_ADM, SEC, k)
 	TAT = math.max(TAT, NOW) + k * 60000 / N
 	UVAL = UVAL + k
 	if not T0 then T0 = NOW end
 	redis.call('HSET', K_ST, 'tat', string.format('%.3f', TAT), 't0', T0, 'uval', UVAL)
-	touched(K_ADM)
-	touched(K_ST)
+	touched(K_ADM, before == 0)
+	touched(K_ST, true)
 end
 
 local nact, nres, nline
 
+-- SWEEP is how often idle sessions and visitors who stopped polling are
+-- swept (ms): they are dropped at most that late.
+local SWEEP = 100
+
 -- Ends idle sessions, drops visitors who stopped polling, and reserves the
 -- free places for the first in line (or for visitors drawn by lot).
 local function housekeep(ph)
-	redis.call('ZREMRANGEBYSCORE', K_ACT, '-inf', '(' .. (NOW - SD))
-	local gone = redis.call('ZRANGEBYSCORE', K_POLL, '-inf', '(' .. (NOW - 3 * R), 'LIMIT', 0, 500)
-	if #gone > 0 then
-		redis.call('ZREM', K_POLL, unpack(gone))
-		redis.call('ZREM', K_LINE, unpack(gone))
-		redis.call('ZREM', K_RES, unpack(gone))
+	if NOW - HK >= SWEEP or NOW < HK then
+		redis.call('ZREMRANGEBYSCORE', K_ACT, '-inf', '(' .. (NOW - SD))
+		local gone = redis.call('ZRANGEBYSCORE', K_POLL, '-inf', '(' .. (NOW - 3 * R), 'LIMIT', 0, 500)
+		if #gone > 0 then
+			redis.call('ZREM', K_POLL, unpack(gone))
+			redis.call('ZREM', K_LINE, unpack(gone))
+			redis.call('ZREM', K_RES, unpack(gone))
+		end
+		redis.call('HSET', K_ST, 'hk', NOW)
 	end
 	nact = redis.call('ZCARD', K_ACT)
 	nres = redis.call('ZCARD', K_RES)
@@ -158,8 +179,7 @@ local function housekeep(ph)
 		args[2 * i] = m
 	end
 	redis.call('ZADD', K_RES, unpack(args))
+	touched(K_RES, nres == 0)
 	nres = nres + k
 	admitted(k)
-	touched(K_RES)
-	touched(K_LINE)
 end

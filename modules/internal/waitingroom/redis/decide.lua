@@ -22,15 +22,16 @@ if OP ~= 'a' and (ISSUED < EPOCH or EXPIRY <= NOW) then
 	redis.call('ZREM', K_ACT, SID)
 end
 
-local function touch()
+local function touch(created)
 	redis.call('ZADD', K_ACT, NOW, SID)
-	touched(K_ACT)
+	touched(K_ACT, created)
 end
 
 local ph = phase()
 if MODE == 'passthrough' or ph == 'before' or ph == 'after' then
 	if OP == 't' then
-		touch()
+		touch(true)
+		expire()
 		return {1, NOW, TICKET, 0, 0, 0, 0, 0, flags}
 	end
 	if OP == 'p' and redis.call('ZSCORE', K_POLL, SID) then
@@ -44,7 +45,7 @@ housekeep(ph)
 
 if OP == 't' then
 	local new = redis.call('ZADD', K_ACT, NOW, SID)
-	touched(K_ACT)
+	touched(K_ACT, nact == 0)
 	expire()
 	return {1, NOW, TICKET, 0, nline + nres, nact + new, 0, 0, flags}
 end
@@ -55,9 +56,9 @@ local function join(draw)
 	local tk = redis.call('HINCRBY', K_ST, 'seq', 1)
 	redis.call('ZADD', K_LINE, draw or (1099511627776 + tk), SID)
 	redis.call('ZADD', K_POLL, NOW, SID)
-	touched(K_ST)
-	touched(K_LINE)
-	touched(K_POLL)
+	touched(K_ST, tk == 1)
+	touched(K_LINE, nline == 0)
+	touched(K_POLL, nline + nres == 0)
 	return tk
 end
 
@@ -65,7 +66,6 @@ if ph == 'pre' then
 	flags = flags + 16
 	if OP == 'p' and redis.call('ZSCORE', K_POLL, SID) then
 		redis.call('ZADD', K_POLL, NOW, SID)
-		touched(K_POLL)
 		expire()
 		return {2, NOW, TICKET, 0, nline + nres, nact, 0, 0, flags}
 	end
@@ -82,14 +82,13 @@ if OP == 'p' then
 	if redis.call('ZSCORE', K_RES, SID) then
 		redis.call('ZREM', K_RES, SID)
 		redis.call('ZREM', K_POLL, SID)
-		touch()
+		touch(nact == 0)
 		expire()
 		return {1, NOW, TICKET, 0, nline + nres - 1, nact + 1, 0, 0, flags + 2}
 	end
 	local rank = redis.call('ZRANK', K_LINE, SID)
 	if rank then
 		redis.call('ZADD', K_POLL, NOW, SID)
-		touched(K_POLL)
 		local pos = 0
 		if not RANDOM then pos = nres + rank + 1 end
 		local u, w = used(), window()
@@ -97,7 +96,7 @@ if OP == 'p' then
 		return {2, NOW, TICKET, pos, nline + nres, nact, u, w, flags}
 	end
 	if redis.call('ZSCORE', K_ACT, SID) then
-		touch()
+		touch(false)
 		expire()
 		return {1, NOW, TICKET, 0, nline + nres, nact, 0, 0, flags}
 	end
@@ -105,7 +104,7 @@ if OP == 'p' then
 end
 
 if MODE == 'auto' and nline == 0 and budget(A - nact - nres) >= 1 then
-	touch()
+	touch(nact == 0)
 	admitted(1)
 	expire()
 	return {1, NOW, TICKET, 0, nline + nres, nact + 1, 0, 0, flags}
