@@ -279,7 +279,7 @@ func accuracyReport(o options, visitors []*simVisitor, samples []sample, start t
 		peakClient = max(peakClient, s.clientSideActive)
 	}
 	var admitted, waiting, abandoned, lost, direct, lostSessions int
-	minutes := make([]int, int(math.Ceil(elapsed.Minutes())))
+	minutes := make([]int, max(int(math.Ceil(elapsed.Minutes()-0.02)), 1)) // no bucket for the last moments
 	for _, v := range visitors {
 		switch {
 		case !v.admitted.IsZero():
