@@ -405,7 +405,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 		if v.Op != wr.OpTouch || d.BadCookie || d.Now-c.Issued > h.settings.SessionDuration.Milliseconds()/4 {
 			h.setCookie(w, r, wr.Cookie{Admitted: true, SID: v.SID, Ticket: d.Ticket, Issued: d.Now,
-				Expiry: d.Now + h.settings.SessionDuration.Milliseconds()}, nil, "")
+				Expiry: d.Now + h.settings.SessionDuration.Milliseconds()}, nil, "", d.Now)
 		}
 		return h.admit(w, r, next, v.SID)
 	case wr.Passed:
@@ -420,9 +420,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	next2 := wr.Estimate(&d, shown, h.settings.Random, h.settings.Refresh)
 	switch {
 	case d.Joined:
-		h.setCookie(w, r, wr.Cookie{SID: v.SID, Ticket: d.Ticket, Issued: d.Now, Expiry: d.Now + queuedCookieLife}, &next2, "")
+		h.setCookie(w, r, wr.Cookie{SID: v.SID, Ticket: d.Ticket, Issued: d.Now, Expiry: d.Now + queuedCookieLife}, &next2, "", d.Now)
 	case cookie == cookieValid && next2 != shown:
-		h.setCookie(w, r, c, &next2, signedPart(r, h.signer.CookieName(), c))
+		h.setCookie(w, r, c, &next2, signedPart(r, h.signer.CookieName(), c), d.Now)
 	}
 	return h.queue(w, r, &d, next2)
 }
@@ -515,8 +515,9 @@ func signedPart(r *http.Request, name string, c wr.Cookie) string {
 }
 
 // setCookie sets the room's cookie: c signed (or its signed part as given)
-// with what was shown.
-func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, c wr.Cookie, sh *wr.Shown, signed string) {
+// with what was shown, kept by the browser until c expires (now is the
+// store's time).
+func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, c wr.Cookie, sh *wr.Shown, signed string, now int64) {
 	buf := getBuffer()
 	defer putBuffer(buf)
 	b := append(buf.AvailableBuffer(), h.signer.CookieName()...)
@@ -528,7 +529,7 @@ func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, c wr.Cookie,
 		b = h.signer.AppendValue(b, c, sh)
 	}
 	b = append(b, "; Max-Age="...)
-	b = strconv.AppendInt(b, max((c.Expiry-c.Issued)/1000, 1), 10)
+	b = strconv.AppendInt(b, max((c.Expiry-now)/1000, 1), 10)
 	if isHTTPS(r) {
 		b = append(b, h.cookieTail[1]...)
 	} else {
@@ -683,7 +684,7 @@ func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request, next caddy
 	sd := h.settings.SessionDuration.Milliseconds()
 	if cookie == cookieValid && c.Admitted && c.Expiry > now {
 		if now-c.Issued > sd/4 {
-			h.setCookie(w, r, wr.Cookie{Admitted: true, SID: c.SID, Ticket: c.Ticket, Issued: now, Expiry: now + sd}, nil, "")
+			h.setCookie(w, r, wr.Cookie{Admitted: true, SID: c.SID, Ticket: c.Ticket, Issued: now, Expiry: now + sd}, nil, "", now)
 		}
 		return h.admit(w, r, next, c.SID)
 	}
@@ -691,7 +692,7 @@ func (h *Handler) storeFailed(w http.ResponseWriter, r *http.Request, next caddy
 	// waits; only those without one follow on_store_error.
 	if !h.hold && cookie != cookieValid {
 		sid := wr.NewSID()
-		h.setCookie(w, r, wr.Cookie{Admitted: true, SID: sid, Issued: now, Expiry: now + sd}, nil, "")
+		h.setCookie(w, r, wr.Cookie{Admitted: true, SID: sid, Issued: now, Expiry: now + sd}, nil, "", now)
 		return h.admit(w, r, next, sid)
 	}
 	d := wr.Decision{Outcome: wr.Queued, Now: now}

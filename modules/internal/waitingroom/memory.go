@@ -119,7 +119,7 @@ func (m *Memory) Decide(_ context.Context, s *Settings, v Visit) (Decision, erro
 			d.Outcome = Queued
 			return d, nil
 		}
-		if len(m.waiters) >= s.MaxQueued {
+		if len(m.waiters) >= maxQueued(s) {
 			d.Outcome = Full
 			return d, nil
 		}
@@ -160,7 +160,7 @@ func (m *Memory) Decide(_ context.Context, s *Settings, v Visit) (Decision, erro
 		d.Active = len(m.sessions)
 		return d, nil
 	}
-	if len(m.waiters) >= s.MaxQueued {
+	if len(m.waiters) >= maxQueued(s) {
 		d.Outcome = Full
 		d.AdmittedLastMinute, d.Window = m.used(now), m.window(now)
 		return d, nil
