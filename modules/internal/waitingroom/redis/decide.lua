@@ -79,13 +79,6 @@ if ph == 'pre' then
 end
 
 if OP == 'p' then
-	if redis.call('ZSCORE', K_RES, SID) then
-		redis.call('ZREM', K_RES, SID)
-		redis.call('ZREM', K_POLL, SID)
-		touch(nact == 0)
-		expire()
-		return {1, NOW, TICKET, 0, nline + nres - 1, nact + 1, 0, 0, flags + 2}
-	end
 	local rank = redis.call('ZRANK', K_LINE, SID)
 	if rank then
 		redis.call('ZADD', K_POLL, NOW, SID)
@@ -94,6 +87,13 @@ if OP == 'p' then
 		local u, w = used(), window()
 		expire()
 		return {2, NOW, TICKET, pos, nline + nres, nact, u, w, flags}
+	end
+	if redis.call('ZSCORE', K_RES, SID) then
+		redis.call('ZREM', K_RES, SID)
+		redis.call('ZREM', K_POLL, SID)
+		touch(nact == 0)
+		expire()
+		return {1, NOW, TICKET, 0, nline + nres - 1, nact + 1, 0, 0, flags + 2}
 	end
 	if redis.call('ZSCORE', K_ACT, SID) then
 		touch(false)
