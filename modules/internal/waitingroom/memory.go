@@ -176,9 +176,9 @@ func (m *Memory) Decide(_ context.Context, s *Settings, v Visit) (Decision, erro
 	return d, nil
 }
 
-// housekeep ends idle sessions, drops visitors who stopped polling, and
-// reserves the places that are free for the first in line (or for visitors
-// drawn by lot).
+// housekeep, at most every sweepEvery, ends idle sessions, drops visitors
+// who stopped polling, and reserves the places that are free for the first
+// in line (or for visitors drawn by lot).
 func (m *Memory) housekeep(s *Settings, now int64, ph phase, a, n int, seed uint64) {
 	if now-m.swept >= sweepEvery || now < m.swept {
 		idle := now - s.SessionDuration.Milliseconds()
@@ -191,6 +191,8 @@ func (m *Memory) housekeep(s *Settings, now int64, ph phase, a, n int, seed uint
 			m.leave(e.v)
 		}
 		m.swept = now
+	} else {
+		return // places free only in a sweep (or when the limits change)
 	}
 	if ph != phaseOpen || m.mode == ModePause || m.line.Len() == 0 {
 		return
@@ -348,6 +350,7 @@ func (m *Memory) Update(_ context.Context, s *Settings, u Update) (Status, error
 	}
 	m.a = updated(m.a, u.ActiveUsers)
 	m.n = updated(m.n, u.NewUsersPerMinute)
+	m.swept = 0 // new limits or mode may free places: sweep (and reserve) now
 	return m.status(s), nil
 }
 

@@ -73,7 +73,7 @@ func NewRedis(store, room string) (*Redis, error) {
 	p := KeyPrefix(room)
 	r := &Redis{
 		client:        c,
-		keys:          []string{p + "cfg", p + "st", p + "line", p + "res", p + "poll", p + "act", p + "adm"},
+		keys:          []string{p + "cfg", p + "line", p + "res", p + "poll", p + "act", p + "adm"},
 		RetryInterval: time.Second,
 	}
 	r.args.New = func() any { s := make([]any, 0, 16); return &s }

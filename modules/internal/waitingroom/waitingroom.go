@@ -157,7 +157,8 @@ type Decision struct {
 	Position int
 	// Waiting is how many visitors wait (in line or with a reserved place).
 	Waiting int
-	// Active is how many sessions are on the site.
+	// Active is how many sessions are on the site; -1 when the store did
+	// not count them for this decision.
 	Active int
 	// AdmittedLastMinute and Window measure the admission rate:
 	// AdmittedLastMinute admissions over the last Window milliseconds (at
