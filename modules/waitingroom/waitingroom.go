@@ -417,14 +417,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if d.BadCookie {
 		shown = wr.NoShown
 	}
-	next2 := wr.Estimate(&d, shown, h.settings.Random, h.settings.Refresh)
+	nextShown := wr.Estimate(&d, shown, h.settings.Random, h.settings.Refresh)
 	switch {
 	case d.Joined:
-		h.setCookie(w, r, wr.Cookie{SID: v.SID, Ticket: d.Ticket, Issued: d.Now, Expiry: d.Now + queuedCookieLife}, &next2, "", d.Now)
-	case cookie == cookieValid && next2 != shown:
-		h.setCookie(w, r, c, &next2, signedPart(r, h.signer.CookieName(), c), d.Now)
+		h.setCookie(w, r, wr.Cookie{SID: v.SID, Ticket: d.Ticket, Issued: d.Now, Expiry: d.Now + queuedCookieLife}, &nextShown, "", d.Now)
+	case cookie == cookieValid && nextShown != shown:
+		h.setCookie(w, r, c, &nextShown, signedPart(r, h.signer.CookieName(), c), d.Now)
 	}
-	return h.queue(w, r, &d, next2)
+	return h.queue(w, r, &d, nextShown)
 }
 
 // queuedCookieLife is how long a queued visitor's cookie is valid (the
