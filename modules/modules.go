@@ -15,4 +15,5 @@ import (
 	_ "github.com/frontdoor-gateway/frontdoor/modules/visitorinfo"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/visitormatch"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/visitorredirect"
+	_ "github.com/frontdoor-gateway/frontdoor/modules/waitingroom"
 )

@@ -39,6 +39,7 @@ type builder struct {
 	zones               map[string]zoneUse         // throttle zone -> first use
 	siteNames           map[string]bool
 	unknownReported     bool
+	rooms               map[string]roomUse // waiting room -> first use
 }
 
 type zoneUse struct {
@@ -100,6 +101,7 @@ func adapt(file string, body []byte) ([]byte, []caddyconfig.Warning, error) {
 		logs:       make(map[string]*caddy.CustomLog),
 		zones:      make(map[string]zoneUse),
 		siteNames:  make(map[string]bool),
+		rooms:      make(map[string]roomUse),
 		shorthands: httpcaddyfile.NewShorthandReplacer(),
 	}
 	if g.HTTPPort != 0 {

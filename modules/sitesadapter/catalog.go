@@ -131,6 +131,7 @@ type site struct {
 	Redirects   *redirectsConfig   `yaml:"redirects"`
 	Throttle    *throttleConfig    `yaml:"throttle"`
 	Maintenance *maintenanceConfig `yaml:"maintenance"`
+	WaitingRoom *waitingRoomConfig `yaml:"waiting_room"`
 	Headers     *headersConfig     `yaml:"headers"`
 	Log         *logConfig         `yaml:"log"`
 	TraceID     *traceIDConfig     `yaml:"trace_id"`
@@ -392,7 +393,8 @@ func isSwitch(s string) bool {
 
 // normalize turns a site's shorthands into their mapping forms, so that
 // they merge with the defaults: `upstreams: [..]`, `redirects: [..]`,
-// `log: stdout`, `throttle: 10r/s`, `maintenance: <name>`.
+// `log: stdout`, `throttle: 10r/s`, `maintenance: <name>`,
+// `waiting_room: <active_users>`.
 func (t *tree) normalize(n *yaml.Node) *yaml.Node {
 	r := resolve(n)
 	if r == nil || r.Kind != yaml.MappingNode {
@@ -415,6 +417,7 @@ func (t *tree) normalize(n *yaml.Node) *yaml.Node {
 	out = t.scalarShorthand(out, "log", "output")
 	out = t.scalarShorthand(out, "throttle", "rate")
 	out = t.scalarShorthand(out, "maintenance", "name")
+	out = t.scalarShorthand(out, "waiting_room", "active_users")
 	return out
 }
 

@@ -68,8 +68,8 @@ var moduleRegistered = func(id string) bool {
 
 // handlers builds a site's handler chain in frontdoor's directive order
 // (modules/internal/directives): trace_id, visitor_info, throttle,
-// visitor_redirect, maintenance, then the site's own: headers, then
-// reverse_proxy or a static response.
+// visitor_redirect, maintenance, waiting_room, then the site's own:
+// headers, then reverse_proxy or a static response.
 func (b *builder) handlers(s *site) []json.RawMessage {
 	errs := b.errs
 	var out []json.RawMessage
@@ -133,6 +133,9 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 			errs.add(m.OnStateError.at, "site %q: maintenance on_state_error %q: expected keep, closed or open", s.name, j.OnStateError)
 		}
 		add(j, "maintenance")
+	}
+	if w := s.WaitingRoom; w != nil && requireModule(errs, w.At, "waiting_room", "http.handlers.waiting_room") {
+		add(b.waitingRoom(s, w))
 	}
 	if h := s.Headers; h != nil {
 		hh := headers.Handler{}

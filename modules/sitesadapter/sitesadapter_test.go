@@ -23,6 +23,7 @@ var frontdoorModules = []string{
 	"http.handlers.visitor_redirect",
 	"http.handlers.throttle",
 	"http.handlers.maintenance",
+	"http.handlers.waiting_room",
 	"caddy.logging.writers.loki",
 	"geoip",
 	"caddy.listeners.idle_drain",

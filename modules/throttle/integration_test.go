@@ -384,7 +384,7 @@ http://127.0.0.1:19207 {
 // API clients keep their plain-text and JSON bodies.
 func TestHTTPBrowserPage(t *testing.T) {
 	startCaddy(t)
-	chromium := harness.StartChromium(t)
+	browser := harness.Chromium(t)
 	if resp, _ := get(t, pageURL); resp.StatusCode != 200 {
 		t.Fatalf("first request: %s, want 200", resp.Status)
 	}
@@ -402,7 +402,20 @@ func TestHTTPBrowserPage(t *testing.T) {
 		t.Fatalf("browser Accept: %s %v", resp.Status, resp.Header)
 	}
 
-	dom := chromium.DumpDOM(pageURL + "/")
+	if err := browser.Navigate(pageURL + "/"); err != nil {
+		t.Fatal(err)
+	}
+	var dom string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var err error
+		dom, err = browser.Eval(`document.readyState == "complete" ? document.documentElement.outerHTML : ""`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dom != "" || time.Now().After(deadline) {
+			break
+		}
+	}
 	m := regexp.MustCompile(`<time datetime="PT([0-9]+)S">([^<]*)</time>`).FindStringSubmatch(dom)
 	if m == nil {
 		t.Fatalf("Chromium's DOM shows no wait:\n%s", dom)
@@ -418,7 +431,11 @@ func TestHTTPBrowserPage(t *testing.T) {
 	}
 	t.Logf("Chromium shows: Please wait %s (Retry-After %d)", m[2], secs)
 
-	shot, err := png.Decode(bytes.NewReader(chromium.Screenshot(pageURL + "/")))
+	raw, err := browser.Screenshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot, err := png.Decode(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatalf("Chromium's screenshot: %v", err)
 	}

@@ -1,98 +1,223 @@
 package harness
 
 import (
-	"bytes"
-	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"syscall"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/net/websocket"
 )
 
-// Chromium drives Debian's headless chromium the way a visitor's browser
-// loads a page: one chromium process per call, with a fresh profile, no
-// sandbox (tests may run as root), no GPU, and no traffic of its own
-// (background networking, component updates, sync and QUIC are off).
-type Chromium struct {
-	t   testing.TB
-	bin string
+// Browser is a real headless Chromium (Debian's chromium package) with one
+// page, driven through the Chrome DevTools Protocol.
+type Browser struct {
+	proc *Process
+	ws   *websocket.Conn
 
-	// Timeout bounds one call. Default: 60 s.
-	Timeout time.Duration
-	// Width and Height are the window size of Screenshot. Default: 800x600.
-	Width, Height int
+	mu      sync.Mutex
+	next    int
+	pending map[int]chan cdpReply
+	closed  chan struct{}
 }
 
-// StartChromium finds chromium, or stops the test with Missing (a skip on
-// a developer machine, a failure in CI).
-func StartChromium(t testing.TB) *Chromium {
+type cdpReply struct {
+	Result json.RawMessage `json:"result"`
+	Error  *struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// Chromium starts headless Chromium with a fresh profile on a loopback
+// DevTools port and attaches to its page; it is stopped when the test ends.
+func Chromium(t testing.TB) *Browser {
 	t.Helper()
-	bin := LookPath(t, "chromium")
-	return &Chromium{t: t, bin: bin, Timeout: time.Minute, Width: 800, Height: 600}
-}
-
-// DumpDOM loads url and returns the DOM chromium built, serialized as HTML
-// (chromium --dump-dom).
-func (c *Chromium) DumpDOM(url string) string {
-	c.t.Helper()
-	out, _ := c.run("--dump-dom", url)
-	return string(out)
-}
-
-// Screenshot loads url in a Width x Height window and returns the PNG
-// chromium wrote (chromium --screenshot).
-func (c *Chromium) Screenshot(url string) []byte {
-	c.t.Helper()
-	_, dir := c.run("--screenshot", url)
-	png, err := os.ReadFile(filepath.Join(dir, "screenshot.png"))
-	if err != nil {
-		c.t.Fatalf("chromium wrote no screenshot of %s: %v", url, err)
+	bin := ""
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			bin = p
+			break
+		}
 	}
-	return png
-}
-
-// run starts chromium with mode (--dump-dom or --screenshot) on url in a
-// new temporary directory (its profile, its HOME, where a screenshot is
-// written), waits for it and every process it started, and returns what it
-// printed on stdout and the directory.
-func (c *Chromium) run(mode, url string) ([]byte, string) {
-	c.t.Helper()
-	dir := c.t.TempDir()
-	args := []string{
+	if bin == "" {
+		Missing(t, "chromium is not installed")
+	}
+	profile := t.TempDir()
+	cmd := exec.Command(bin,
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-dev-shm-usage", "--hide-scrollbars",
-		"--user-data-dir=" + filepath.Join(dir, "profile"),
-	}
-	switch mode {
-	case "--screenshot":
-		args = append(args, "--screenshot="+filepath.Join(dir, "screenshot.png"),
-			"--window-size="+strconv.Itoa(c.Width)+","+strconv.Itoa(c.Height))
-	default:
-		args = append(args, mode)
-	}
-	args = append(args, url)
+		"--user-data-dir="+profile, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+		"--remote-allow-origins=*", "--window-size=1024,768", "about:blank")
+	cmd.Env = append(os.Environ(), "HOME="+profile)
+	p := Start(t, "chromium", "", cmd)
 
-	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, c.bin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HOME="+dir)
-	// chromium starts helper processes: they share its process group, which
-	// is ended with it, so none outlives the call.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // helpers left behind, if any
+	// Chromium writes its DevTools port into the profile.
+	var port string
+	deadline := time.Now().Add(30 * time.Second)
+	for port == "" {
+		if b, err := os.ReadFile(filepath.Join(profile, "DevToolsActivePort")); err == nil {
+			if first, _, ok := strings.Cut(string(b), "\n"); ok && first != "" {
+				port = first
+			}
+		}
+		if p.Exited() {
+			t.Fatalf("chromium exited:\n%s", p.Output())
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("chromium did not open its DevTools port within 30 s:\n%s", p.Output())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
+	p.Addr = "127.0.0.1:" + port
+
+	var targets []struct {
+		Type string `json:"type"`
+		URL  string `json:"webSocketDebuggerUrl"`
+	}
+	for {
+		resp, err := http.Get("http://" + p.Addr + "/json/list")
+		if err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&targets)
+			resp.Body.Close()
+		}
+		if err == nil && len(targets) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("chromium lists no page: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	wsURL := ""
+	for _, tg := range targets {
+		if tg.Type == "page" {
+			wsURL = tg.URL
+			break
+		}
+	}
+	if wsURL == "" {
+		t.Fatalf("chromium has no page target: %+v", targets)
+	}
+	ws, err := websocket.Dial(wsURL, "", "http://127.0.0.1/")
 	if err != nil {
-		c.t.Fatalf("chromium %s %s: %v\n%s", mode, url, err, stderr.Bytes())
+		t.Fatalf("connecting to chromium's page: %v", err)
 	}
-	return stdout.Bytes(), dir
+	ws.MaxPayloadBytes = 64 << 20
+	b := &Browser{proc: p, ws: ws, pending: make(map[int]chan cdpReply), closed: make(chan struct{})}
+	go b.read()
+	t.Cleanup(func() { ws.Close() })
+	return b
+}
+
+// read delivers replies to their calls; events are dropped.
+func (b *Browser) read() {
+	defer close(b.closed)
+	for {
+		var msg struct {
+			ID int `json:"id"`
+			cdpReply
+		}
+		if err := websocket.JSON.Receive(b.ws, &msg); err != nil {
+			return
+		}
+		if msg.ID == 0 {
+			continue
+		}
+		b.mu.Lock()
+		ch := b.pending[msg.ID]
+		delete(b.pending, msg.ID)
+		b.mu.Unlock()
+		if ch != nil {
+			ch <- msg.cdpReply
+		}
+	}
+}
+
+// Call runs a DevTools method and decodes its result into result (when not
+// nil).
+func (b *Browser) Call(method string, params, result any) error {
+	b.mu.Lock()
+	b.next++
+	id := b.next
+	ch := make(chan cdpReply, 1)
+	b.pending[id] = ch
+	b.mu.Unlock()
+	if params == nil {
+		params = struct{}{}
+	}
+	if err := websocket.JSON.Send(b.ws, map[string]any{"id": id, "method": method, "params": params}); err != nil {
+		return fmt.Errorf("%s: %v", method, err)
+	}
+	select {
+	case r := <-ch:
+		if r.Error != nil {
+			return fmt.Errorf("%s: %s (%d)", method, r.Error.Message, r.Error.Code)
+		}
+		if result != nil {
+			return json.Unmarshal(r.Result, result)
+		}
+		return nil
+	case <-b.closed:
+		return fmt.Errorf("%s: the connection to chromium closed", method)
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("%s: no answer within 30 s", method)
+	}
+}
+
+// Navigate loads url in the page, as typing it in the address bar does.
+func (b *Browser) Navigate(url string) error {
+	var r struct {
+		ErrorText string `json:"errorText"`
+	}
+	if err := b.Call("Page.navigate", map[string]any{"url": url}, &r); err != nil {
+		return err
+	}
+	if r.ErrorText != "" {
+		return fmt.Errorf("navigating to %s: %s", url, r.ErrorText)
+	}
+	return nil
+}
+
+// Eval evaluates a JavaScript expression in the page and returns its value
+// as a string (JSON for non-strings).
+func (b *Browser) Eval(expr string) (string, error) {
+	var r struct {
+		Result struct {
+			Type  string          `json:"type"`
+			Value json.RawMessage `json:"value"`
+		} `json:"result"`
+		Exception *struct {
+			Text string `json:"text"`
+		} `json:"exceptionDetails"`
+	}
+	if err := b.Call("Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true}, &r); err != nil {
+		return "", err
+	}
+	if r.Exception != nil {
+		return "", fmt.Errorf("%s: %s", expr, r.Exception.Text)
+	}
+	var s string
+	if json.Unmarshal(r.Result.Value, &s) == nil {
+		return s, nil
+	}
+	return string(r.Result.Value), nil
+}
+
+// Screenshot returns a PNG of the page as shown.
+func (b *Browser) Screenshot() ([]byte, error) {
+	var r struct {
+		Data string `json:"data"`
+	}
+	if err := b.Call("Page.captureScreenshot", map[string]any{"format": "png"}, &r); err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.DecodeString(r.Data)
 }

@@ -9,7 +9,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
-packages=(redis-server prometheus nginx libnginx-mod-http-geoip2 wrk hey chromium)
+packages=(redis-server prometheus nginx libnginx-mod-http-geoip2 wrk hey chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
