@@ -452,8 +452,8 @@ func TestHTTPBrowserPage(t *testing.T) {
 		}
 	}
 	t.Logf("screenshot %dx%d: %d colours, %d dark pixels", b.Dx(), b.Dy(), len(colours), ink)
-	if b.Dx() != 800 || b.Dy() != 600 || len(colours) < 16 || ink < 500 {
-		t.Fatalf("screenshot %dx%d with %d colours and %d dark pixels: want an 800x600 page with text on it",
+	if b.Dx() < 640 || b.Dy() < 480 || len(colours) < 16 || ink < 500 {
+		t.Fatalf("screenshot %dx%d with %d colours and %d dark pixels: want a window-sized page with text on it",
 			b.Dx(), b.Dy(), len(colours), ink)
 	}
 }
