@@ -15,8 +15,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/caddyserver/caddy/v2"
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
+
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/cli"
 )
 
 func init() {
@@ -49,21 +50,12 @@ them.
 			cmd.Flags().StringP("config", "c", "", "Configuration file to read the admin address from, if --address is not used")
 			cmd.Flags().StringP("adapter", "a", "", "Name of the config adapter of --config")
 			cmd.Flags().Bool("json", false, "Print the API's JSON answer")
-			cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-				// Errors are printed as plain text (Caddy's wrapper logs
-				// them as JSON lines when stderr is not a terminal).
-				code, err := cmdWaitingRoom(caddycmd.Flags{FlagSet: cmd.Flags()})
-				if err != nil {
-					fmt.Fprintln(os.Stderr, "frontdoor waiting-room: "+err.Error())
-					os.Exit(max(code, 1))
-				}
-				return nil
-			}
+			cmd.RunE = cli.Run("waiting-room", cmdWaitingRoom)
 		},
 	})
 }
 
-func cmdWaitingRoom(fl caddycmd.Flags) (int, error) {
+func cmdWaitingRoom(fl caddycmd.Flags) error {
 	args := fl.Args()
 	action, name := args[0], ""
 	if len(args) > 1 {
@@ -71,28 +63,28 @@ func cmdWaitingRoom(fl caddycmd.Flags) (int, error) {
 	}
 	method, uri, body, err := request(action, name, fl.String("active-users"), fl.String("new-users-per-minute"))
 	if err != nil {
-		return caddy.ExitCodeFailedStartup, err
+		return err
 	}
-	addr, err := adminAddress(fl.String("address"), fl.String("config"), fl.String("adapter"))
+	addr, err := cli.AdminAddress(fl.String("address"), fl.String("config"), fl.String("adapter"))
 	if err != nil {
-		return caddy.ExitCodeFailedStartup, err
+		return err
 	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	resp, err := caddycmd.AdminAPIRequest(addr, method, uri, nil, rd)
+	resp, err := cli.Admin(addr, method, uri, rd)
 	if err != nil {
-		return caddy.ExitCodeFailedStartup, plainError(err)
+		return explain(err, addr, name)
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return caddy.ExitCodeFailedStartup, fmt.Errorf("reading the answer: %v", err)
+		return fmt.Errorf("reading the answer: %v", err)
 	}
 	if fl.Bool("json") {
 		os.Stdout.Write(out)
-		return caddy.ExitCodeSuccess, nil
+		return nil
 	}
 	var docs []Document
 	if name == "" {
@@ -103,7 +95,7 @@ func cmdWaitingRoom(fl caddycmd.Flags) (int, error) {
 		docs = append(docs, d)
 	}
 	if err != nil {
-		return caddy.ExitCodeFailedStartup, fmt.Errorf("decoding the answer: %v", err)
+		return fmt.Errorf("decoding the answer: %v", err)
 	}
 	if len(docs) == 0 {
 		fmt.Println("no waiting rooms in the running config")
@@ -111,7 +103,7 @@ func cmdWaitingRoom(fl caddycmd.Flags) (int, error) {
 	for _, d := range docs {
 		fmt.Println(describe(d))
 	}
-	return caddy.ExitCodeSuccess, nil
+	return nil
 }
 
 // request builds the admin API call of a command line.
@@ -170,21 +162,26 @@ func request(action, name, activeUsers, perMinute string) (method, uri string, b
 	return "", "", nil, fmt.Errorf("unknown action %q: use status, auto, queue_all, pause, passthrough, set or reset", action)
 }
 
-// plainError turns the admin API's JSON error ({"error": "..."}) into text.
-func plainError(err error) error {
-	msg := err.Error()
-	i := strings.Index(msg, "{")
-	if i < 0 {
+// explain turns an admin API error into what the operator needs: for an
+// unknown room, the names the gateway knows.
+func explain(err error, addr, name string) error {
+	var api *cli.APIError
+	if name == "" || !errors.As(err, &api) || api.Status != http.StatusNotFound {
 		return err
 	}
-	var body struct {
-		Error string `json:"error"`
+	known := "none"
+	if resp, lerr := cli.Admin(addr, http.MethodGet, "/waiting-room", nil); lerr == nil {
+		var docs []Document
+		if json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(&docs) == nil && len(docs) > 0 {
+			names := make([]string, len(docs))
+			for i, d := range docs {
+				names[i] = d.Name
+			}
+			known = strings.Join(names, ", ")
+		}
+		resp.Body.Close()
 	}
-	if json.Unmarshal([]byte(strings.TrimSpace(msg[i:])), &body) != nil || body.Error == "" {
-		return err
-	}
-	prefix := strings.TrimSuffix(strings.TrimPrefix(msg[:i], "caddy responded with error: "), ": ")
-	return fmt.Errorf("%s: %s", prefix, body.Error)
+	return fmt.Errorf("no waiting room named %q on the gateway at %s (known: %s)", name, addr, known)
 }
 
 // describe is a one-line human summary of a room.
@@ -199,19 +196,4 @@ func describe(d Document) string {
 		}
 	}
 	return b.String()
-}
-
-// adminAddress finds the admin endpoint like `caddy reload` does: --address,
-// else the config file's admin address, else the default.
-func adminAddress(address, configFile, adapter string) (string, error) {
-	if address == "" && configFile == "" {
-		if _, err := os.Stat("Caddyfile"); err == nil {
-			configFile = "Caddyfile"
-		}
-	}
-	addr, err := caddycmd.DetermineAdminAPIAddress(address, nil, configFile, adapter)
-	if err != nil {
-		return "", fmt.Errorf("couldn't determine the admin API address: %v", err)
-	}
-	return addr, nil
 }

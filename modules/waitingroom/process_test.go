@@ -376,8 +376,8 @@ func testCLI(t *testing.T, gws []*gateway) {
 	}
 	run("auto", "ops", "--address", gws[0].adminAddr)
 	_, stderr, err := run("pause", "nope", "--address", gws[0].adminAddr)
-	if err == nil || strings.Contains(stderr, "{") || !strings.Contains(stderr, `unknown waiting room "nope"`) {
-		t.Fatalf("unknown room: %v, stderr %q: want a plain-text error", err, stderr)
+	if err == nil || strings.Contains(stderr, "{") || !strings.Contains(stderr, `frontdoor waiting-room: no waiting room named "nope" on the gateway at `+gws[0].adminAddr+` (known: `) {
+		t.Fatalf("unknown room: %v, stderr %q: want a plain-text error naming the known rooms", err, stderr)
 	}
 	if _, stderr, err := run("set", "ops", "--active-users", "-3", "--address", gws[0].adminAddr); err == nil || !strings.Contains(stderr, "--active-users") {
 		t.Fatalf("bad number: %v %q", err, stderr)
