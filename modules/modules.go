@@ -1,10 +1,15 @@
-// Package modules registers every frontdoor Caddy module. Import it for its
-// side effects, next to Caddy's standard modules:
+// Package modules registers every frontdoor Caddy module, and the
+// third-party modules frontdoor's features rely on. Import it for its side
+// effects, next to Caddy's standard modules:
 //
 //	import _ "github.com/frontdoor-gateway/frontdoor/modules"
 package modules
 
 import (
+	// Caddy's storage in Redis (caddy.storage.redis): certificates, ACME
+	// locks and maintenance switches shared by a fleet of gateways.
+	_ "github.com/pberkel/caddy-storage-redis"
+
 	_ "github.com/frontdoor-gateway/frontdoor/modules/geoipapp"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/idledrain"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/lokiwriter"
