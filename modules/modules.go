@@ -6,6 +6,8 @@
 package modules
 
 import (
+	"context"
+
 	// Caddy's storage in Redis (caddy.storage.redis): certificates, ACME
 	// locks and maintenance switches shared by a fleet of gateways.
 	_ "github.com/pberkel/caddy-storage-redis"
@@ -20,4 +22,18 @@ import (
 	_ "github.com/frontdoor-gateway/frontdoor/modules/visitorinfo"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/visitormatch"
 	_ "github.com/frontdoor-gateway/frontdoor/modules/visitorredirect"
+
+	"github.com/redis/go-redis/v9"
 )
+
+func init() {
+	// go-redis logs every failed dial of every client in the process (the
+	// storage's and the stores') on stderr, once per attempt. Each caller
+	// gets the error and reports it itself: the maintenance switches once
+	// per change, the stores at a bounded rate.
+	redis.SetLogger(quietRedis{})
+}
+
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
