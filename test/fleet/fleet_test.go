@@ -79,9 +79,11 @@ func (g *gateway) writeCatalog(t *testing.T, tmpl string, vars map[string]any) {
 	}
 }
 
-func (g *gateway) adminURL() string   { return "http://127.0.0.1:" + strconv.Itoa(g.Admin) }
-func (g *gateway) siteURL() string    { return "http://127.0.0.1:" + strconv.Itoa(g.Site) + "/" }
-func (g *gateway) metricsURL() string { return "http://127.0.0.1:" + strconv.Itoa(g.Metrics) + "/metrics" }
+func (g *gateway) adminURL() string { return "http://127.0.0.1:" + strconv.Itoa(g.Admin) }
+func (g *gateway) siteURL() string  { return "http://127.0.0.1:" + strconv.Itoa(g.Site) + "/" }
+func (g *gateway) metricsURL() string {
+	return "http://127.0.0.1:" + strconv.Itoa(g.Metrics) + "/metrics"
+}
 
 // start runs `frontdoor run --config sites.yaml --adapter sites` and waits
 // for the admin API.
