@@ -155,7 +155,7 @@ func (a *ACME) Roots(t testing.TB) *x509.CertPool {
 // interface tell.
 type Issued struct {
 	Order    string // the order's id
-	Serial   string // hex, as Pebble writes it
+	Serial   string // lower-case hex without leading zeros (big.Int.Text(16))
 	Names    []string
 	Replaces string // the order whose certificate this one renews (ARI), if any
 	// Seq is the position of the order's creation, and Done of the
@@ -191,7 +191,8 @@ func (a *ACME) Orders(t testing.TB) []Issued {
 		}
 		if m := pebbleIssuedRE.FindStringSubmatch(line); m != nil {
 			if j, ok := byID[m[2]]; ok {
-				list[j].Serial, list[j].Done = m[1], i
+				n, _ := new(big.Int).SetString(m[1], 16)
+				list[j].Serial, list[j].Done = n.Text(16), i
 			}
 		}
 	}
