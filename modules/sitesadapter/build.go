@@ -460,6 +460,10 @@ func (b *builder) config() *caddy.Config {
 		cfg.AppsRaw["tls"] = caddyconfig.JSON(tlsApp, &b.warnings)
 	}
 
+	if g.SkipInstallTrust {
+		cfg.AppsRaw["pki"] = json.RawMessage(`{"certificate_authorities":{"local":{"install_trust":false}}}`)
+	}
+
 	if gi := g.GeoIP; gi != nil {
 		if !requireModule(errs, gi.At, "geoip", "geoip") {
 			return cfg

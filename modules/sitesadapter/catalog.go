@@ -72,6 +72,10 @@ type globals struct {
 	// RenewInterval is how often certificates are checked for renewal
 	// (Caddyfile's renew_interval); default 10m.
 	RenewInterval str `yaml:"renew_interval"`
+	// SkipInstallTrust keeps Caddy from installing the root of its local
+	// CA (sites with tls: internal) into the system's trust store, which
+	// may ask for a password (Caddyfile's skip_install_trust).
+	SkipInstallTrust bool `yaml:"skip_install_trust"`
 	// Storage is Caddy's storage (certificates, ACME locks, maintenance
 	// switches): a directory (default Caddy's data directory), or a Redis
 	// URL (redis://[user:password@]host:port/db, rediss://...,

@@ -123,3 +123,19 @@ func TestACMEIssuer(t *testing.T) {
 		t.Fatalf("a relative acme_ca_root in a POST /load body: %v", err)
 	}
 }
+
+// TestSkipInstallTrust: the local CA's root is not installed into the
+// system's trust store.
+func TestSkipInstallTrust(t *testing.T) {
+	out, _, err := Adapter{}.Adapt([]byte("skip_install_trust: true\n"+storageSite), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `"pki":{"certificate_authorities":{"local":{"install_trust":false}}}`) {
+		t.Fatalf("no pki app keeping the root out of the trust store: %s", out)
+	}
+	out, _, _ = Adapter{}.Adapt([]byte(storageSite), nil)
+	if strings.Contains(string(out), `"pki"`) {
+		t.Fatalf("a pki app without skip_install_trust: %s", out)
+	}
+}

@@ -32,10 +32,18 @@ sites:
     hosts: [blog.example.com]
     respond: {body: blog}
     maintenance: blog
+  api:
+    hosts: [api.example.com]
+    respond: {body: api}
+    throttle:
+      rate: 1r/m
+      burst: 3
+      store: "redis://:{env.FD_REDIS_PASSWORD}@{{.V.redis}}/1"
 `
 
 // TestMaintenanceAcrossGateways: a switch flipped through one gateway's
-// admin API holds on every gateway sharing the Redis storage within 2 s,
+// admin API holds on every gateway sharing the Redis storage (its password
+// from the environment, never shown) within 2 s,
 // on and off; it survives restarting all of them; with Redis down each
 // keeps its last known state and says the storage fails (admin API,
 // metric, one log line), and follows storage again once Redis is back.
@@ -99,6 +107,19 @@ func TestMaintenanceAcrossGateways(t *testing.T) {
 			}
 		}
 	}
+	// The throttle store takes the password from the environment too:
+	// one bucket of 3 for the whole fleet.
+	for i := range 4 {
+		code, err := fleet[i%3].status("api.example.com")
+		want := 200
+		if i == 3 {
+			want = 429
+		}
+		if err != nil || code != want {
+			t.Fatalf("api request %d through %s: %d %v, want %d (a burst of 3 shared in Redis)", i+1, fleet[i%3].name, code, err, want)
+		}
+	}
+
 	flip(fleet[0], "PUT", "shop", 503)
 	flip(fleet[1], "DELETE", "shop", 200)
 	flip(fleet[2], "PUT", "shop", 503)
