@@ -101,6 +101,25 @@ func TestFleetExample(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode, nil
 	}
+	// One rate-limit bucket: each gateway's answer takes from it.
+	var left []int
+	for _, g := range fleet {
+		req, _ := http.NewRequest("GET", "https://127.0.0.1:"+strconv.Itoa(g.HTTPS)+"/", nil)
+		req.Host = "shop.localhost"
+		resp, err := httpsClient.Do(req)
+		must(t, err, "%s shop", g.name)
+		resp.Body.Close()
+		_, r, _ := strings.Cut(resp.Header.Get("RateLimit"), ";r=")
+		r, _, _ = strings.Cut(r, ";")
+		n, err := strconv.Atoi(r)
+		must(t, err, "%s RateLimit %q", g.name, resp.Header.Get("RateLimit"))
+		left = append(left, n)
+	}
+	if left[2] >= left[0] || left[1] > left[0] || left[2] > left[1] {
+		t.Errorf("what the gateways say is left of the shop bucket: %v, want it to go down from one gateway to the next (one bucket in Redis)", left)
+	}
+	t.Logf("shop bucket left after one request to each gateway: %v", left)
+
 	cli := func(args ...string) {
 		t.Helper()
 		cmd := exec.Command(fleet[0].bin, append([]string{"maintenance"}, args...)...)
