@@ -15,7 +15,7 @@ import (
 // and maintenance switch live in the shared Redis, with the default
 // fail-open choices (on_store_error allow, on_state_error keep).
 const faultCatalog = `admin: 127.0.0.1:{{.Admin}}
-storage: "redis://{{.V.redis}}/0"
+storage: "{{.V.storage}}"
 metrics: 127.0.0.1:{{.Metrics}}
 sites:
   api:
@@ -29,7 +29,7 @@ sites:
       key: "{http.request.header.X-Client}"
       rate: {{.V.rate}}r/s
       burst: {{.V.burst}}
-      store: "redis://{{.V.redis}}/1"
+      store: "{{.V.store}}"
     maintenance: api
 `
 
@@ -54,7 +54,7 @@ const (
 func TestFleetUnderFaults(t *testing.T) {
 	harness.Long(t, "runs three frontdoor processes and Redis under load for a minute")
 	redis := harness.Redis(t)
-	vars := map[string]any{"redis": redis.Addr, "rate": faultLimit, "burst": faultBurst, "version": "v1"}
+	vars := map[string]any{"storage": "redis://" + redis.Addr + "/0", "store": "redis://" + redis.Addr + "/1", "rate": faultLimit, "burst": faultBurst, "version": "v1"}
 	var fleet []*gateway
 	var urls []string
 	for i := range 3 {
@@ -110,34 +110,11 @@ func TestFleetUnderFaults(t *testing.T) {
 	l.halt()
 	t.Logf("figures:\n%s", l.table())
 
-	// No 5xx, no request failed by a gateway that was up, none lost.
-	for _, ph := range l.order {
-		if ph == "" {
-			continue
-		}
-		for _, c := range []string{"heavy", "light"} {
-			o, _ := l.result(ph, c)
-			if o.ServerErr > 0 || o.Failed > 0 || o.Lost > 0 || o.Other > 0 {
-				t.Errorf("%s, %s client: %d 5xx, %d failed, %d lost, %d other (codes %v): %v", ph, c, o.ServerErr, o.Failed, o.Lost, o.Other, o.Codes, o.Errors)
-			}
-		}
-	}
+	checkAnswered(t, l)
 	if o, _ := l.result("(a) gateway stop/start", "heavy"); o.Refused == 0 {
 		t.Errorf("no request met the stopped gateway: the test did not stop it")
 	}
-
-	// The fleet's limit is one gateway's (the zone's rate), wherever
-	// Redis answered; the light client passes.
-	for _, ph := range []string{"steady before", "(a) gateway stop/start", "(c) reload each in turn", "steady after"} {
-		o, d := l.result(ph, "heavy")
-		got := float64(o.OK) / d.Seconds()
-		if math.Abs(got-faultLimit) > 0.1*faultLimit {
-			t.Errorf("%s: the fleet allowed the heavy client %.1f r/s, want %d r/s within 10%% (one gateway's limit)", ph, got, faultLimit)
-		}
-		if lo, _ := l.result(ph, "light"); lo.Limited > 0 {
-			t.Errorf("%s: the light client (%d r/s, under the limit) got %d 429s", ph, lightRate, lo.Limited)
-		}
-	}
+	checkFleetLimit(t, l, "steady before", "(a) gateway stop/start", "(c) reload each in turn", "steady after")
 	// Fail-open while Redis was down: nobody was limited.
 	if o, _ := l.result("(b) Redis down 10 s", "heavy"); o.Limited > o.Sent/10 {
 		t.Errorf("Redis down: %d of %d heavy requests limited, want them let through (fail-open)", o.Limited, o.Sent)
@@ -165,7 +142,47 @@ func TestFleetUnderFaults(t *testing.T) {
 		}
 	}
 
-	// Maintenance holds on every gateway after the faults.
+	checkMaintenanceHolds(t, fleet)
+}
+
+// checkAnswered checks that no request of any phase got a 5xx, failed at a
+// gateway that was up, or was refused by every gateway.
+func checkAnswered(t *testing.T, l *load) {
+	t.Helper()
+	for _, ph := range l.order {
+		if ph == "" {
+			continue
+		}
+		for _, c := range []string{"heavy", "light"} {
+			o, _ := l.result(ph, c)
+			if o.ServerErr > 0 || o.Failed > 0 || o.Lost > 0 || o.Other > 0 {
+				t.Errorf("%s, %s client: %d 5xx, %d failed, %d lost, %d other (codes %v): %v", ph, c, o.ServerErr, o.Failed, o.Lost, o.Other, o.Codes, o.Errors)
+			}
+		}
+	}
+}
+
+// checkFleetLimit checks that in each phase the fleet allowed the heavy
+// client the zone's rate, within 10% (what one gateway alone allows), and
+// never limited the light client.
+func checkFleetLimit(t *testing.T, l *load, phases ...string) {
+	t.Helper()
+	for _, ph := range phases {
+		o, d := l.result(ph, "heavy")
+		got := float64(o.OK) / d.Seconds()
+		if math.Abs(got-faultLimit) > 0.1*faultLimit {
+			t.Errorf("%s: the fleet allowed the heavy client %.1f r/s, want %d r/s within 10%% (one gateway's limit)", ph, got, faultLimit)
+		}
+		if lo, _ := l.result(ph, "light"); lo.Limited > 0 {
+			t.Errorf("%s: the light client (%d r/s, under the limit) got %d 429s", ph, lightRate, lo.Limited)
+		}
+	}
+}
+
+// checkMaintenanceHolds switches maintenance on through the first gateway
+// and off through the last: every gateway follows within 2 s.
+func checkMaintenanceHolds(t *testing.T, fleet []*gateway) {
+	t.Helper()
 	begin := time.Now()
 	if code, body := fleet[0].admin(t, "PUT", "/maintenance/api", `{"enabled":true}`); code != 200 {
 		t.Fatalf("PUT /maintenance/api: %d %s", code, body)
@@ -176,9 +193,10 @@ func TestFleetUnderFaults(t *testing.T) {
 			return err == nil && code == 503, fmt.Sprint(code, err)
 		})
 	}
-	t.Logf("maintenance on through gw1: every gateway answered 503 within %s", time.Since(begin).Round(time.Millisecond))
+	t.Logf("maintenance on through %s: every gateway answered 503 within %s", fleet[0].name, time.Since(begin).Round(time.Millisecond))
+	last := fleet[len(fleet)-1]
 	begin = time.Now()
-	if code, body := fleet[2].admin(t, "DELETE", "/maintenance/api", ""); code != 200 {
+	if code, body := last.admin(t, "DELETE", "/maintenance/api", ""); code != 200 {
 		t.Fatalf("DELETE /maintenance/api: %d %s", code, body)
 	}
 	for _, g := range fleet {
@@ -187,5 +205,5 @@ func TestFleetUnderFaults(t *testing.T) {
 			return err == nil && code == 200, fmt.Sprint(code, err)
 		})
 	}
-	t.Logf("maintenance off through gw3: every gateway answered 200 within %s", time.Since(begin).Round(time.Millisecond))
+	t.Logf("maintenance off through %s: every gateway answered 200 within %s", last.name, time.Since(begin).Round(time.Millisecond))
 }

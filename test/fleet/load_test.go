@@ -223,7 +223,7 @@ func (l *load) table() string {
 	order := append([]string(nil), l.order...)
 	l.mu.Unlock()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-26s %-6s %6s %7s %6s %5s %5s %6s %7s %5s %9s\n", "phase", "client", "secs", "sent", "2xx", "429", "5xx", "failed", "refused", "lost", "2xx/s")
+	fmt.Fprintf(&b, "%-30s %-6s %6s %7s %6s %5s %5s %6s %7s %5s %9s\n", "phase", "client", "secs", "sent", "2xx", "429", "5xx", "failed", "refused", "lost", "2xx/s")
 	for _, ph := range order {
 		if ph == "" {
 			continue
@@ -237,7 +237,7 @@ func (l *load) table() string {
 		sort.Strings(clients)
 		for _, c := range clients {
 			o, d := l.result(ph, c)
-			fmt.Fprintf(&b, "%-26s %-6s %6.1f %7d %6d %5d %5d %6d %7d %5d %9.1f\n", ph, c, d.Seconds(), o.Sent, o.OK, o.Limited, o.ServerErr, o.Failed, o.Refused, o.Lost, float64(o.OK)/d.Seconds())
+			fmt.Fprintf(&b, "%-30s %-6s %6.1f %7d %6d %5d %5d %6d %7d %5d %9.1f\n", ph, c, d.Seconds(), o.Sent, o.OK, o.Limited, o.ServerErr, o.Failed, o.Refused, o.Lost, float64(o.OK)/d.Seconds())
 		}
 	}
 	return b.String()
