@@ -41,7 +41,7 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("maintenance --help:\n%s", usage)
 	}
 	modules := runCmd(t, bin, "list-modules")
-	for _, want := range []string{"geoip", "http.handlers.reverse_proxy", "caddy.logging.writers.net"} {
+	for _, want := range []string{"geoip", "http.handlers.reverse_proxy", "caddy.logging.writers.net", "caddy.storage.redis"} {
 		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(want) + `$`).MatchString(modules) {
 			t.Errorf("list-modules lacks %s", want)
 		}

@@ -329,9 +329,7 @@ func (b *builder) config() *caddy.Config {
 		}
 		cfg.Admin = &caddy.AdminConfig{Listen: a}
 	}
-	if g.Storage.v != "" {
-		cfg.StorageRaw = caddyconfig.JSONModuleObject(map[string]string{"root": g.Storage.v}, "module", "file_system", &b.warnings)
-	}
+	cfg.StorageRaw = b.storage()
 
 	app := &caddyhttp.App{Servers: make(map[string]*caddyhttp.Server)}
 	if g.HTTPPort != 0 {
@@ -450,22 +448,22 @@ func (b *builder) config() *caddy.Config {
 			IssuersRaw:  []json.RawMessage{json.RawMessage(`{"module":"internal"}`)},
 		})
 	}
-	if g.Email.v != "" {
-		if !strings.Contains(g.Email.v, "@") {
-			errs.add(g.Email.at, "email %q is not an e-mail address", g.Email.v)
-		}
-		policies = append(policies, &caddytls.AutomationPolicy{
-			IssuersRaw: []json.RawMessage{caddyconfig.JSONModuleObject(map[string]string{"email": g.Email.v}, "module", "acme", &b.warnings)},
-		})
+	if iss := b.acmeIssuer(); iss != nil {
+		policies = append(policies, &caddytls.AutomationPolicy{IssuersRaw: []json.RawMessage{iss}})
 	}
 	if len(b.loadFiles) > 0 {
 		tlsApp.CertificatesRaw = caddy.ModuleMap{"load_files": caddyconfig.JSON(b.loadFiles, &b.warnings)}
 	}
-	if len(policies) > 0 {
-		tlsApp.Automation = &caddytls.AutomationConfig{Policies: policies}
+	renew := b.duration(nil, "renew_interval", g.RenewInterval)
+	if len(policies) > 0 || renew != 0 {
+		tlsApp.Automation = &caddytls.AutomationConfig{Policies: policies, RenewCheckInterval: renew}
 	}
-	if len(policies) > 0 || len(b.loadFiles) > 0 {
+	if tlsApp.Automation != nil || len(b.loadFiles) > 0 {
 		cfg.AppsRaw["tls"] = caddyconfig.JSON(tlsApp, &b.warnings)
+	}
+
+	if g.SkipInstallTrust {
+		cfg.AppsRaw["pki"] = json.RawMessage(`{"certificate_authorities":{"local":{"install_trust":false}}}`)
 	}
 
 	if gi := g.GeoIP; gi != nil {

@@ -62,8 +62,24 @@ type globals struct {
 	HTTPSPort int `yaml:"https_port"`
 	// Email is the ACME account e-mail for automatic certificates.
 	Email str `yaml:"email"`
-	// Storage is the directory of Caddy's storage (certificates, the
-	// maintenance state); default Caddy's data directory.
+	// ACMECA is the directory URL of the ACME CA automatic certificates
+	// come from (Caddyfile's acme_ca); default Let's Encrypt, then ZeroSSL.
+	ACMECA str `yaml:"acme_ca"`
+	// ACMECARoot is a PEM file of the root the ACME CA's server
+	// certificate is checked against (Caddyfile's acme_ca_root), for a
+	// private CA.
+	ACMECARoot str `yaml:"acme_ca_root"`
+	// RenewInterval is how often certificates are checked for renewal
+	// (Caddyfile's renew_interval); default 10m.
+	RenewInterval str `yaml:"renew_interval"`
+	// SkipInstallTrust keeps Caddy from installing the root of its local
+	// CA (sites with tls: internal) into the system's trust store, which
+	// may ask for a password (Caddyfile's skip_install_trust).
+	SkipInstallTrust bool `yaml:"skip_install_trust"`
+	// Storage is Caddy's storage (certificates, ACME locks, maintenance
+	// switches): a directory (default Caddy's data directory), or a Redis
+	// URL (redis://[user:password@]host:port/db, rediss://...,
+	// redis-cluster://host:port,...) shared by every gateway of a fleet.
 	Storage str `yaml:"storage"`
 	// TrustedProxies are CIDRs (or IPs) whose forwarded client IP is used.
 	TrustedProxies []str `yaml:"trusted_proxies"`

@@ -27,6 +27,7 @@ var frontdoorModules = []string{
 	"caddy.logging.writers.loki",
 	"geoip",
 	"caddy.listeners.idle_drain",
+	"caddy.storage.redis",
 }
 
 type standIn struct{ id string }

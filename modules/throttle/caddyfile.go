@@ -3,6 +3,7 @@ package throttle
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -116,7 +117,9 @@ func (t *Throttle) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("headers: want on or off, got %q", val)
 			}
 		case "store":
-			err = limiter.CheckStoreURL(val)
+			if !strings.Contains(val, "{") { // else checked once replaced
+				err = limiter.CheckStoreURL(val)
+			}
 			t.Store = val
 		case "store_timeout":
 			var dur caddy.Duration

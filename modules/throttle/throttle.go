@@ -117,6 +117,9 @@ type Throttle struct {
 
 	// Store is the URL of a Redis server that holds the buckets
 	// (redis://host:port/db, rediss://, unix://). Default: in memory.
+	// Placeholders of the environment and of files, such as
+	// {env.FD_REDIS_PASSWORD}, are replaced when the config loads, so
+	// that a password stays out of the config.
 	Store string `json:"store,omitempty"`
 
 	// StoreTimeout bounds one round trip to the store. Default: 100ms.
@@ -258,9 +261,13 @@ func (h *Throttle) Provision(ctx caddy.Context) error {
 	window := int64(math.Ceil(h.limit.FillTime().Seconds()))
 	h.policy = fmt.Sprintf(`"%s";q=%d;w=%d`, h.Zone, h.limit.Burst, max(window, 1))
 
-	poolKey := h.Zone + "\x00" + h.Store
+	store := h.Store
+	if strings.Contains(store, "{") {
+		store = caddy.NewReplacer().ReplaceKnown(store, "")
+	}
+	poolKey := h.Zone + "\x00" + store
 	val, _, err := zones.LoadOrNew(poolKey, func() (caddy.Destructor, error) {
-		return newZone(h.Zone, h.Store, h.MaxKeys)
+		return newZone(h.Zone, store, h.MaxKeys)
 	})
 	if err != nil {
 		return fmt.Errorf("zone %s: %w", h.Zone, err)

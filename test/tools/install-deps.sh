@@ -45,6 +45,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 "$here/install-victorialogs.sh" >/dev/null
+"$here/install-pebble.sh" >/dev/null
 
 # The dashboards' checkers (Grafana's schema and LogQL grammar), installed
 # again whenever package-lock.json changes.

@@ -24,9 +24,32 @@ func newTestRedis(t testing.TB, addr string) *Redis {
 	return s
 }
 
-func TestRedisBurst(t *testing.T) {
-	srv := harness.Redis(t)
-	s := newTestRedis(t, srv.Addr)
+// newTestStore is a store on the server or cluster of url.
+func newTestStore(t testing.TB, url string) *Redis {
+	t.Helper()
+	s, err := NewRedis(url, "frontdoor:test:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// forEachRedis runs f against a single Redis and against a Redis Cluster
+// of three masters (with a replica each): the store behaves the same on
+// both.
+func forEachRedis(t *testing.T, f func(t *testing.T, url string)) {
+	t.Run("single", func(t *testing.T) { f(t, "redis://"+harness.Redis(t).Addr+"/0") })
+	t.Run("cluster", func(t *testing.T) {
+		harness.Long(t, "starts a Redis Cluster of six nodes")
+		f(t, harness.RedisCluster(t).URL())
+	})
+}
+
+func TestRedisBurst(t *testing.T) { forEachRedis(t, testRedisBurst) }
+
+func testRedisBurst(t *testing.T, url string) {
+	s := newTestStore(t, url)
 	ctx := context.Background()
 	l := perSec(5, 5)
 	key := []byte("burst")
@@ -55,9 +78,10 @@ func TestRedisBurst(t *testing.T) {
 // TestRedisShared checks that two clients (two gateways) of one Redis
 // enforce one combined limit, and that a changed rate applies to an existing
 // bucket without refilling it.
-func TestRedisShared(t *testing.T) {
-	srv := harness.Redis(t)
-	a, b := newTestRedis(t, srv.Addr), newTestRedis(t, srv.Addr)
+func TestRedisShared(t *testing.T) { forEachRedis(t, testRedisShared) }
+
+func testRedisShared(t *testing.T, url string) {
+	a, b := newTestStore(t, url), newTestStore(t, url)
 	ctx := context.Background()
 	l := Limit{Rate: Rate{Count: 1, Per: time.Minute}, Burst: 10}
 	var mu sync.Mutex

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/redisurl"
 )
 
 // Store URLs: redis://[user:pass@]host:port/db, rediss://… (TLS), unix://…
@@ -18,21 +20,7 @@ import (
 // are discovered).
 
 // Redacted returns the store URL without its password, for messages.
-func Redacted(store string) string {
-	scheme, rest, ok := strings.Cut(store, "://")
-	if !ok {
-		return store
-	}
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
-		return store
-	}
-	user, _, hasPass := strings.Cut(rest[:at], ":")
-	if !hasPass {
-		return store
-	}
-	return scheme + "://" + user + ":xxxxx" + rest[at:]
-}
+func Redacted(store string) string { return redisurl.Redact(store) }
 
 // CheckStore reports whether store is a URL the Redis store accepts. Its
 // errors never contain the password.
@@ -102,19 +90,7 @@ func clientOptions(store string) (storeOptions, error) {
 
 // redactErr is err's message with the URL's password removed (whether or
 // not the URL parses).
-func redactErr(err error, store string) string {
-	msg := err.Error()
-	_, rest, _ := strings.Cut(store, "://")
-	if at := strings.LastIndex(rest, "@"); at >= 0 {
-		if _, pass, ok := strings.Cut(rest[:at], ":"); ok && pass != "" {
-			msg = strings.ReplaceAll(msg, pass, "xxxxx")
-			if esc := url.PathEscape(pass); esc != pass {
-				msg = strings.ReplaceAll(msg, esc, "xxxxx")
-			}
-		}
-	}
-	return msg
-}
+func redactErr(err error, store string) string { return redisurl.Error(store, err).Error() }
 
 // newClient connects lazily to the store. go-redis is bounded by the
 // caller's deadline, never retries on its own, and dials for at most a
