@@ -41,7 +41,7 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("maintenance --help:\n%s", usage)
 	}
 	modules := runCmd(t, bin, "list-modules")
-	for _, want := range []string{"geoip", "http.handlers.reverse_proxy", "caddy.logging.writers.net"} {
+	for _, want := range []string{"geoip", "http.handlers.reverse_proxy", "caddy.logging.writers.net", "caddy.storage.redis"} {
 		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(want) + `$`).MatchString(modules) {
 			t.Errorf("list-modules lacks %s", want)
 		}
@@ -62,8 +62,8 @@ func TestCommands(t *testing.T) {
 	if err == nil {
 		t.Fatalf("validate accepted a bad Caddyfile:\n%s", out)
 	}
-	if !strings.Contains(string(out), bad+":3") || !strings.Contains(string(out), `unrecognized subdirective \"databse\"`) {
-		t.Fatalf("validate error does not name the file and line:\n%s", out)
+	if !strings.Contains(string(out), bad+":3") || !strings.Contains(string(out), `frontdoor validate: adapting config using caddyfile: parsing caddyfile tokens for 'geoip': geoip: unrecognized subdirective "databse"`) {
+		t.Fatalf("validate error does not name the file and line in one plain line:\n%s", out)
 	}
 }
 
@@ -178,5 +178,34 @@ http://127.0.0.1:19092 {
 	}
 	if code, _ := httpGet(t, "http://127.0.0.1:19091/"); code != 200 {
 		t.Fatalf("gateway stopped serving after a bad database: %d", code)
+	}
+}
+
+// TestClientCommandErrors runs Caddy's client commands where they fail:
+// the error is one plain line naming the command, with what to check when
+// nothing answers at the admin address, not a JSON log line.
+func TestClientCommandErrors(t *testing.T) {
+	bin := frontdoorBinary(t)
+	free := fmt.Sprintf("127.0.0.1:%d", harness.FreePort(t))
+	cmd := exec.Command(bin, "reload", "--config", "Caddyfile.example", "--address", free)
+	cmd.Dir = harness.RepoRoot(t)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil {
+		t.Fatal("reload with nothing at the admin address succeeded")
+	}
+	out := stderr.String()
+	if !regexp.MustCompile(`(?m)^frontdoor reload: .*connection refused: is frontdoor running`).MatchString(out) || strings.Contains(out, `"level":"error"`) {
+		t.Fatalf("reload's error is not one plain line saying what to check:\n%s", out)
+	}
+
+	cmd = exec.Command(bin, "validate", "--config", filepath.Join(t.TempDir(), "missing.Caddyfile"))
+	stderr.Reset()
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil {
+		t.Fatal("validate of a missing file succeeded")
+	}
+	if out := stderr.String(); !strings.Contains(out, "frontdoor validate: reading config from file: open ") || strings.Contains(out, `"level":"error"`) {
+		t.Fatalf("validate's error:\n%s", out)
 	}
 }

@@ -19,8 +19,10 @@ func init() {
 }
 
 // DefaultPollInterval is how often switches are re-read from storage when
-// poll_interval is not set.
-const DefaultPollInterval = 2 * time.Second
+// poll_interval is not set: a switch flipped through one gateway holds on
+// every gateway sharing the storage within two seconds (a poll, plus the
+// read).
+const DefaultPollInterval = time.Second
 
 // App is the "maintenance" app: the switches of every maintenance handler in
 // the config, kept in Caddy's configured storage under
@@ -32,13 +34,14 @@ const DefaultPollInterval = 2 * time.Second
 // A stored switch that cannot be read (a damaged file, a failing storage)
 // is what its handlers' on_state_error says, is reported by the admin API
 // ("readable": false, "error") and by frontdoor_maintenance_state_error, and
-// is logged once when it becomes unreadable, when the reason changes and
-// when it is readable again; not at every poll. A config reload keeps what
+// is logged once when it becomes unreadable, when the reason changes (a
+// damage, the storage failing) and when it is readable again; not at every
+// poll, nor at each new network error while the storage is down. A config reload keeps what
 // the running config knew of each switch.
 type App struct {
 	// PollInterval is how often the switches are re-read from storage, to
 	// pick up changes made through other instances that share it.
-	// Default: 2s. A negative value turns polling off.
+	// Default: 1s. A negative value turns polling off.
 	PollInterval caddy.Duration `json:"poll_interval,omitempty"`
 
 	registry *maint.Registry
@@ -115,11 +118,15 @@ func (a *App) logChange(c maint.Change) {
 		meanwhile = "no state is known since the start, so maintenance is on (on_state_error keep)"
 	}
 	fields = append(fields, zap.String("on_state_error", c.Policy.String()), zap.Error(c.Err))
+	what, remedy := "maintenance state is damaged in storage", "a switch through the admin API writes a good one"
+	if c.Storage {
+		what, remedy = "maintenance state cannot be read: the storage fails", "it is read again at every poll, and switches through the admin API fail until the storage answers"
+	}
 	if c.Was == nil {
-		a.logger.Error("maintenance state cannot be read; "+meanwhile+"; a switch through the admin API writes a good one", fields...)
+		a.logger.Error(what+"; "+meanwhile+"; "+remedy, fields...)
 		return
 	}
-	a.logger.Error("maintenance state still cannot be read, for another reason; "+meanwhile, append(fields, zap.String("previous_error", c.Was.Error()))...)
+	a.logger.Error(what+" (it was unreadable for another reason); "+meanwhile+"; "+remedy, append(fields, zap.String("previous_error", c.Was.Error()))...)
 }
 
 // Start publishes the app to the admin API and begins following storage.

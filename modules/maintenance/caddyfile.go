@@ -143,7 +143,7 @@ func (m *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 // parseGlobalOption sets up the maintenance app. Syntax:
 //
 //	maintenance {
-//	    poll_interval 2s   # how often storage is re-read (default 2s; off to disable)
+//	    poll_interval 1s   # how often storage is re-read (default 1s; off to disable)
 //	}
 func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 	if existing != nil {

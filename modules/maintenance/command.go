@@ -94,7 +94,7 @@ func cmdMaintenance(fl caddycmd.Flags) error {
 		return fmt.Errorf("--from, --until and --message go with \"on\"")
 	}
 
-	addr, err := adminAddress(fl.String("address"), fl.String("config"), fl.String("adapter"))
+	addr, err := cli.AdminAddress(fl.String("address"), fl.String("config"), fl.String("adapter"))
 	if err != nil {
 		return err
 	}
@@ -214,19 +214,4 @@ func describe(d maint.Document) string {
 		fmt.Fprintf(&b, " (stored state unreadable: %s)", d.Error)
 	}
 	return b.String()
-}
-
-// adminAddress finds the admin endpoint like `caddy reload` does: --address,
-// else the config file's admin address, else the default.
-func adminAddress(address, configFile, adapter string) (string, error) {
-	if address == "" && configFile == "" {
-		if _, err := os.Stat("Caddyfile"); err == nil {
-			configFile = "Caddyfile"
-		}
-	}
-	addr, err := caddycmd.DetermineAdminAPIAddress(address, nil, configFile, adapter)
-	if err != nil {
-		return "", fmt.Errorf("couldn't determine the admin API address: %v", err)
-	}
-	return addr, nil
 }

@@ -417,7 +417,7 @@ func (h *Handler) allowed(r *http.Request) bool {
 // page, cached, still tells the maintenance's own).
 func (h *Handler) block(w http.ResponseWriter, r *http.Request, st *maint.State, now time.Time, limited time.Duration) error {
 	retry := st.RetryAfter(now, h.retryAfter)
-	asJSON := maint.PrefersJSON(r.Header.Get("Accept"))
+	asJSON := maint.PrefersJSON(r.Header.Values("Accept")...)
 	resp := h.response(st, retry, asJSON)
 	if limited > 0 {
 		retry = max(retry, int64((limited+time.Second-1)/time.Second))

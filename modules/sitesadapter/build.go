@@ -39,6 +39,7 @@ type builder struct {
 	siteNames           map[string]bool
 	unknownReported     bool
 	modules             map[string]json.RawMessage // module JSON by its settings (see module)
+	rooms               map[string]roomUse         // waiting room -> first use
 }
 
 type zoneUse struct {
@@ -99,6 +100,7 @@ func adapt(file string, body []byte) ([]byte, []caddyconfig.Warning, error) {
 		zones:      make(map[string]zoneUse),
 		siteNames:  make(map[string]bool),
 		modules:    make(map[string]json.RawMessage),
+		rooms:      make(map[string]roomUse),
 		shorthands: httpcaddyfile.NewShorthandReplacer(),
 	}
 	if g.HTTPPort != 0 {
@@ -341,9 +343,7 @@ func (b *builder) config() *caddy.Config {
 		}
 		cfg.Admin = &caddy.AdminConfig{Listen: a}
 	}
-	if g.Storage.v != "" {
-		cfg.StorageRaw = caddyconfig.JSONModuleObject(map[string]string{"root": g.Storage.v}, "module", "file_system", &b.warnings)
-	}
+	cfg.StorageRaw = b.storage()
 
 	app := &caddyhttp.App{Servers: make(map[string]*caddyhttp.Server)}
 	if g.HTTPPort != 0 {
@@ -445,22 +445,22 @@ func (b *builder) config() *caddy.Config {
 			IssuersRaw:  []json.RawMessage{json.RawMessage(`{"module":"internal"}`)},
 		})
 	}
-	if g.Email.v != "" {
-		if !strings.Contains(g.Email.v, "@") {
-			errs.add(g.Email.at, "email %q is not an e-mail address", g.Email.v)
-		}
-		policies = append(policies, &caddytls.AutomationPolicy{
-			IssuersRaw: []json.RawMessage{caddyconfig.JSONModuleObject(map[string]string{"email": g.Email.v}, "module", "acme", &b.warnings)},
-		})
+	if iss := b.acmeIssuer(); iss != nil {
+		policies = append(policies, &caddytls.AutomationPolicy{IssuersRaw: []json.RawMessage{iss}})
 	}
 	if len(b.loadFiles) > 0 {
 		tlsApp.CertificatesRaw = caddy.ModuleMap{"load_files": caddyconfig.JSON(b.loadFiles, &b.warnings)}
 	}
-	if len(policies) > 0 {
-		tlsApp.Automation = &caddytls.AutomationConfig{Policies: policies}
+	renew := b.duration(nil, "renew_interval", g.RenewInterval)
+	if len(policies) > 0 || renew != 0 {
+		tlsApp.Automation = &caddytls.AutomationConfig{Policies: policies, RenewCheckInterval: renew}
 	}
-	if len(policies) > 0 || len(b.loadFiles) > 0 {
+	if tlsApp.Automation != nil || len(b.loadFiles) > 0 {
 		cfg.AppsRaw["tls"] = caddyconfig.JSON(tlsApp, &b.warnings)
+	}
+
+	if g.SkipInstallTrust {
+		cfg.AppsRaw["pki"] = json.RawMessage(`{"certificate_authorities":{"local":{"install_trust":false}}}`)
 	}
 
 	if gi := g.GeoIP; gi != nil {

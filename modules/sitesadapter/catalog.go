@@ -62,8 +62,24 @@ type globals struct {
 	HTTPSPort int `yaml:"https_port"`
 	// Email is the ACME account e-mail for automatic certificates.
 	Email str `yaml:"email"`
-	// Storage is the directory of Caddy's storage (certificates, the
-	// maintenance state); default Caddy's data directory.
+	// ACMECA is the directory URL of the ACME CA automatic certificates
+	// come from (Caddyfile's acme_ca); default Let's Encrypt, then ZeroSSL.
+	ACMECA str `yaml:"acme_ca"`
+	// ACMECARoot is a PEM file of the root the ACME CA's server
+	// certificate is checked against (Caddyfile's acme_ca_root), for a
+	// private CA.
+	ACMECARoot str `yaml:"acme_ca_root"`
+	// RenewInterval is how often certificates are checked for renewal
+	// (Caddyfile's renew_interval); default 10m.
+	RenewInterval str `yaml:"renew_interval"`
+	// SkipInstallTrust keeps Caddy from installing the root of its local
+	// CA (sites with tls: internal) into the system's trust store, which
+	// may ask for a password (Caddyfile's skip_install_trust).
+	SkipInstallTrust bool `yaml:"skip_install_trust"`
+	// Storage is Caddy's storage (certificates, ACME locks, maintenance
+	// switches): a directory (default Caddy's data directory), or a Redis
+	// URL (redis://[user:password@]host:port/db, rediss://...,
+	// redis-cluster://host:port,...) shared by every gateway of a fleet.
 	Storage str `yaml:"storage"`
 	// TrustedProxies are CIDRs (or IPs) whose forwarded client IP is used.
 	TrustedProxies []str `yaml:"trusted_proxies"`
@@ -131,6 +147,7 @@ type site struct {
 	Redirects   *redirectsConfig   `yaml:"redirects"`
 	Throttle    *throttleConfig    `yaml:"throttle"`
 	Maintenance *maintenanceConfig `yaml:"maintenance"`
+	WaitingRoom *waitingRoomConfig `yaml:"waiting_room"`
 	Headers     *headersConfig     `yaml:"headers"`
 	Log         *logConfig         `yaml:"log"`
 	TraceID     *traceIDConfig     `yaml:"trace_id"`
@@ -211,6 +228,7 @@ type throttleConfig struct {
 	Store        str   `yaml:"store"`
 	StoreTimeout str   `yaml:"store_timeout"`
 	OnStoreError str   `yaml:"on_store_error"`
+	Page         str   `yaml:"page"`
 }
 
 type maintenanceConfig struct {
@@ -266,6 +284,7 @@ type traceIDConfig struct {
 type visitorInfoConfig struct {
 	At            at
 	Headers       *bool `yaml:"headers"`
+	ClientHints   *bool `yaml:"client_hints"`
 	CountryHeader str   `yaml:"country_header"`
 	DeviceHeader  str   `yaml:"device_header"`
 }
@@ -394,7 +413,8 @@ func isSwitch(s string) bool {
 
 // normalize turns a site's shorthands into their mapping forms, so that
 // they merge with the defaults: `upstreams: [..]`, `redirects: [..]`,
-// `log: stdout`, `throttle: 10r/s`, `maintenance: <name>`.
+// `log: stdout`, `throttle: 10r/s`, `maintenance: <name>`,
+// `waiting_room: <active_users>`.
 func (t *tree) normalize(n *yaml.Node) *yaml.Node {
 	r := resolve(n)
 	if r == nil || r.Kind != yaml.MappingNode {
@@ -417,6 +437,7 @@ func (t *tree) normalize(n *yaml.Node) *yaml.Node {
 	out = t.scalarShorthand(out, "log", "output")
 	out = t.scalarShorthand(out, "throttle", "rate")
 	out = t.scalarShorthand(out, "maintenance", "name")
+	out = t.scalarShorthand(out, "waiting_room", "active_users")
 	return out
 }
 

@@ -276,6 +276,84 @@ sites:
 			want:  []string{`sites.yaml:7: site "shop": maintenance bypass_secret is too short (7 characters): use at least 16 characters`},
 		},
 		{
+			name:  "waiting room without active_users",
+			files: map[string]string{"sites.yaml": site + "    waiting_room:\n      refresh: 20s\n"},
+			want:  []string{`sites.yaml:6: site "shop": waiting_room needs active_users`},
+		},
+		{
+			name: "waiting room values",
+			files: map[string]string{"sites.yaml": site + `    waiting_room:
+      active_users: 10
+      queue: lifo
+      on_store_error: deny
+      refresh: 500ms
+      session_duration: 2d
+      cookie_domain: "a b"
+      paths: [book]
+      name: "no spaces"
+`},
+			want: []string{
+				`sites.yaml:7: site "shop": waiting_room queue "lifo": expected fifo or random`,
+				`sites.yaml:8: site "shop": waiting_room on_store_error "deny": expected admit or hold`,
+				`sites.yaml:9: site "shop": waiting_room.refresh "500ms": expected 1s to 1h0m0s`,
+				`sites.yaml:10: site "shop": waiting_room.session_duration "2d": expected 1s to 24h0m0s`,
+				`sites.yaml:11: site "shop": waiting_room cookie_domain "a b" is not a domain name`,
+				`sites.yaml:12: site "shop": waiting_room paths: "book" must start with /`,
+				`sites.yaml:13: site "shop": waiting_room name "no spaces"`,
+			},
+		},
+		{
+			name: "waiting room store",
+			files: map[string]string{"sites.yaml": site + `    waiting_room:
+      active_users: 10
+      store: redis-cluster://user:pa55word@10.0.0.1
+`},
+			want: []string{
+				`sites.yaml:7: site "shop": waiting_room store "redis-cluster://user:xxxxx@10.0.0.1": node "10.0.0.1": expected host:port`,
+				`sites.yaml:7: site "shop": waiting_room store is shared by several gateways: set secret`,
+			},
+		},
+		{
+			name: "waiting room event",
+			files: map[string]string{"sites.yaml": site + `    waiting_room:
+      active_users: 10
+      event:
+        prequeue: 2026-12-24T11:00:00+09:00
+        start: 2026-12-24T10:00:00+09:00
+        end: tomorrow
+`},
+			want: []string{`sites.yaml:10: site "shop": waiting_room event end "tomorrow": expected an RFC 3339 time`},
+		},
+		{
+			name: "waiting room event order",
+			files: map[string]string{"sites.yaml": site + `    waiting_room:
+      active_users: 10
+      event:
+        prequeue: 2026-12-24T11:00:00+09:00
+        start: 2026-12-24T10:00:00+09:00
+`},
+			want: []string{`sites.yaml:8: site "shop": waiting_room event prequeue is after its start`},
+		},
+		{
+			name: "waiting room shared with other settings",
+			files: map[string]string{"sites.yaml": `sites:
+  a:
+    hosts: [a.example.com]
+    upstreams: [10.0.0.1:80]
+    waiting_room: {name: sale, active_users: 10}
+  b:
+    hosts: [b.example.com]
+    upstreams: [10.0.0.1:80]
+    waiting_room: {name: sale, active_users: 20}
+`},
+			want: []string{`sites.yaml:9: site "b": waiting room "sale" is shared with site "a" (sites.yaml:5) with different settings`},
+		},
+		{
+			name:  "unknown waiting room key",
+			files: map[string]string{"sites.yaml": site + "    waiting_room:\n      active_user: 10\n"},
+			want:  []string{`sites.yaml:6: shop.waiting_room: unknown key "active_user" (did you mean "active_users"?)`},
+		},
+		{
 			name:  "empty catalog",
 			files: map[string]string{"sites.yaml": "# nothing yet\n"},
 			want:  []string{`sites.yaml: the catalog is empty`},

@@ -38,9 +38,10 @@ const minBypassSecret = 16
 
 // visitorInfoJSON mirrors http.handlers.visitor_info.
 type visitorInfoJSON struct {
-	CountryHeader  string `json:"country_header,omitempty"`
-	DeviceHeader   string `json:"device_header,omitempty"`
-	DisableHeaders bool   `json:"disable_headers,omitempty"`
+	CountryHeader      string `json:"country_header,omitempty"`
+	DeviceHeader       string `json:"device_header,omitempty"`
+	DisableHeaders     bool   `json:"disable_headers,omitempty"`
+	DisableClientHints bool   `json:"disable_client_hints,omitempty"`
 }
 
 // traceIDJSON mirrors http.handlers.trace_id.
@@ -97,8 +98,8 @@ var moduleRegistered = func(id string) bool {
 
 // handlers builds a site's handler chain in frontdoor's directive order
 // (modules/internal/directives): access_log, trace_id, visitor_info, throttle,
-// visitor_redirect, maintenance, then the site's own: headers, then
-// reverse_proxy or a static response.
+// visitor_redirect, maintenance, waiting_room, then the site's own:
+// headers, then reverse_proxy or a static response.
 func (b *builder) handlers(s *site) []json.RawMessage {
 	errs := b.errs
 	var out []json.RawMessage
@@ -122,9 +123,10 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 	}
 	if v := s.VisitorInfo; v != nil && requireModule(errs, v.At, "visitor_info", "http.handlers.visitor_info") {
 		j := visitorInfoJSON{
-			CountryHeader:  b.headerName(s, "visitor_info.country_header", v.CountryHeader),
-			DeviceHeader:   b.headerName(s, "visitor_info.device_header", v.DeviceHeader),
-			DisableHeaders: v.Headers != nil && !*v.Headers,
+			CountryHeader:      b.headerName(s, "visitor_info.country_header", v.CountryHeader),
+			DeviceHeader:       b.headerName(s, "visitor_info.device_header", v.DeviceHeader),
+			DisableHeaders:     v.Headers != nil && !*v.Headers,
+			DisableClientHints: v.ClientHints != nil && !*v.ClientHints,
 		}
 		add(j, "visitor_info")
 	}
@@ -167,6 +169,9 @@ func (b *builder) handlers(s *site) []json.RawMessage {
 			errs.add(m.OnStateError.at, "site %q: maintenance on_state_error %q: expected keep, closed or open", s.name, j.OnStateError)
 		}
 		add(j, "maintenance")
+	}
+	if w := s.WaitingRoom; w != nil && requireModule(errs, w.At, "waiting_room", "http.handlers.waiting_room") {
+		add(b.waitingRoom(s, w))
 	}
 	if h := s.Headers; h != nil {
 		hh := headers.Handler{}

@@ -8,7 +8,8 @@
 //	curl -X POST -H 'Content-Type: text/sites' --data-binary @sites.yaml localhost:2019/load
 //
 // A catalog has optional global keys (admin, http_port, https_port, email,
-// storage, trusted_proxies, trusted_proxies_strict, client_ip_headers,
+// acme_ca, acme_ca_root, renew_interval, skip_install_trust, storage,
+// trusted_proxies, trusted_proxies_strict, client_ip_headers,
 // grace_period, metrics, geoip), include (glob patterns of files that hold
 // more sites) and include_base (where relative ones are read), defaults
 // and sites. Each site has hosts and either upstreams or respond, and may

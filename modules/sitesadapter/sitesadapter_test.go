@@ -24,12 +24,14 @@ var frontdoorModules = []string{
 	"http.handlers.visitor_redirect",
 	"http.handlers.throttle",
 	"http.handlers.maintenance",
+	"http.handlers.waiting_room",
 	"caddy.logging.writers.loki",
 	"geoip",
 	"caddy.listeners.idle_drain",
 	"http.handlers.host_dispatch",
 	"http.handlers.access_log",
 	"caddy.logging.encoders.fast_json",
+	"caddy.storage.redis",
 }
 
 type standIn struct{ id string }

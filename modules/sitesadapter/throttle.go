@@ -34,6 +34,7 @@ func (b *builder) throttle(s *site, th *throttleConfig) throttleJSON {
 		Store:          th.Store.v,
 		StoreTimeout:   b.duration(s, "throttle.store_timeout", th.StoreTimeout),
 		OnStoreError:   th.OnStoreError.v,
+		Page:           th.Page.v,
 	}
 	if j.Zone == "" {
 		j.Zone = s.name
@@ -69,9 +70,12 @@ func (b *builder) throttle(s *site, th *throttleConfig) throttleJSON {
 		errs.add(th.At, "site %q: throttle max_keys %d must be zero or more", s.name, th.MaxKeys)
 	}
 	if j.Store != "" && !strings.Contains(j.Store, "{") {
-		u, err := url.Parse(j.Store)
-		if err != nil || !(((u.Scheme == "redis" || u.Scheme == "rediss") && u.Host != "") || (u.Scheme == "unix" && u.Path != "")) {
-			errs.add(th.Store.at, "site %q: throttle store %q: expected redis://host:port/db, rediss:// or unix://", s.name, redisurl.Redact(j.Store))
+		if strings.HasPrefix(strings.ToLower(j.Store), redisurl.SchemeCluster+"://") {
+			if _, err := redisurl.Parse(j.Store); err != nil {
+				errs.add(th.Store.at, "site %q: throttle store %q: %v", s.name, redisurl.Redact(j.Store), err)
+			}
+		} else if u, err := url.Parse(j.Store); err != nil || !(((u.Scheme == "redis" || u.Scheme == "rediss") && u.Host != "") || (u.Scheme == "unix" && u.Path != "")) {
+			errs.add(th.Store.at, "site %q: throttle store %q: expected redis://host:port/db, rediss://, unix:// or redis-cluster://host:port,...", s.name, redisurl.Redact(j.Store))
 		}
 	}
 	switch j.OnStoreError {
@@ -98,4 +102,5 @@ type throttleJSON struct {
 	Store          string         `json:"store,omitempty"`
 	StoreTimeout   caddy.Duration `json:"store_timeout,omitempty"`
 	OnStoreError   string         `json:"on_store_error,omitempty"`
+	Page           string         `json:"page,omitempty"`
 }

@@ -3,6 +3,7 @@ package throttle
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -39,7 +40,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    store          <redis://host:port/db>
 //	    store_timeout  <duration>        # default 100ms
 //	    on_store_error allow|deny        # default allow
+//	    page           <file>            # html/template for browsers; default built-in
 //	}
+//
+// The page file is read and parsed here too, so that a missing file or a
+// broken template is an error with the Caddyfile's file and line.
 func (t *Throttle) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
 	if !d.NextArg() {
@@ -112,12 +117,17 @@ func (t *Throttle) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("headers: want on or off, got %q", val)
 			}
 		case "store":
-			err = limiter.CheckStoreURL(val)
+			if !strings.Contains(val, "{") { // else checked once replaced
+				err = limiter.CheckStoreURL(val)
+			}
 			t.Store = val
 		case "store_timeout":
 			var dur caddy.Duration
 			dur, err = parseDuration(val)
 			t.StoreTimeout = dur
+		case "page":
+			_, err = loadPage(val)
+			t.Page = val
 		case "on_store_error":
 			if val != "allow" && val != "deny" {
 				return d.Errf("on_store_error: want allow or deny, got %q", val)

@@ -42,6 +42,10 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 			DryRun: true, StatusCode: 503, DisableHeaders: true,
 			Store: "redis://127.0.0.1:6379/1", StoreTimeout: caddy.Duration(50 * time.Millisecond), OnStoreError: "deny",
 		}, ""},
+		{"store password from the environment", `throttle api {
+			rate 1r/s
+			store redis://:{env.FD_REDIS_PASSWORD}@127.0.0.1:6379/1
+		}`, Throttle{Zone: "api", Rate: "1r/s", Store: "redis://:{env.FD_REDIS_PASSWORD}@127.0.0.1:6379/1"}, ""},
 		{"private ranges", `throttle api {
 			rate 1r/s
 			allow private_ranges

@@ -3,8 +3,12 @@ package throttle
 import (
 	"bytes"
 	"fmt"
+	"image/color"
+	"image/png"
 	"io"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +31,8 @@ const (
 	reloadURL  = "http://127.0.0.1:19203" // zone it_reload
 	genURL     = "http://127.0.0.1:19204" // answers the config generation
 	metricsURL = "http://127.0.0.1:19205/metrics"
+	pageURL    = "http://127.0.0.1:19208" // zone it_page, 1r/m, the built-in page
+	customURL  = "http://127.0.0.1:19209" // zone it_page_custom, 1r/m, testdata/page.html
 )
 
 // integrationConfig is the Caddyfile of the in-process Caddy. %[1]s is the
@@ -94,6 +100,21 @@ http://127.0.0.1:19204 {
 
 http://127.0.0.1:19205 {
 	metrics /metrics
+}
+
+http://127.0.0.1:19208 {
+	throttle it_page {
+		rate 1r/m
+	}
+	respond "ok"
+}
+
+http://127.0.0.1:19209 {
+	throttle it_page_custom {
+		rate 1r/m
+		page testdata/page.html
+	}
+	respond "ok"
 }
 `
 
@@ -353,5 +374,100 @@ http://127.0.0.1:19207 {
 	// The running config is untouched.
 	if resp, _ := get(t, genURL); resp.StatusCode != 200 {
 		t.Fatalf("running config after the failed load: %s", resp.Status)
+	}
+}
+
+// TestHTTPBrowserPage is what a person sees once the bucket of their
+// network is empty (many phones behind one carrier NAT during a sale):
+// headless Chromium loads the page from a real Caddy, its DOM shows the
+// wait, and its screenshot is a rendered page, not a blank one. curl and
+// API clients keep their plain-text and JSON bodies.
+func TestHTTPBrowserPage(t *testing.T) {
+	startCaddy(t)
+	browser := harness.Chromium(t)
+	if resp, _ := get(t, pageURL); resp.StatusCode != 200 {
+		t.Fatalf("first request: %s, want 200", resp.Status)
+	}
+	resp, body := get(t, pageURL, "Accept", "*/*")
+	if resp.StatusCode != 429 || resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" ||
+		!strings.HasPrefix(body, "429 Too Many Requests: too many requests, retry in ") {
+		t.Fatalf("curl: %s %q %q, want the plain-text line", resp.Status, resp.Header.Get("Content-Type"), body)
+	}
+	if resp, body := get(t, pageURL, "Accept", "application/json"); resp.StatusCode != 429 || !strings.Contains(body, `"zone":"it_page"`) {
+		t.Fatalf("API client: %s %q, want the JSON body", resp.Status, body)
+	}
+	resp, body = get(t, pageURL, "Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+	if resp.StatusCode != 429 || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" ||
+		resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("browser Accept: %s %v", resp.Status, resp.Header)
+	}
+
+	if err := browser.Navigate(pageURL + "/"); err != nil {
+		t.Fatal(err)
+	}
+	var dom string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var err error
+		dom, err = browser.Eval(`document.readyState == "complete" ? document.documentElement.outerHTML : ""`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dom != "" || time.Now().After(deadline) {
+			break
+		}
+	}
+	m := regexp.MustCompile(`<time datetime="PT([0-9]+)S">([^<]*)</time>`).FindStringSubmatch(dom)
+	if m == nil {
+		t.Fatalf("Chromium's DOM shows no wait:\n%s", dom)
+	}
+	secs, _ := strconv.ParseInt(m[1], 10, 64)
+	if secs < 1 || secs > 60 || m[2] != waitText(secs) {
+		t.Fatalf("Chromium's DOM shows a wait of %q (%s s), want 1 to 60 s in words", m[2], m[1])
+	}
+	for _, want := range []string{"<title>Too Many Requests</title>", "Too many requests", "429 Too Many Requests"} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("Chromium's DOM lacks %q:\n%s", want, dom)
+		}
+	}
+	t.Logf("Chromium shows: Please wait %s (Retry-After %d)", m[2], secs)
+
+	raw, err := browser.Screenshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("Chromium's screenshot: %v", err)
+	}
+	b := shot.Bounds()
+	colours := map[color.RGBA]int{}
+	ink := 0 // text: dark pixels
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.RGBAModel.Convert(shot.At(x, y)).(color.RGBA)
+			colours[c]++
+			if int(c.R)+int(c.G)+int(c.B) < 3*128 {
+				ink++
+			}
+		}
+	}
+	t.Logf("screenshot %dx%d: %d colours, %d dark pixels", b.Dx(), b.Dy(), len(colours), ink)
+	if b.Dx() < 640 || b.Dy() < 480 || len(colours) < 16 || ink < 500 {
+		t.Fatalf("screenshot %dx%d with %d colours and %d dark pixels: want a window-sized page with text on it",
+			b.Dx(), b.Dy(), len(colours), ink)
+	}
+}
+
+// TestHTTPCustomPage: a site's page template replaces the built-in page.
+func TestHTTPCustomPage(t *testing.T) {
+	startCaddy(t)
+	get(t, customURL)
+	resp, body := get(t, customURL, "Accept", "text/html")
+	m := regexp.MustCompile(`<p id="wait">Zone it_page_custom: try again in ([^(]*) \(([0-9]+) s, status 429\)\.</p>`).FindStringSubmatch(body)
+	if resp.StatusCode != 429 || m == nil {
+		t.Fatalf("%s %q, want testdata/page.html rendered", resp.Status, body)
+	}
+	if secs, _ := strconv.ParseInt(m[2], 10, 64); m[1] != waitText(secs) || m[2] != resp.Header.Get("Retry-After") {
+		t.Fatalf("page says %q and %s s, Retry-After %s", m[1], m[2], resp.Header.Get("Retry-After"))
 	}
 }

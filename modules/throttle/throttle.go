@@ -7,6 +7,7 @@ package throttle
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"math"
 	"net/http"
 	"net/netip"
@@ -22,6 +23,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/accept"
 	"github.com/frontdoor-gateway/frontdoor/modules/internal/limiter"
 )
 
@@ -32,8 +34,10 @@ func init() {
 // Throttle limits the request rate of each client with a token bucket: a
 // bucket holds up to Burst requests and refills at Rate. A request that
 // finds its bucket empty is rejected with 429 Too Many Requests, a
-// Retry-After header (whole seconds, at least 1) and a JSON or plain-text
-// body chosen by the Accept header.
+// Retry-After header (whole seconds, at least 1) and a body chosen by the
+// Accept header: JSON for a client that prefers JSON, an HTML page that
+// shows the wait (see Page) for one that prefers text/html, as browsers
+// do, else plain text (curl's */* included).
 //
 // Buckets belong to a zone. Every throttle handler that names the same zone
 // (in any site) shares its buckets, like nginx's limit_req_zone. Zones live
@@ -51,8 +55,9 @@ func init() {
 //	RateLimit-Policy: "<zone>";q=<burst>;w=<seconds to refill the burst>
 //	RateLimit: "<zone>";r=<requests left>;t=<seconds>
 //
-// where t is the time until the bucket is full again, or, on a rejection,
-// until the next request can pass.
+// where t is always the time until the bucket is full again (the quota
+// resets), on allowed and rejected requests alike; on a rejection,
+// Retry-After says when the next request can pass.
 //
 // With Store set, buckets live in Redis and every gateway that uses the same
 // Redis shares them; each decision is one atomic round trip bounded by
@@ -112,6 +117,9 @@ type Throttle struct {
 
 	// Store is the URL of a Redis server that holds the buckets
 	// (redis://host:port/db, rediss://, unix://). Default: in memory.
+	// Placeholders of the environment and of files, such as
+	// {env.FD_REDIS_PASSWORD}, are replaced when the config loads, so
+	// that a password stays out of the config.
 	Store string `json:"store,omitempty"`
 
 	// StoreTimeout bounds one round trip to the store. Default: 100ms.
@@ -122,11 +130,24 @@ type Throttle struct {
 	// Default: "allow".
 	OnStoreError string `json:"on_store_error,omitempty"`
 
+	// Page is the path of a Go html/template file for the HTML body of a
+	// rejection, sent to clients whose Accept prefers text/html (browsers).
+	// It is read and parsed at provision (at most 1 MiB) and rendered once
+	// with sample data, so a broken template is a config error. The
+	// template sees .Status (429, the status_code, or 503 on a store
+	// failure), .StatusText ("Too Many Requests"), .Zone, .Message (the
+	// plain-text body's words), .RetryAfter (the Retry-After seconds) and
+	// .Wait (those seconds in words: "59 seconds", "2 minutes 5 seconds").
+	// Default: a built-in page that shows the wait and the status.
+	Page string `json:"page,omitempty"`
+
 	limit    limiter.Limit
 	prefixes limiter.Prefixes
 	allow    []netip.Prefix
 	keyParts []keyPart // nil: the key is the client's network
 	policy   string    // RateLimit-Policy header value
+	page     *template.Template
+	pages    *pageCache
 	zone     *zone
 	poolKey  string
 	logger   *zap.Logger
@@ -232,13 +253,21 @@ func (h *Throttle) Provision(ctx caddy.Context) error {
 		h.StoreTimeout = caddy.Duration(limiter.DefaultStoreTimeout)
 	}
 	h.keyParts = parseKey(h.Key)
+	if h.page, err = loadPage(h.Page); err != nil {
+		return fmt.Errorf("zone %s: page: %w", h.Zone, err)
+	}
+	h.pages = new(pageCache)
 
 	window := int64(math.Ceil(h.limit.FillTime().Seconds()))
 	h.policy = fmt.Sprintf(`"%s";q=%d;w=%d`, h.Zone, h.limit.Burst, max(window, 1))
 
-	poolKey := h.Zone + "\x00" + h.Store
+	store := h.Store
+	if strings.Contains(store, "{") {
+		store = caddy.NewReplacer().ReplaceKnown(store, "")
+	}
+	poolKey := h.Zone + "\x00" + store
 	val, _, err := zones.LoadOrNew(poolKey, func() (caddy.Destructor, error) {
-		return newZone(h.Zone, h.Store, h.MaxKeys)
+		return newZone(h.Zone, store, h.MaxKeys)
 	})
 	if err != nil {
 		return fmt.Errorf("zone %s: %w", h.Zone, err)
@@ -344,9 +373,9 @@ func (h *Throttle) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyh
 	}
 	retry := wholeSeconds(d.RetryAfter)
 	if !h.DisableHeaders {
-		h.setHeaders(w.Header(), 0, time.Duration(retry)*time.Second)
+		h.setHeaders(w.Header(), 0, max(d.Reset, time.Duration(retry)*time.Second))
 	}
-	reject(w, r, h.StatusCode, retry, h.Zone, "too many requests")
+	h.reject(w, r, h.StatusCode, retry, "too many requests")
 	return nil
 }
 
@@ -404,7 +433,7 @@ func (h *Throttle) storeFailed(w http.ResponseWriter, r *http.Request, next cadd
 	h.zone.logStoreError(h.logger, err, h.OnStoreError == "deny")
 	if h.OnStoreError == "deny" {
 		h.zone.limited.Add(1)
-		reject(w, r, http.StatusServiceUnavailable, 1, h.Zone, "rate limiter unavailable")
+		h.reject(w, r, http.StatusServiceUnavailable, 1, "rate limiter unavailable")
 		return nil
 	}
 	h.zone.allowed.Add(1)
@@ -416,39 +445,36 @@ func wholeSeconds(d time.Duration) int64 {
 	return max(int64(math.Ceil(d.Seconds())), 1)
 }
 
-// reject writes a rejection: JSON when the client accepts JSON, else text.
-func reject(w http.ResponseWriter, r *http.Request, status int, retry int64, zone, msg string) {
+// reject writes a rejection, its body chosen by Accept: JSON, the HTML
+// page, or plain text (the default, for */* and anything else).
+func (h *Throttle) reject(w http.ResponseWriter, r *http.Request, status int, retry int64, msg string) {
 	hdr := w.Header()
 	hdr.Set("Retry-After", strconv.FormatInt(retry, 10))
 	hdr.Set("Cache-Control", "no-store")
-	if acceptsJSON(r) {
+	hdr.Add("Vary", "Accept")
+	switch accept.Negotiate(r.Header.Values("Accept"), accept.Text, accept.JSON, accept.HTML) {
+	case accept.JSON:
 		hdr.Set("Content-Type", "application/json")
 		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"error":%q,"status":%d,"zone":%q,"retry_after":%d}`+"\n", msg, status, zone, retry)
+		fmt.Fprintf(w, `{"error":%q,"status":%d,"zone":%q,"retry_after":%d}`+"\n", msg, status, h.Zone, retry)
 		return
+	case accept.HTML:
+		body, err := h.pages.render(h.page, status, h.Zone, msg, retry)
+		if err == nil {
+			hdr.Set("Content-Type", "text/html; charset=utf-8")
+			hdr.Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(status)
+			_, _ = w.Write(body) // a failed write means the client went away
+			return
+		}
+		if c := h.logger.Check(zap.ErrorLevel, "rendering the throttle page failed; sending plain text"); c != nil {
+			c.Write(zap.String("zone", h.Zone), zap.String("page", h.Page), zap.Error(err))
+		}
 	}
 	hdr.Set("Content-Type", "text/plain; charset=utf-8")
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "%d %s: %s, retry in %d s\n", status, http.StatusText(status), msg, retry)
-}
-
-// acceptsJSON reports whether the Accept header names a JSON media type.
-func acceptsJSON(r *http.Request) bool {
-	for _, v := range r.Header.Values("Accept") {
-		for part := range strings.SplitSeq(v, ",") {
-			mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			mt = strings.ToLower(strings.TrimSpace(mt))
-			if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
-				continue
-			}
-			if q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q="); ok && strings.HasPrefix(q, "0") && strings.Trim(q, "0.") == "" {
-				continue // q=0: explicitly not acceptable
-			}
-			return true
-		}
-	}
-	return false
 }
 
 // zones holds every zone in use, keyed by name and store, across configs.

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -82,6 +83,35 @@ func serve(t testing.TB, h *Throttle, r *http.Request) *httptest.ResponseRecorde
 	return w
 }
 
+// TestRateLimitHeaderHasOneMeaning: the RateLimit header's t is the time
+// until the bucket is full again on every response (the draft's reset),
+// and Retry-After, on a rejection only, the time until the next request
+// passes. With 1r/s and a burst of 5 the two differ: 5 s and 1 s.
+func TestRateLimitHeaderHasOneMeaning(t *testing.T) {
+	ctx, _ := newContext(t)
+	h := provision(t, &ctx, &Throttle{Zone: "t_meaning", Rate: "1r/s", Burst: 5})
+	var w *httptest.ResponseRecorder
+	for range 5 {
+		w = serve(t, h, request("192.0.2.9"))
+		if w.Header().Get("Retry-After") != "" {
+			t.Fatalf("an allowed response carries Retry-After %q", w.Header().Get("Retry-After"))
+		}
+	}
+	if got := w.Header().Get("RateLimit"); got != `"t_meaning";r=0;t=5` {
+		t.Fatalf("5th (last allowed) request: RateLimit %q, want r=0;t=5", got)
+	}
+	w = serve(t, h, request("192.0.2.9"))
+	if w.Code != http.StatusTooManyRequests {
+		t.Fatalf("6th request: %d, want 429", w.Code)
+	}
+	if got := w.Header().Get("RateLimit"); got != `"t_meaning";r=0;t=5` {
+		t.Fatalf("rejection: RateLimit %q, want r=0;t=5 (the same meaning as on the 200)", got)
+	}
+	if got := w.Header().Get("Retry-After"); got != "1" {
+		t.Fatalf("rejection: Retry-After %q, want 1", got)
+	}
+}
+
 func TestBurstAndHeaders(t *testing.T) {
 	ctx, _ := newContext(t)
 	h := provision(t, &ctx, &Throttle{Zone: "t_burst", Rate: "5r/s", Burst: 5})
@@ -129,45 +159,68 @@ func TestRejectionBody(t *testing.T) {
 	h := provision(t, &ctx, &Throttle{Zone: "t_body", Rate: "1r/h", StatusCode: 503})
 	serve(t, h, request("192.0.2.1"))
 	tests := []struct {
-		accept string
-		json   bool
+		accept []string // Accept lines; nil: none
+		body   string   // json, html or text
 	}{
-		{"application/json", true},
-		{"text/html, application/problem+json;q=0.9", true},
-		{"application/json;q=0, text/plain", false},
-		{"text/html", false},
-		{"", false},
-		{"*/*", false},
+		{[]string{"application/json"}, "json"},
+		{[]string{"application/json, text/plain, */*"}, "json"}, // axios
+		{[]string{"application/json, */*;q=0.5"}, "json"},       // httpie
+		{[]string{"text/html;q=0.5, application/problem+json"}, "json"},
+		{[]string{"text/html, application/problem+json;q=0.9"}, "html"},
+		{[]string{"application/json;q=0, text/plain"}, "text"},
+		{[]string{"application/json;q=0;level=1"}, "text"}, // issue 13: JSON refused after its weight
+		{[]string{"application/json;level=1;q=0"}, "text"},
+		{[]string{"text/html"}, "html"},
+		{[]string{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}, "html"}, // a browser
+		{[]string{"text/html;q=0.5", "application/json"}, "json"},                             // two Accept lines
+		{[]string{""}, "text"},
+		{nil, "text"},
+		{[]string{"*/*"}, "text"}, // curl
+		{[]string{"image/avif,image/webp,*/*;q=0.8"}, "text"},
+		{[]string{"garbage"}, "text"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.accept, func(t *testing.T) {
-			w := serve(t, h, request("192.0.2.1", "Accept", tt.accept))
+		t.Run(strings.Join(tt.accept, " | "), func(t *testing.T) {
+			r := request("192.0.2.1")
+			r.Header["Accept"] = tt.accept
+			w := serve(t, h, r)
 			if w.Code != 503 {
 				t.Fatalf("status %d, want the configured 503", w.Code)
 			}
 			ra := w.Header().Get("Retry-After")
-			if ra == "" || ra == "0" {
-				t.Fatalf("Retry-After %q", ra)
+			if n, err := strconv.Atoi(ra); err != nil || n < 3500 || n > 3600 {
+				t.Fatalf("Retry-After %q, want the hour's seconds", ra)
 			}
-			if !tt.json {
-				if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
-					t.Fatalf("Content-Type %q, want text/plain", ct)
+			if cc, vary := w.Header().Get("Cache-Control"), w.Header().Get("Vary"); cc != "no-store" || vary != "Accept" {
+				t.Fatalf("Cache-Control %q, Vary %q; want no-store and Accept", cc, vary)
+			}
+			ct := w.Header().Get("Content-Type")
+			switch tt.body {
+			case "text":
+				want := "503 Service Unavailable: too many requests, retry in " + ra + " s\n"
+				if ct != "text/plain; charset=utf-8" || w.Body.String() != want {
+					t.Fatalf("Content-Type %q, body %q; want text/plain and %q", ct, w.Body, want)
 				}
-				return
-			}
-			if ct := w.Header().Get("Content-Type"); ct != "application/json" {
-				t.Fatalf("Content-Type %q, want application/json", ct)
-			}
-			var body struct {
-				Error      string `json:"error"`
-				Zone       string `json:"zone"`
-				RetryAfter int    `json:"retry_after"`
-			}
-			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
-				t.Fatalf("body %q: %v", w.Body.String(), err)
-			}
-			if body.Zone != "t_body" || fmt.Sprint(body.RetryAfter) != ra || body.Error != "too many requests" {
-				t.Fatalf("body %+v, Retry-After %s", body, ra)
+			case "html":
+				if ct != "text/html; charset=utf-8" || !strings.Contains(w.Body.String(), "<!DOCTYPE html>") {
+					t.Fatalf("Content-Type %q, body %q; want the HTML page", ct, w.Body)
+				}
+			case "json":
+				if ct != "application/json" {
+					t.Fatalf("Content-Type %q, want application/json", ct)
+				}
+				var body struct {
+					Error      string `json:"error"`
+					Status     int    `json:"status"`
+					Zone       string `json:"zone"`
+					RetryAfter int    `json:"retry_after"`
+				}
+				if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+					t.Fatalf("body %q: %v", w.Body.String(), err)
+				}
+				if body.Zone != "t_body" || fmt.Sprint(body.RetryAfter) != ra || body.Error != "too many requests" || body.Status != 503 {
+					t.Fatalf("body %+v, Retry-After %s", body, ra)
+				}
 			}
 		})
 	}
@@ -459,6 +512,7 @@ func TestKeyFlood(t *testing.T) {
 		runtime.ReadMemStats(&ms)
 		return ms.HeapAlloc
 	}
+	base := heap()
 	var atCap uint64
 	for i := range flood {
 		// 1,000,000 distinct IPv6 /64 networks.
@@ -482,13 +536,79 @@ func TestKeyFlood(t *testing.T) {
 	end := heap()
 	keys := value(t, ctx, "frontdoor_throttle_keys", "t_flood")
 	ev := value(t, ctx, "frontdoor_throttle_evictions_total", "t_flood")
-	t.Logf("key flood: %d keys, cap %d: gauge %v, evictions %v, heap %.1f MiB at the cap, %.1f MiB after the flood",
-		flood, maxKeys, keys, ev, float64(atCap)/(1<<20), float64(end)/(1<<20))
+	t.Logf("key flood: %d keys, cap %d: gauge %v, evictions %v, heap %.1f MiB before, %.1f MiB at the cap, %.1f MiB after the flood",
+		flood, maxKeys, keys, ev, mib(base), mib(atCap), mib(end))
 	if keys != maxKeys || ev != flood-maxKeys {
 		t.Fatalf("keys %v evictions %v, want %d and %d", keys, ev, maxKeys, flood-maxKeys)
 	}
-	if end > atCap+atCap/4 {
-		t.Fatalf("heap grew from %.1f MiB at the cap to %.1f MiB", float64(atCap)/(1<<20), float64(end)/(1<<20))
+	// A held bucket costs about 200 bytes once the churn of evictions has
+	// grown the maps; what the flood evicted is not kept.
+	if perKey := (float64(end) - float64(base)) / maxKeys; perKey > maxBytesPerKey {
+		t.Fatalf("heap grew by %.1f MiB (%.0f bytes per held key), want at most %d bytes per key",
+			mib(end-min(base, end)), perKey, maxBytesPerKey)
+	}
+}
+
+// maxBytesPerKey bounds the heap a zone's bucket costs, its key included.
+const maxBytesPerKey = 256
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// heapBytes returns the live heap once a collection frees no more than
+// 64 KiB: the zones of earlier tests are freed when their sweeper
+// goroutines, stopped at the tests' end, have run.
+func heapBytes() uint64 {
+	var prev uint64
+	for i := 0; ; i++ {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		if i == 20 || (i > 0 && ms.HeapAlloc+64<<10 >= prev) {
+			return ms.HeapAlloc
+		}
+		prev = ms.HeapAlloc
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestKeyFloodLongKeys is issue 13's reproduction: a zone keyed on a request
+// header, flooded with distinct 16 KB values. Each bucket must cost the
+// same as one keyed on a short value (the header is not kept), so max_keys
+// bounds the zone's bytes.
+func TestKeyFloodLongKeys(t *testing.T) {
+	const n = 6000
+	ctx, _ := newContext(t)
+	perKey := map[int]float64{}
+	for _, size := range []int{16, 16 << 10} {
+		zone := fmt.Sprintf("t_long_%d", size)
+		h := provision(t, &ctx, &Throttle{Zone: zone, Key: "{http.request.header.X-Key}", Rate: "1r/h", MaxKeys: 100_000})
+		r := request("192.0.2.1")
+		w := &nopWriter{h: make(http.Header)}
+		val := []byte(strings.Repeat("k", size))
+		before := heapBytes()
+		for i := range n {
+			strconv.AppendInt(val[:0], int64(i)+1e9, 10) // distinct values
+			r.Header.Set("X-Key", string(val))
+			clear(w.h)
+			if err := h.ServeHTTP(w, r, okHandler); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.Header.Del("X-Key")
+		after := heapBytes()
+		if got := h.zone.mem.Len(); got != n {
+			t.Fatalf("%d-byte keys: zone holds %d buckets, want %d", size, got, n)
+		}
+		perKey[size] = (float64(after) - float64(before)) / n
+		t.Logf("%d distinct %d-byte X-Key values: heap +%.1f MiB, %.0f bytes per key", n, size, mib(after-min(before, after)), perKey[size])
+	}
+	for size, b := range perKey {
+		if b > maxBytesPerKey {
+			t.Errorf("%d-byte keys cost %.0f bytes each, want at most %d whatever the key length", size, b, maxBytesPerKey)
+		}
+	}
+	if d := perKey[16<<10] - perKey[16]; d > 64 {
+		t.Errorf("a 16 KB key costs %.0f bytes more than a 16-byte one, want the same", d)
 	}
 }
 

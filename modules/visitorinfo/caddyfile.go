@@ -26,6 +26,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    country_header <name>   # default X-Geo-Country
 //	    device_header  <name>   # default X-Device-Type
 //	    headers off             # set no upstream headers
+//	    client_hints off        # add no Accept-CH to responses
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -51,7 +52,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			} else {
 				h.DeviceHeader = name
 			}
-		case "headers":
+		case "headers", "client_hints":
+			sub := d.Val()
 			var v string
 			if !d.Args(&v) {
 				return d.ArgErr()
@@ -59,13 +61,18 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if d.NextArg() {
 				return d.ArgErr()
 			}
+			var off bool
 			switch v {
 			case "off":
-				h.DisableHeaders = true
+				off = true
 			case "on":
-				h.DisableHeaders = false
 			default:
-				return d.Errf("visitor_info: headers must be on or off, not %q", v)
+				return d.Errf("visitor_info: %s must be on or off, not %q", sub, v)
+			}
+			if sub == "headers" {
+				h.DisableHeaders = off
+			} else {
+				h.DisableClientHints = off
 			}
 		default:
 			return d.Errf("visitor_info: unrecognized subdirective %q", d.Val())

@@ -47,6 +47,12 @@ const (
 // country header is left out when the country is unknown. It adds the fields
 // "country" and "device" to the access log entry and counts the request in
 // frontdoor_visitor_requests_total{country,device}.
+//
+// Responses ask browsers for the client hints the device classifier reads
+// (Accept-CH: Sec-CH-UA-Form-Factors, Sec-CH-UA-Model, Sec-CH-UA-Platform,
+// Sec-CH-UA-Mobile), merged into any Accept-CH the response already has
+// without repeating a hint; Chromium browsers send Sec-CH-UA-Form-Factors
+// and Sec-CH-UA-Model only to a site that asks.
 type Handler struct {
 	// CountryHeader is the request header that carries the country code to
 	// the upstream. Default: X-Geo-Country.
@@ -59,6 +65,15 @@ type Handler struct {
 	// DisableHeaders leaves the request headers alone: nothing is stripped
 	// or set. Placeholders, log fields and metrics still work. Default: false.
 	DisableHeaders bool `json:"disable_headers,omitempty"`
+
+	// DisableClientHints leaves the Accept-CH response header alone. By
+	// default the handler adds Sec-CH-UA-Form-Factors, Sec-CH-UA-Model,
+	// Sec-CH-UA-Platform and Sec-CH-UA-Mobile to it (keeping the hints
+	// already listed, never listing one twice), so that browsers send those
+	// hints on their next requests and tablets and phones are told apart
+	// by what the browser says rather than by its User-Agent.
+	// Default: false.
+	DisableClientHints bool `json:"disable_client_hints,omitempty"`
 
 	geo     *geoipapp.App
 	metrics *metrics
@@ -141,6 +156,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		e.SetVisitor(logFields{info})
 	}
 	h.metrics.observe(country, dev)
+	if !h.DisableClientHints {
+		w = info.AskHints(w)
+	}
 	return next.ServeHTTP(w, r)
 }
 

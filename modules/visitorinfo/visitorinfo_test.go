@@ -204,6 +204,10 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{name: "names", input: "visitor_info {\n country_header X-Country\n device_header X-Device\n}",
 			want: Handler{CountryHeader: "X-Country", DeviceHeader: "X-Device"}},
 		{name: "headers off", input: "visitor_info {\n headers off\n}", want: Handler{DisableHeaders: true}},
+		{name: "client hints off", input: "visitor_info {\n client_hints off\n}", want: Handler{DisableClientHints: true}},
+		{name: "client hints on", input: "visitor_info {\n client_hints on\n headers off\n}", want: Handler{DisableHeaders: true}},
+		{name: "client hints maybe", input: "visitor_info {\n client_hints maybe\n}", wantErr: "client_hints must be on or off"},
+		{name: "client hints bare", input: "visitor_info {\n client_hints\n}", wantErr: "wrong argument count"},
 		{name: "argument", input: "visitor_info KR", wantErr: "wrong argument count"},
 		{name: "unknown", input: "visitor_info {\n countries KR\n}", wantErr: "unrecognized subdirective"},
 		{name: "bad header", input: "visitor_info {\n country_header \"X Country\"\n}", wantErr: "invalid header name"},
@@ -223,8 +227,51 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if h.CountryHeader != tt.want.CountryHeader || h.DeviceHeader != tt.want.DeviceHeader || h.DisableHeaders != tt.want.DisableHeaders {
+			if h != tt.want {
 				t.Fatalf("got %+v, want %+v", h, tt.want)
+			}
+		})
+	}
+}
+
+// TestAcceptCH: responses ask for the client hints unless client_hints is
+// off; an upstream's Accept-CH keeps its hints and gains ours, none twice.
+func TestAcceptCH(t *testing.T) {
+	tests := []struct {
+		name     string
+		handler  Handler
+		upstream []string // Accept-CH the next handler sets
+		want     []string
+	}{
+		{"default", Handler{}, nil, []string{visitor.AcceptCH}},
+		{"merged with the upstream's", Handler{}, []string{"DPR, Sec-CH-UA-Model"},
+			[]string{"DPR, Sec-CH-UA-Model, Sec-CH-UA-Form-Factors, Sec-CH-UA-Platform, Sec-CH-UA-Mobile"}},
+		{"client_hints off", Handler{DisableClientHints: true}, nil, nil},
+		{"client_hints off keeps the upstream's", Handler{DisableClientHints: true}, []string{"DPR"}, []string{"DPR"}},
+		{"upstream headers off changes nothing", Handler{DisableHeaders: true}, nil, []string{visitor.AcceptCH}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHandler(t, &tt.handler, prometheus.NewRegistry())
+			r, _, _ := request(ipKR, http.Header{"User-Agent": {uaIPhone}})
+			rec := httptest.NewRecorder()
+			next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) error {
+				if tt.upstream != nil {
+					w.Header()["Accept-Ch"] = tt.upstream
+				}
+				w.WriteHeader(http.StatusOK)
+				_, err := w.Write([]byte("page"))
+				return err
+			})
+			if err := h.ServeHTTP(rec, r, next); err != nil {
+				t.Fatal(err)
+			}
+			got := rec.Result().Header["Accept-Ch"]
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
+				t.Fatalf("Accept-CH = %q, want %q", got, tt.want)
+			}
+			if rec.Body.String() != "page" {
+				t.Fatalf("body = %q", rec.Body.String())
 			}
 		})
 	}
@@ -251,6 +298,13 @@ func FuzzUnmarshalCaddyfile(f *testing.F) {
 
 var sinkErr error
 
+// headerOnly is a response writer that keeps only its header.
+type headerOnly struct{ h http.Header }
+
+func (w *headerOnly) Header() http.Header         { return w.h }
+func (w *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
+func (w *headerOnly) WriteHeader(int)             {}
+
 // BenchmarkServeHTTP is visitor_info on the request path: client IP parse,
 // GeoIP lookup, device classification, upstream headers, placeholders,
 // metric. "handler" reuses one request (the cached visitor is dropped each
@@ -275,6 +329,26 @@ func BenchmarkServeHTTP(b *testing.B) {
 		for b.Loop() {
 			delete(vars, visitor.VarKey)
 			sinkErr = h.ServeHTTP(w, r, next)
+		}
+	})
+	b.Run("handler_accept_ch", func(b *testing.B) {
+		// As "handler", with a next handler that writes the response
+		// header, so that Accept-CH is added.
+		write := caddyhttp.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) error {
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		})
+		r := httptest.NewRequest(http.MethodGet, "http://shop.example/cart", nil)
+		r.Header = header()
+		vars := map[string]any{caddyhttp.ClientIPVarKey: ipKR}
+		r = r.WithContext(context.WithValue(r.Context(), caddyhttp.VarsCtxKey, vars))
+		caddyhttp.NewTestReplacer(r)
+		w := &headerOnly{h: http.Header{}}
+		b.ReportAllocs()
+		for b.Loop() {
+			delete(vars, visitor.VarKey)
+			delete(w.h, "Accept-Ch")
+			sinkErr = h.ServeHTTP(w, r, write)
 		}
 	})
 	b.Run("with_request_state", func(b *testing.B) {

@@ -196,7 +196,7 @@ func (h *Handler) provision(getGeo func() (*geoipapp.App, error), reg prometheus
 
 	var vary []string
 	if h.needsDev || !h.RedirectBots {
-		vary = append(vary, "User-Agent", "Sec-CH-UA-Mobile", "Sec-CH-UA-Platform")
+		vary = append(vary, "User-Agent", "Sec-CH-UA-Mobile", "Sec-CH-UA-Platform", "Sec-CH-UA-Form-Factors", "Sec-CH-UA-Model")
 	}
 	if !h.DisableStay {
 		vary = append(vary, "Cookie")

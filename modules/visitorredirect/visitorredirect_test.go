@@ -123,7 +123,7 @@ func TestServeHTTP(t *testing.T) {
 				if w.Header().Get("Cache-Control") != "private" {
 					t.Errorf("Cache-Control %q", w.Header().Get("Cache-Control"))
 				}
-				if v := w.Header().Get("Vary"); v != "User-Agent, Sec-CH-UA-Mobile, Sec-CH-UA-Platform, Cookie" {
+				if v := w.Header().Get("Vary"); v != "User-Agent, Sec-CH-UA-Mobile, Sec-CH-UA-Platform, Sec-CH-UA-Form-Factors, Sec-CH-UA-Model, Cookie" {
 					t.Errorf("Vary %q", v)
 				}
 			}
@@ -156,10 +156,10 @@ func TestVary(t *testing.T) {
 		{"country only, redirect bots, no stay", Handler{RedirectBots: true, DisableStay: true,
 			Rules: []Rule{{Countries: []string{"KR"}, To: "https://kr.example.com/"}}}, ""},
 		{"country only", Handler{Rules: []Rule{{Countries: []string{"KR"}, To: "https://kr.example.com/"}}},
-			"User-Agent, Sec-CH-UA-Mobile, Sec-CH-UA-Platform, Cookie"},
+			"User-Agent, Sec-CH-UA-Mobile, Sec-CH-UA-Platform, Sec-CH-UA-Form-Factors, Sec-CH-UA-Model, Cookie"},
 		{"device placeholder", Handler{RedirectBots: true, DisableStay: true,
 			Rules: []Rule{{Countries: []string{"KR"}, To: "https://kr.example.com/{device.type}"}}},
-			"User-Agent, Sec-CH-UA-Mobile, Sec-CH-UA-Platform"},
+			"User-Agent, Sec-CH-UA-Mobile, Sec-CH-UA-Platform, Sec-CH-UA-Form-Factors, Sec-CH-UA-Model"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -53,4 +53,11 @@ fi
 if [ "$BENCH_MICRO" != 0 ]; then
   "$tool" micro -benchtime "$BENCH_BENCHTIME" || status=$?
 fi
+# Waiting room (test/bench/waitingroom): a room full of waiting visitors
+# against a bare respond site (memory and Redis stores), then the admission
+# accuracy of four gateways on one Redis. BENCH_WAITING_ROOM=0 skips it;
+# BENCH_WR_DURATION is the accuracy run's length (default 3m).
+if [ "${BENCH_WAITING_ROOM:-1}" != 0 ]; then
+  go run ./test/bench/waitingroom all -bin bin/frontdoor -duration "${BENCH_WR_DURATION:-3m}" || status=$?
+fi
 exit "$status"

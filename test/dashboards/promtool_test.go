@@ -35,8 +35,8 @@ func TestAlertRules(t *testing.T) {
 		cmd := exec.Command(promtool, "check", "rules", "alerts.yml")
 		cmd.Dir = dir
 		out, _ := cmd.CombinedOutput()
-		if !strings.Contains(string(out), "SUCCESS: 8 rules found") {
-			t.Fatalf("want the 8 alert rules:\n%s", out)
+		if !strings.Contains(string(out), "SUCCESS: 9 rules found") {
+			t.Fatalf("want the 9 alert rules:\n%s", out)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -45,9 +46,10 @@ const (
 	modRedirect    = "http.handlers.visitor_redirect"
 	modThrottle    = "http.handlers.throttle"
 	modMaintenance = "http.handlers.maintenance"
+	modWaitingRoom = "http.handlers.waiting_room"
 )
 
-var allModules = []string{modLoki, modTraceID, modVisitorInfo, modRedirect, modThrottle, modMaintenance}
+var allModules = []string{modLoki, modTraceID, modVisitorInfo, modRedirect, modThrottle, modMaintenance, modWaitingRoom}
 
 // Visitors by country (embedded GeoIP database) and device type.
 var (
@@ -539,6 +541,12 @@ func proofCaddyfile(dir, pushURL string) string {
 		w("\t\t\tmax_keys 4")
 		w("\t\t}")
 		w("\t\tmaintenance shop")
+		w("\t\twaiting_room /queue* proof {")
+		w("\t\t\tactive_users 1")
+		w("\t\t\tnew_users_per_minute 600")
+		w("\t\t\tsession_duration 1s")
+		w("\t\t\trefresh 1s")
+		w("\t\t}")
 		w("\t\thandle /broken* {")
 		w("\t\t\treverse_proxy 127.0.0.1:%d", deadPort)
 		w("\t\t}")
@@ -659,6 +667,9 @@ func (tr *traffic) rest(modules map[string]bool) string {
 	if resp.StatusCode/100 != 2 {
 		t.Fatalf("PUT /maintenance/brand: %s %s", resp.Status, body)
 	}
+	if modules[modWaitingRoom] {
+		waitingRoomTraffic(t)
+	}
 	for i := 0; i < 10; i++ {
 		tr.get(brandPort, "/", "8.8.8.8", userAgents["desktop"])
 		tr.get(brandPort, "/", maintenanceAllowedIP, userAgents["desktop"])
@@ -679,6 +690,46 @@ func (tr *traffic) rest(modules map[string]bool) string {
 		t.Error("the unreachable upstream answered no 502")
 	}
 	return traceID
+}
+
+// waitingRoomTraffic fills the shop's one-place waiting room: one visitor
+// gets in at once, two wait, and take the place in turn as sessions end.
+func waitingRoomTraffic(t *testing.T) {
+	t.Helper()
+	url := fmt.Sprintf("http://127.0.0.1:%d/queue", shopPort)
+	visitors := make([]*http.Client, 3)
+	for i := range visitors {
+		jar, _ := cookiejar.New(nil)
+		visitors[i] = &http.Client{Timeout: 5 * time.Second, Jar: jar}
+	}
+	ips := []string{"8.8.8.8", "1.1.1.1", "81.2.69.142"} // one throttle bucket each
+	admitted := map[int]bool{}
+	deadline := time.Now().Add(15 * time.Second)
+	for len(admitted) < len(visitors) && time.Now().Before(deadline) {
+		for i, c := range visitors {
+			if admitted[i] {
+				continue // it leaves: its session ends a second later
+			}
+			req, err := http.NewRequest(http.MethodGet, url, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-Forwarded-For", ips[i])
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatalf("GET %s: %v", url, err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.HasPrefix(string(body), "upstream ") {
+				admitted[i] = true
+			}
+		}
+		time.Sleep(600 * time.Millisecond)
+	}
+	if len(admitted) != len(visitors) {
+		t.Errorf("waiting room: %d of %d visitors got in within 15 s", len(admitted), len(visitors))
+	}
 }
 
 type querier struct {

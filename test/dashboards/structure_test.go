@@ -81,6 +81,8 @@ func TestDashboardStructure(t *testing.T) {
 			"frontdoor_maintenance_enabled", "frontdoor_maintenance_responses_total",
 			"frontdoor_geoip_database_build_timestamp_seconds", "frontdoor_geoip_reloads_total",
 			"frontdoor_loki_entries_total", "frontdoor_loki_queue_entries",
+			"frontdoor_waiting_room_active_users", "frontdoor_waiting_room_queued_users",
+			"frontdoor_waiting_room_decisions_total", "frontdoor_waiting_room_wait_seconds_bucket",
 			"caddy_http_requests_total", "caddy_http_request_duration_seconds_bucket",
 			"go_memstats_heap_inuse_bytes",
 		} {

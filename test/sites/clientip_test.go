@@ -171,7 +171,7 @@ sites:
 		counts := map[int]int{}
 		start := time.Now()
 		for range 200 {
-			resp, _ := get(t, client, "127.0.0.1:19656", c.host, "/", "X-Forwarded-For", korean)
+			resp, _ := get(t, client, "127.0.0.1:19656", c.host, "/", "X-Forwarded-For", korean, "User-Agent", desktopUA)
 			counts[resp.StatusCode]++
 		}
 		elapsed := time.Since(start)

@@ -16,6 +16,8 @@ import (
 	"github.com/frontdoor-gateway/frontdoor/test/harness"
 )
 
+const desktopUA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+
 // publicIP returns an address the embedded GeoIP database places in a
 // country, and that country.
 func publicIP(t *testing.T) (string, string) {
@@ -135,7 +137,9 @@ sites:
 	})
 
 	t.Run("redirects by country and device", func(t *testing.T) {
-		resp, _ := get(t, client, addr, "shop.localhost", "/x?y=1", "X-Forwarded-For", ip)
+		// A browser: HTTP libraries (Go's default User-Agent) are bots,
+		// which are never redirected.
+		resp, _ := get(t, client, addr, "shop.localhost", "/x?y=1", "X-Forwarded-For", ip, "User-Agent", desktopUA)
 		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "https://cc.shop.example.com/x?y=1" {
 			t.Errorf("country %s (%s): %d Location %q", country, ip, resp.StatusCode, resp.Header.Get("Location"))
 		}
@@ -144,9 +148,15 @@ sites:
 		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "https://m.shop.example.com/m" {
 			t.Errorf("mobile: %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
 		}
-		resp, _ = get(t, client, addr, "api.localhost", "/", "X-Forwarded-For", ip)
+		resp, _ = get(t, client, addr, "api.localhost", "/", "X-Forwarded-For", ip, "User-Agent", desktopUA)
 		if resp.StatusCode != 200 {
 			t.Errorf("api has no redirects, got %d", resp.StatusCode)
+		}
+		// A crawler from that country stays, and so does an HTTP library.
+		for _, ua := range []string{"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "Go-http-client/1.1"} {
+			if resp, _ = get(t, client, addr, "shop.localhost", "/x", "X-Forwarded-For", ip, "User-Agent", ua); resp.StatusCode != 200 {
+				t.Errorf("%s from %s was redirected: %d %q", ua, country, resp.StatusCode, resp.Header.Get("Location"))
+			}
 		}
 	})
 

@@ -9,7 +9,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
-packages=(redis-server prometheus nginx libnginx-mod-http-geoip2 wrk hey)
+packages=(redis-server prometheus nginx libnginx-mod-http-geoip2 wrk hey chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -45,6 +45,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 "$here/install-victorialogs.sh" >/dev/null
+"$here/install-pebble.sh" >/dev/null
 
 # The dashboards' checkers (Grafana's schema and LogQL grammar), installed
 # again whenever package-lock.json changes.

@@ -123,3 +123,19 @@ func dialReason(err error) error {
 	}
 	return err
 }
+
+// AdminAddress finds the admin endpoint as `frontdoor reload` does:
+// --address, else the admin address of --config (or of ./Caddyfile), else
+// the default localhost:2019.
+func AdminAddress(address, configFile, adapter string) (string, error) {
+	if address == "" && configFile == "" {
+		if _, err := os.Stat("Caddyfile"); err == nil {
+			configFile = "Caddyfile"
+		}
+	}
+	addr, err := caddycmd.DetermineAdminAPIAddress(address, nil, configFile, adapter)
+	if err != nil {
+		return "", fmt.Errorf("couldn't determine the admin API address: %v", err)
+	}
+	return addr, nil
+}

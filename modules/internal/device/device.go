@@ -1,24 +1,74 @@
 // Package device classifies the device behind an HTTP request from its
-// User-Agent Client Hints (Sec-CH-UA-Mobile, Sec-CH-UA-Platform) and its
-// User-Agent. It is a small token classifier: no regular expressions, no
-// allocations, well under a microsecond for the User-Agents of real traffic.
+// User-Agent Client Hints (Sec-CH-UA-Mobile, Sec-CH-UA-Platform,
+// Sec-CH-UA-Form-Factors, Sec-CH-UA-Model) and its User-Agent. It is a small
+// word classifier: no regular expressions, no allocations, a few hundred
+// nanoseconds for the User-Agents of real traffic. Each word of the
+// User-Agent costs one probe of a hash table built at init (see words.go);
+// only words the table does not know are read letter by letter, for the
+// names automated clients give themselves.
 //
-// Precedence: a crawler is a Bot whatever else it claims (a Googlebot
-// smartphone User-Agent is a Bot); a TV is a TV; then the Client Hints decide
-// mobile, tablet or desktop when they are present and well formed; then the
-// User-Agent does.
+// Precedence:
+//  1. Automated clients are Bot whatever else they claim (a Googlebot
+//     smartphone User-Agent is a Bot): names ending in "bot", or holding
+//     "crawl", "spider", "scrap", "robot", "headless", "archiv", "validat";
+//     a URL, host name or mail address; known crawlers, monitors, scanners
+//     and headless browsers.
+//  2. Weaker signs of automation make a Bot unless the User-Agent names a
+//     phone, tablet or TV (then it is an app on that device, "MyApp/2
+//     (Android 13; SM-S911B) okhttp/4"): HTTP libraries and command-line
+//     tools, feed readers, and names holding "check", "monitor", "scan",
+//     "fetch", "feed", "rss", "probe", "preview", "proxy", "uptime",
+//     "download"...
+//  3. TVs, set-top boxes, streaming sticks and game consoles (home and
+//     handheld) are TV: their platforms and browsers (SmartTV, Tizen TV,
+//     Web0S, NetCast, HbbTV, CE-HTML, Opera TV, OMI, Vewd, Hybridcast,
+//     Andr0id), Android TV's own builds (Build/PTT1, QTG3, RTM6, STTL),
+//     vendors and models (BRAVIA, Fire TV's AFT..., Chromecast, Roku, SHIELD
+//     Android TV, Mi Box, Philips TPM...), the families of Android TV boxes
+//     (MXQ, MXIII, MX9, M8S, H96, X96, Tanix TX2-TX9, KM8, V88, Minix NEO X,
+//     MK808 sticks) and Amlogic's TV box processors (S905, S912...), "Box",
+//     "Stick", "Dongle" and "4K" in a device's name, names holding TVBox and
+//     names ending in STB, Box or TV ("VirginMediaSTB", "MagicBox",
+//     "LGwebOSTV"; an app named ...TV on a phone, Windows or a Mac stays
+//     what it runs on), and a browser on Linux on ARM, MIPS or SH-4 or with
+//     QtEmbedded, without X11, that names no other device ("Opera/9.80
+//     (Linux armv7l) Presto/2.12").
+//  4. Sec-CH-UA-Form-Factors, when sent, decides tablet, mobile or desktop.
+//  5. A known tablet is Tablet, in the User-Agent or in Sec-CH-UA-Model,
+//     even when the User-Agent or Sec-CH-UA-Mobile says "mobile": iPad,
+//     Kindle and Silk, Fire (KF...), Galaxy Tab (SM-T/P/X, GT-P), Lenovo Tab
+//     (TB-, YT-) and Lenovo's Wi-Fi and 3G variants (A3500-FL, B6000-HV),
+//     Huawei and Honor codes (BAH3-W09, KOB2-AL00), Acer Iconia (A1-810,
+//     B3-A30), Asus Transformer and MeMO Pad (ME173X), Prestigio MultiPad
+//     (PMP5080B), iconBIT NetTAB (NT-1710), Nexus 7/9/10, Pixel C,
+//     e-readers, the words Tablet, Tab and Pad and names ending in
+//     them ("HuaweiMediaPad", "EVOTAB", "GALAXY_Tab"; not Notepad, Coolpad
+//     or an app named ...Pad), and Puffin's AT and IT version suffixes. A
+//     Windows "Tablet PC" is Desktop, as is any Windows PC with a touch
+//     screen.
+//  6. Sec-CH-UA-Mobile: ?1 is Mobile; ?0 with platform Android is Tablet,
+//     with a desktop platform Desktop.
+//  7. The User-Agent: "Mobile", phones and feature phones are Mobile; an
+//     Android browser without "Mobile" is Tablet, an Android app client
+//     (Dalvik and others) Mobile; iOS app clients (CFNetwork/Darwin) are
+//     Mobile, macOS ones (Darwin with a Mac architecture) Desktop; any other
+//     program on a desktop OS (Windows, macOS, Linux, ChromeOS, the BSDs,
+//     Haiku, AmigaOS...) is Desktop.
+//  8. A User-Agent that names a program but no device and no OS is a Bot:
+//     browsers and the apps people use say what they run on; crawlers,
+//     scripts and tools ("Name/1.0", "Mozilla/5.0 (compatible; Name/1.0)")
+//     do not.
+//  9. Anything else (empty, garbage, control characters) is Other.
 package device
 
-import (
-	"strings"
-	"unsafe"
-)
+import "strings"
 
 // Type is a device class.
 type Type uint8
 
-// The device classes. Other is anything that is not recognisably one of the
-// others: HTTP libraries, command-line clients, empty or garbage User-Agents.
+// The device classes. Bot is any automated client, HTTP libraries and
+// command-line tools included; Other is anything that is not recognisably one
+// of the others: empty, garbage or unknown User-Agents.
 const (
 	Other Type = iota
 	Mobile
@@ -100,34 +150,69 @@ type Result struct {
 	OS   OS
 }
 
-// MaxScan is how many leading bytes of a User-Agent are examined. Real
-// User-Agents are far shorter; the limit bounds the work a hostile one costs.
+// Hints are the User-Agent Client Hint header values of a request, as sent
+// (the first field line of each); any of them may be empty.
+type Hints struct {
+	// Mobile is Sec-CH-UA-Mobile: "?1" or "?0".
+	Mobile string
+	// Platform is Sec-CH-UA-Platform, an sf-string such as "\"Android\"".
+	Platform string
+	// FormFactors is Sec-CH-UA-Form-Factors, an sf-list of sf-strings such
+	// as "\"Tablet\"" or "\"Desktop\", \"XR\"".
+	FormFactors string
+	// Model is Sec-CH-UA-Model, an sf-string such as "\"SM-X700\"".
+	Model string
+}
+
+// MaxScan is how many leading bytes of a User-Agent (or of a hint) are
+// examined. Real User-Agents are far shorter; the limit bounds the work a
+// hostile one costs.
 const MaxScan = 1024
 
 // Classify returns the device class and OS of a request with the given
-// User-Agent and Client Hint header values (mobileHint is Sec-CH-UA-Mobile,
-// "?1" or "?0"; platformHint is Sec-CH-UA-Platform, a quoted string such as
-// "\"Android\""). Any input, however malformed, yields a Result.
-func Classify(userAgent, mobileHint, platformHint string) Result {
+// User-Agent and Client Hints. Any input, however malformed, yields a Result.
+func Classify(userAgent string, h Hints) Result {
 	f := scan(userAgent)
+	if h.Model != "" {
+		f |= scan(h.Model) & (fTablet | fTV)
+	}
 
 	var r Result
 	r.OS = f.os()
-	hintOS, hintOK := osFromPlatform(platformHint)
+	hintOS, hintOK := osFromPlatform(h.Platform)
 	if hintOK {
 		r.OS = hintOS
 	}
 
 	switch {
-	case f&fBot != 0:
+	case f&fBot != 0, f&fAuto != 0 && f&(fDevice|fTextBrowser) == 0:
 		r.Type = Bot
 		return r
-	case f&fTV != 0:
+	case f&fTV != 0,
+		f&fTVName != 0 && f&(fHandheld|fWindows|fMac) == 0,
+		f&(fEmbedded|fX11) == fEmbedded && f&(fDevice|fDesktopOS|fCrOS|fMac|fMacArch|fWindows|fMSWeak) == 0:
 		r.Type = TV
 		return r
 	}
 
-	switch trimSpace(mobileHint) {
+	switch ff := formFactors(h.FormFactors); {
+	case ff&ffTablet != 0:
+		r.Type = Tablet
+		return r
+	case ff&ffMobile != 0:
+		r.Type = Mobile
+		return r
+	case ff&ffDesktop != 0:
+		r.Type = Desktop
+		return r
+	}
+
+	if f&fTablet != 0 {
+		r.Type = Tablet
+		return r
+	}
+
+	switch trimSpace(h.Mobile) {
 	case "?1":
 		r.Type = Mobile
 		return r
@@ -145,15 +230,31 @@ func Classify(userAgent, mobileHint, platformHint string) Result {
 	}
 
 	switch {
-	case f&fTablet != 0:
-		r.Type = Tablet
-	case f&fMobile != 0:
+	case f&(fMobile|fIOS) != 0:
 		r.Type = Mobile
 	case f&fAndroid != 0:
 		// Android browsers on phones say "Mobile"; on tablets they do not.
-		r.Type = Tablet
-	case f.os() != OSOther:
+		// App clients (Dalvik, okhttp-based apps...) never say it, and most
+		// of them run on phones.
+		if f&fSafari != 0 && f&fDalvik == 0 {
+			r.Type = Tablet
+		} else {
+			r.Type = Mobile
+		}
+	case f&fSamsungLinux == fSamsungLinux:
+		r.Type = Tablet // Samsung Internet's desktop mode on a Galaxy Tab
+	case f&fDarwin != 0 && f&(fMac|fMacArch) == 0 && f&(fWindows|fLinux|fCrOS) == 0:
+		r.Type = Mobile // an iOS app's CFNetwork client
+	case f&fFeature != 0:
+		r.Type = Mobile
+	case f&(fWindows|fMac|fMacArch|fLinux|fCrOS|fDesktopOS|fMSWeak|fTextBrowser) != 0:
 		r.Type = Desktop
+	case f&fName != 0 && printable(userAgent):
+		// A named program that names no device and no OS: browsers and
+		// apps people use say what they run on; crawlers, scripts and
+		// tools ("Name/1.0", "Mozilla/5.0 (compatible; Name/1.0)") do not.
+		// Control characters and stray bytes make it garbage instead.
+		r.Type = Bot
 	}
 	return r
 }
@@ -175,6 +276,33 @@ const (
 	fWindows
 	fMac
 	fLinux
+	fAuto        // an HTTP library, command-line tool or feed reader: automated unless it names a device
+	fFeature     // a feature phone's platform or browser
+	fDalvik      // Android's own HTTP client: an app, not a browser
+	fSafari      // a WebKit/Blink browser's "Safari" token
+	fDarwin      // CFNetwork or Darwin: an Apple app's HTTP client
+	fMacArch     // x86_64, arm64 or i386: with Darwin, a Mac
+	fDesktopOS   // a desktop OS outside the OS list (BSD, Haiku, AmigaOS...)
+	fMSWeak      // Microsoft software that does not name Windows
+	fTextBrowser // Lynx, Links, ELinks, w3m
+	fSamsungBrowser
+	fName   // a word of two letters or more: the User-Agent names something
+	fX11    // X11: a desktop's window system
+	fSoC    // a processor of embedded devices (ARM, MIPS, SH-4) or QtEmbedded
+	fTVName // a name ending in "tv" (LGwebOSTV, PANATV): a TV unless a phone, tablet, Windows or a Mac is named
+
+	// fDevice is what names a phone, tablet or TV: a library token beside it
+	// is an app's HTTP client on that device.
+	fDevice = fTV | fTablet | fMobile | fWinPhone | fIOS | fIPad | fAppleTV | fAndroid | fFeature | fDalvik
+	// fSamsungLinux is Samsung Internet with a Linux desktop User-Agent.
+	fSamsungLinux = fSamsungBrowser | fLinux
+	// fEmbedded is Linux on ARM, MIPS or SH-4, or with QtEmbedded, without
+	// X11: a TV's or set-top box's browser ("Opera/9.80 (Linux armv7l)
+	// Presto/2.12", "(DirectFB; Linux mips)", "(QtEmbedded; Linux)"), when
+	// nothing else is named.
+	fEmbedded = fLinux | fSoC
+	// fHandheld names a phone or tablet: with it, fTVName is an app's name.
+	fHandheld = fMobile | fIOS | fIPad | fTablet | fWinPhone | fFeature | fAndroid
 )
 
 // os resolves the OS facts: an iPhone User-Agent also says "Mac OS X", a
@@ -183,10 +311,10 @@ func (f flags) os() OS {
 	switch {
 	case f&fWinPhone != 0:
 		return Windows
-	case f&fIOS != 0:
-		return IOS
 	case f&fIPad != 0:
 		return IPadOS
+	case f&fIOS != 0:
+		return IOS
 	case f&fAppleTV != 0:
 		return OSOther
 	case f&fCrOS != 0:
@@ -195,175 +323,61 @@ func (f flags) os() OS {
 		return Android
 	case f&fWindows != 0:
 		return Windows
-	case f&fMac != 0:
+	case f&(fMac|fMacArch) == fMacArch && f&fDarwin != 0, f&fMac != 0:
 		return MacOS
 	case f&fLinux != 0:
 		return Linux
+	case f&fDarwin != 0:
+		return IOS
+	case f&fMSWeak != 0:
+		return Windows
 	}
 	return OSOther
 }
 
-// wordByte marks the bytes words are made of; everything else separates
-// words.
-var wordByte = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	t['_'] = true
-	return t
-}()
+// Form factors named by Sec-CH-UA-Form-Factors.
+const (
+	ffDesktop = 1 << iota
+	ffMobile
+	ffTablet
+)
 
-// maxWord is the longest word looked up; longer words are only checked for
-// the crawler suffixes.
-const maxWord = 32
-
-// scan reads ua word by word (case-insensitively) and collects its facts.
-func scan(ua string) flags {
-	if len(ua) > MaxScan {
-		ua = ua[:MaxScan]
+// formFactors reads a Sec-CH-UA-Form-Factors value: an sf-list of
+// sf-strings ("Desktop", "Automotive", "Mobile", "Tablet", "XR", "EInk",
+// "Watch"). An EInk reader counts as a tablet, a watch as mobile; XR and
+// Automotive decide nothing. Members that are not well-formed strings are
+// skipped; the list is read no further than MaxScan bytes.
+func formFactors(h string) int {
+	if len(h) > MaxScan {
+		h = h[:MaxScan]
 	}
-	var (
-		f    flags
-		prev string // the previous word, lowercase
-		buf  [2][maxWord]byte
-		cur  int
-	)
-	for i := 0; i < len(ua); {
-		if !wordByte[ua[i]] {
-			i++
-			continue
+	ff := 0
+	for len(h) > 0 {
+		h = trimSpace(h)
+		end := strings.IndexByte(h, ',')
+		if end < 0 {
+			end = len(h)
 		}
-		start := i
-		b := &buf[cur]
-		for i < len(ua) && wordByte[ua[i]] {
-			if n := i - start; n < maxWord {
-				c := ua[i]
-				if 'A' <= c && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-				b[n] = c
+		m := trimSpace(h[:end])
+		if p := strings.IndexByte(m, ';'); p >= 0 {
+			m = trimSpace(m[:p]) // parameters say nothing here
+		}
+		if len(m) >= 2 && m[0] == '"' && m[len(m)-1] == '"' {
+			switch v := m[1 : len(m)-1]; {
+			case strings.EqualFold(v, "Tablet"), strings.EqualFold(v, "EInk"):
+				ff |= ffTablet
+			case strings.EqualFold(v, "Mobile"), strings.EqualFold(v, "Watch"):
+				ff |= ffMobile
+			case strings.EqualFold(v, "Desktop"):
+				ff |= ffDesktop
 			}
-			i++
 		}
-		orig := ua[start:i]
-		if c := orig[0]; '0' <= c && c <= '9' {
-			prev = "" // version numbers say nothing
-			continue
+		if end == len(h) {
+			break
 		}
-		if len(orig) > maxWord {
-			if hasSuffixFold(orig, "bot") || hasSuffixFold(orig, "spider") {
-				f |= fBot
-			}
-			prev = ""
-			continue
-		}
-		// w is a lowercase view of buf[cur]; buf[cur] is not written again
-		// until w is no longer needed (it becomes prev for one word).
-		w := unsafe.String(&b[0], len(orig))
-		cur ^= 1
-
-		f |= wordFacts(w, prev)
-		if start > 0 && ua[start-1] == '+' && strings.HasPrefix(w, "http") {
-			f |= fBot // "(compatible; Name/1.0; +http://...)": a crawler's contact URL
-		}
-		if isModelCode(orig, "AFT") {
-			f |= fTV // Fire TV: AFTMM, AFTKA, AFTSS...
-		}
-		if isModelCode(orig, "KF") {
-			f |= fTablet // Fire tablets: KFTRWI, KFMAWI...
-		}
-		if prev == "tablet" && w == "pc" {
-			f &^= fTablet // "Tablet PC 2.0": a Windows laptop with a touch screen
-		}
-		prev = w
+		h = h[end+1:]
 	}
-	return f
-}
-
-// wordFacts returns the facts one lowercase word states, given the word
-// before it.
-func wordFacts(w, prev string) flags {
-	if w == "x11" {
-		return fLinux
-	}
-	s := w // without trailing digits: iPad13,1  AppleTV11,1  SmartTV2020  MIBOX4
-	for len(s) > 0 && '0' <= s[len(s)-1] && s[len(s)-1] <= '9' {
-		s = s[:len(s)-1]
-	}
-	switch s {
-	case "mobile", "iemobile", "blackberry", "bb", "kaios":
-		return fMobile
-	case "mobi", "mini":
-		if prev == "opera" {
-			return fMobile
-		}
-	case "iphone", "ipod":
-		return fIOS | fMobile
-	case "ipad", "ipados":
-		return fIPad | fTablet
-	case "kindle", "silk", "playbook", "tablet":
-		return fTablet
-	case "android":
-		return fAndroid
-	case "cros":
-		return fCrOS
-	case "windows":
-		return fWindows
-	case "phone":
-		if prev == "windows" {
-			return fWinPhone | fMobile
-		}
-	case "macintosh":
-		return fMac
-	case "linux", "ubuntu", "fedora", "tizen":
-		return fLinux
-
-	case "tv", "smarttv", "smart_tv", "hbbtv", "netcast", "web0s", "googletv", "androidtv",
-		"roku", "crkey", "bravia", "philipstv", "nettv", "vidaa", "viera", "mibox", "mitv",
-		"playstation", "xbox", "nintendo":
-		return fTV
-	case "appletv", "tvos":
-		return fTV | fAppleTV
-	case "screen":
-		if prev == "large" {
-			return fTV
-		}
-
-	case "cubot": // a phone brand, not a crawler
-		return 0
-	case "yeti", "daum", "daumoa", "facebookexternalhit", "facebookcatalog", "slurp",
-		"mediapartners", "inspectiontool", "googleother", "feedfetcher", "chatgpt",
-		"bingpreview", "headlesschrome", "phantomjs", "lighthouse", "ia_archiver",
-		"imgproxy", "whatsapp", "scrap", "skypeuripreview", "embedly", "vkshare":
-		return fBot
-	}
-	if strings.HasSuffix(s, "bot") || strings.HasSuffix(s, "spider") ||
-		strings.HasPrefix(s, "crawl") || strings.HasSuffix(s, "crawler") {
-		return fBot // googlebot, bingbot, gptbot, ahrefsbot, bytespider, baiduspider...
-	}
-	return 0
-}
-
-// isModelCode reports whether word is an upper-case device model code
-// starting with prefix (4 to 8 capital letters).
-func isModelCode(word, prefix string) bool {
-	if len(word) < 4 || len(word) > 8 || !strings.HasPrefix(word, prefix) {
-		return false
-	}
-	for i := len(prefix); i < len(word); i++ {
-		if c := word[i]; c < 'A' || c > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
-func hasSuffixFold(s, suffix string) bool {
-	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+	return ff
 }
 
 // osFromPlatform reads a Sec-CH-UA-Platform value (an sf-string such as
@@ -389,6 +403,20 @@ func osFromPlatform(h string) (OS, bool) {
 		return ChromeOS, true
 	}
 	return OSOther, false
+}
+
+// printable reports whether the first MaxScan bytes of s are printable
+// ASCII.
+func printable(s string) bool {
+	if len(s) > MaxScan {
+		s = s[:MaxScan]
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 func trimSpace(s string) string {

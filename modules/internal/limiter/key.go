@@ -1,6 +1,10 @@
 package limiter
 
-import "net/netip"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/netip"
+)
 
 // Key kinds: the first byte of every key, so that an address key can never
 // equal a text key.
@@ -56,4 +60,46 @@ func (p Prefixes) AppendAddrKey(dst []byte, addr netip.Addr) []byte {
 func AppendTextKey(dst []byte, text string) []byte {
 	dst = append(dst, kindText)
 	return append(dst, text...)
+}
+
+// memKey is a bucket's key in a Memory store: fixed size, so that a bucket
+// costs the same memory whatever the length of its key. A key shorter than
+// memKey (every address key, short text keys) is kept as it is, after its
+// length; a longer one is replaced by a marker and the first 19 bytes of its
+// SHA-256. The two forms never meet (a length is below the marker), and two
+// long keys share a bucket only if they collide in 152 bits of SHA-256,
+// which no client can arrange.
+type memKey [20]byte
+
+// digestMarker is the first byte of a memKey holding a digest.
+const digestMarker = 0xff
+
+// memKeyOf returns the memKey of key. It allocates nothing.
+func memKeyOf(key []byte) memKey {
+	var k memKey
+	if len(key) < len(k) {
+		k[0] = byte(len(key))
+		copy(k[1:], key)
+		return k
+	}
+	k[0] = digestMarker
+	sum := sha256.Sum256(key)
+	copy(k[1:], sum[:])
+	return k
+}
+
+// redisDigestSize is how many bytes of SHA-256 name a bucket in Redis.
+const redisDigestSize = 20
+
+// RedisKeyLen is the length of every bucket name in Redis after its prefix:
+// the digest in hexadecimal.
+const RedisKeyLen = 2 * redisDigestSize
+
+// appendRedisKey appends the name of key's bucket in Redis after prefix: the
+// first 20 bytes of the key's SHA-256 in hexadecimal. Every gateway names a
+// key the same way, and a name has the same length whatever the key.
+func appendRedisKey(dst []byte, prefix string, key []byte) []byte {
+	sum := sha256.Sum256(key)
+	dst = append(dst, prefix...)
+	return hex.AppendEncode(dst, sum[:redisDigestSize])
 }

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"golang.org/x/time/rate"
 )
@@ -42,22 +41,19 @@ type Memory struct {
 
 type shard struct {
 	mu sync.Mutex
-	m  map[string]*entry
+	m  map[memKey]*entry
 	_  [48]byte // one cache line per shard
 }
 
-// entry is one bucket, 128 bytes: two cache lines. Its key is the map's;
-// when it fits (address keys always do), the key's bytes live in buf, so a
-// lookup touches the map group and this object only.
+// entry is one bucket, 96 bytes. Its key is the map's, a memKey held in the
+// map's slot: a bucket's memory is the same whatever the length of the key
+// (max_keys bounds bytes, not only buckets), and a lookup touches the map
+// group and this object only.
 type entry struct {
 	lim   rate.Limiter
-	buf   [maxInlineKey]byte
 	last  int64  // unix nanoseconds of the last use
 	limit *Limit // the limit lim was last set to
 }
-
-// maxInlineKey is the longest key kept inside its entry: an address key.
-const maxInlineKey = 18
 
 // NewMemory returns a Memory holding at most maxKeys buckets (DefaultMaxKeys
 // when maxKeys <= 0).
@@ -73,7 +69,7 @@ func NewMemory(maxKeys int) *Memory {
 	}
 	m := &Memory{seed: maphash.MakeSeed(), shards: make([]shard, n), mask: uint64(n - 1)}
 	for i := range m.shards {
-		m.shards[i].m = make(map[string]*entry)
+		m.shards[i].m = make(map[memKey]*entry)
 	}
 	m.maxKeys.Store(int64(maxKeys))
 	return m
@@ -116,13 +112,15 @@ func (m *Memory) Evictions() uint64 { return m.evictions.Load() }
 // (full) if needed. A bucket last used with a different limit is switched to
 // *l first, keeping its tokens. *l must not change after the call (callers
 // pass a limit fixed at configuration time). Allow allocates only when it
-// creates a bucket.
+// creates a bucket. The store keeps a fixed-size form of key (see memKey),
+// never key itself.
 func (m *Memory) Allow(key []byte, l *Limit, now time.Time) Decision {
-	s := &m.shards[maphash.Bytes(m.seed, key)&m.mask]
+	k := memKeyOf(key)
+	s := &m.shards[maphash.Comparable(m.seed, k)&m.mask]
 	s.mu.Lock()
-	e := s.m[string(key)]
+	e := s.m[k]
 	if e == nil {
-		e = m.insert(s, key, l)
+		e = m.insert(s, k, l)
 	} else if e.limit != l {
 		if *e.limit != *l {
 			e.lim.SetLimitAt(now, l.Rate.Limit())
@@ -139,7 +137,7 @@ func (m *Memory) Allow(key []byte, l *Limit, now time.Time) Decision {
 
 // insert creates key's bucket in s, first evicting buckets until the zone
 // is below its cap. s.mu is held.
-func (m *Memory) insert(s *shard, key []byte, l *Limit) *entry {
+func (m *Memory) insert(s *shard, key memKey, l *Limit) *entry {
 	for {
 		n := m.size.Load()
 		if n < m.maxKeys.Load() {
@@ -151,18 +149,11 @@ func (m *Memory) insert(s *shard, key []byte, l *Limit) *entry {
 		m.evictOne(s)
 	}
 	e := &entry{limit: l}
-	var k string
-	if len(key) <= len(e.buf) {
-		n := copy(e.buf[:], key)
-		k = unsafe.String(&e.buf[0], n) // e.buf is never written again
-	} else {
-		k = string(key)
-	}
 	// A zero Limiter given its limit and burst at the zero time is full
 	// at its first use.
 	e.lim.SetLimitAt(time.Time{}, l.Rate.Limit())
 	e.lim.SetBurstAt(time.Time{}, l.Burst)
-	s.m[k] = e
+	s.m[key] = e
 	return e
 }
 
@@ -194,7 +185,7 @@ func (m *Memory) evictOne(s *shard) {
 // and reports whether s had any. s.mu is held.
 func (s *shard) evict() bool {
 	var victim *entry
-	var key string
+	var key memKey
 	n := 0
 	for k, e := range s.m { // map iteration starts at a random position
 		if victim == nil || e.last < victim.last {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,9 +24,32 @@ func newTestRedis(t testing.TB, addr string) *Redis {
 	return s
 }
 
-func TestRedisBurst(t *testing.T) {
-	srv := harness.Redis(t)
-	s := newTestRedis(t, srv.Addr)
+// newTestStore is a store on the server or cluster of url.
+func newTestStore(t testing.TB, url string) *Redis {
+	t.Helper()
+	s, err := NewRedis(url, "frontdoor:test:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// forEachRedis runs f against a single Redis and against a Redis Cluster
+// of three masters (with a replica each): the store behaves the same on
+// both.
+func forEachRedis(t *testing.T, f func(t *testing.T, url string)) {
+	t.Run("single", func(t *testing.T) { f(t, "redis://"+harness.Redis(t).Addr+"/0") })
+	t.Run("cluster", func(t *testing.T) {
+		harness.Long(t, "starts a Redis Cluster of six nodes")
+		f(t, harness.RedisCluster(t).URL())
+	})
+}
+
+func TestRedisBurst(t *testing.T) { forEachRedis(t, testRedisBurst) }
+
+func testRedisBurst(t *testing.T, url string) {
+	s := newTestStore(t, url)
 	ctx := context.Background()
 	l := perSec(5, 5)
 	key := []byte("burst")
@@ -54,9 +78,10 @@ func TestRedisBurst(t *testing.T) {
 // TestRedisShared checks that two clients (two gateways) of one Redis
 // enforce one combined limit, and that a changed rate applies to an existing
 // bucket without refilling it.
-func TestRedisShared(t *testing.T) {
-	srv := harness.Redis(t)
-	a, b := newTestRedis(t, srv.Addr), newTestRedis(t, srv.Addr)
+func TestRedisShared(t *testing.T) { forEachRedis(t, testRedisShared) }
+
+func testRedisShared(t *testing.T, url string) {
+	a, b := newTestStore(t, url), newTestStore(t, url)
 	ctx := context.Background()
 	l := Limit{Rate: Rate{Count: 1, Per: time.Minute}, Burst: 10}
 	var mu sync.Mutex
@@ -286,5 +311,56 @@ func TestRedisCanceledCallerIsNotAFailure(t *testing.T) {
 	}
 	if d, err := s.Allow(context.Background(), []byte("k"), perSec(1, 5), time.Second); err != nil || d.Remaining != 3 {
 		t.Fatalf("next caller: %+v, %v; want a decision with 3 left", d, err)
+	}
+}
+
+// TestRedisKeyLength checks that a bucket's name in Redis has the same
+// length whatever the key (a 16 KB key is not stored), that the name is the
+// same for every gateway, and what a bucket costs Redis.
+func TestRedisKeyLength(t *testing.T) {
+	srv := harness.Redis(t)
+	a, b := newTestRedis(t, srv.Addr), newTestRedis(t, srv.Addr)
+	ctx := context.Background()
+	l := perSec(1, 2)
+	keys := [][]byte{
+		{'t'},
+		DefaultPrefixes.AppendAddrKey(nil, netip.MustParseAddr("192.0.2.1")),
+		DefaultPrefixes.AppendAddrKey(nil, netip.MustParseAddr("2001:db8::1")),
+		AppendTextKey(nil, strings.Repeat("k", 1<<10)),
+		AppendTextKey(nil, strings.Repeat("k", 16<<10)),
+		AppendTextKey(nil, strings.Repeat("k", 16<<10-1)+"j"),
+	}
+	for i, key := range keys {
+		// Two gateways share the bucket of every key, long ones included.
+		for j, s := range []*Redis{a, b, a} {
+			d, err := s.Allow(ctx, key, l, time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := j < 2; d.Allowed != want {
+				t.Fatalf("key %d (%d bytes), request %d: allowed %v, want %v", i, len(key), j+1, d.Allowed, want)
+			}
+		}
+	}
+	names, err := a.client.Keys(ctx, "frontdoor:test:*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != len(keys) {
+		t.Fatalf("%d buckets in Redis for %d keys: %q", len(names), len(keys), names)
+	}
+	for _, name := range names {
+		digest, ok := strings.CutPrefix(name, "frontdoor:test:")
+		if !ok || len(digest) != RedisKeyLen || strings.Trim(digest, "0123456789abcdef") != "" {
+			t.Fatalf("bucket %q (%d bytes): want the prefix and %d hex digits", trim(name), len(name), RedisKeyLen)
+		}
+		used, err := a.client.MemoryUsage(ctx, name).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if used > 512 {
+			t.Errorf("bucket %s uses %d bytes of Redis memory, want a small constant", name, used)
+		}
+		t.Logf("bucket %s: %d bytes of Redis memory", name, used)
 	}
 }

@@ -17,6 +17,13 @@ import (
 // TraceIDField is the access-log field that holds the trace id.
 const TraceIDField = "trace_id"
 
+// The access-log fields of a waiting room: the request's status there
+// (queued, admitted, passthrough) and, while queued, its place in line.
+const (
+	WaitingRoomField         = "waiting_room"
+	WaitingRoomPositionField = "waiting_room_position"
+)
+
 // varKey holds the request's *Entry in Caddy's per-request variables.
 const varKey = "frontdoor.log_fields"
 
@@ -24,8 +31,10 @@ const varKey = "frontdoor.log_fields"
 // comes first in a request provides the memory, inside a value it keeps for
 // the request anyway, so that the entry costs no allocation of its own.
 type Entry struct {
-	traceID string
-	visitor zapcore.ObjectMarshaler
+	traceID    string
+	visitor    zapcore.ObjectMarshaler
+	roomStatus string
+	position   int
 }
 
 // Of returns the request's Entry: the one an earlier handler registered,
@@ -48,6 +57,27 @@ func Of(ctx context.Context, spare *Entry) *Entry {
 	return spare
 }
 
+// For returns the request's Entry, or a new one it registers when no
+// earlier handler did (that costs an allocation). It returns nil when the
+// request has no access-log fields.
+func For(ctx context.Context) *Entry {
+	vars, _ := ctx.Value(caddyhttp.VarsCtxKey).(map[string]any)
+	if e, ok := vars[varKey].(*Entry); ok {
+		return e
+	}
+	if _, ok := ctx.Value(caddyhttp.ExtraLogFieldsCtxKey).(*caddyhttp.ExtraLogFields); !ok {
+		return nil
+	}
+	return Of(ctx, new(Entry))
+}
+
+// SetWaitingRoom logs the request's waiting-room status as
+// WaitingRoomField and, when position > 0, its place in line as
+// WaitingRoomPositionField.
+func (e *Entry) SetWaitingRoom(status string, position int) {
+	e.roomStatus, e.position = status, position
+}
+
 // SetTraceID logs the request's trace id as TraceIDField.
 func (e *Entry) SetTraceID(id string) { e.traceID = id }
 
@@ -59,6 +89,12 @@ func (e *Entry) SetVisitor(m zapcore.ObjectMarshaler) { e.visitor = m }
 func (e *Entry) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	if e.traceID != "" {
 		enc.AddString(TraceIDField, e.traceID)
+	}
+	if e.roomStatus != "" {
+		enc.AddString(WaitingRoomField, e.roomStatus)
+		if e.position > 0 {
+			enc.AddInt(WaitingRoomPositionField, e.position)
+		}
 	}
 	if e.visitor != nil {
 		return e.visitor.MarshalLogObject(enc)

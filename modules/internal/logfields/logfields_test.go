@@ -87,3 +87,31 @@ func BenchmarkOfExisting(b *testing.B) {
 		Of(ctx, &spare).SetTraceID("abc")
 	}
 }
+
+func TestWaitingRoomFields(t *testing.T) {
+	ctx := requestContext()
+	var traceSpare Entry
+	Of(ctx, &traceSpare).SetTraceID("4bf92f3577b34da6a3ce929d0e0e4736")
+	e := For(ctx)
+	if e != &traceSpare {
+		t.Fatal("For made a second entry after trace_id registered one")
+	}
+	e.SetWaitingRoom("queued", 12)
+	enc := zapcore.NewMapObjectEncoder()
+	if err := e.MarshalLogObject(enc); err != nil {
+		t.Fatal(err)
+	}
+	if enc.Fields[WaitingRoomField] != "queued" || enc.Fields[WaitingRoomPositionField] != 12 || enc.Fields[TraceIDField] == nil {
+		t.Fatalf("fields %v", enc.Fields)
+	}
+	alone := For(requestContext())
+	alone.SetWaitingRoom("admitted", 0)
+	enc = zapcore.NewMapObjectEncoder()
+	alone.MarshalLogObject(enc)
+	if len(enc.Fields) != 1 || enc.Fields[WaitingRoomField] != "admitted" {
+		t.Fatalf("fields %v", enc.Fields)
+	}
+	if For(context.Background()) != nil {
+		t.Fatal("an entry outside a Caddy request")
+	}
+}

@@ -1,55 +1,11 @@
 package maintenance
 
-import (
-	"strconv"
-	"strings"
-)
+import "github.com/frontdoor-gateway/frontdoor/modules/internal/accept"
 
-// PrefersJSON reports whether a client sending the Accept header value accept
-// prefers JSON to HTML: it accepts application/json (or a +json type) with a
-// higher quality than any HTML type. Wildcards alone mean HTML, which is what
-// browsers and curl get.
-func PrefersJSON(accept string) bool {
-	if accept == "" {
-		return false
-	}
-	jsonQ, htmlQ := -1.0, -1.0
-	for accept != "" {
-		var part string
-		part, accept, _ = strings.Cut(accept, ",")
-		mediaType, params, _ := strings.Cut(part, ";")
-		mediaType = strings.ToLower(strings.TrimSpace(mediaType))
-		isJSON := mediaType == "application/json" || (strings.HasPrefix(mediaType, "application/") && strings.HasSuffix(mediaType, "+json"))
-		isHTML := mediaType == "text/html" || mediaType == "application/xhtml+xml"
-		if !isJSON && !isHTML {
-			continue
-		}
-		q := quality(params)
-		if isJSON && q > jsonQ {
-			jsonQ = q
-		}
-		if isHTML && q > htmlQ {
-			htmlQ = q
-		}
-	}
-	return jsonQ > 0 && jsonQ > htmlQ
-}
-
-// quality returns the q parameter of an Accept element's parameters (1 when
-// absent, 0 when malformed).
-func quality(params string) float64 {
-	for params != "" {
-		var p string
-		p, params, _ = strings.Cut(params, ";")
-		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
-		if !ok || !strings.EqualFold(strings.TrimSpace(k), "q") {
-			continue
-		}
-		q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || q < 0 || q > 1 {
-			return 0
-		}
-		return q
-	}
-	return 1
+// PrefersJSON reports whether a client sending the Accept field lines values
+// prefers JSON to the HTML page, as accept.Negotiate decides with HTML
+// offered first: browsers, curl and clients that send no Accept get HTML; a
+// client that names application/json (or a +json type) above HTML gets JSON.
+func PrefersJSON(values ...string) bool {
+	return accept.Negotiate(values, accept.HTML, accept.JSON) == accept.JSON
 }

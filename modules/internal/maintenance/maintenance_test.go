@@ -259,6 +259,16 @@ func TestPrefersJSON(t *testing.T) {
 		{"application/json;q=0", false},
 		{"application/json;q=bogus", false},
 		{"text/plain, application/json;q=0.1", true},
+		// Issue 13: the weight is found wherever it is, and the most
+		// specific range decides.
+		{"application/json;q=0;level=1", false},
+		{"application/json;level=1;q=0", false},
+		{"application/json;Q=0", false},
+		{"*/*, application/json;q=0.5", false},
+		{"application/json;q=0, application/problem+json", false},
+		{"application/json, text/plain, */*", true},
+		{"application/json, */*;q=0.5", true},
+		{`text/html;charset="UTF-8", application/json;q=0.9`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.accept, func(t *testing.T) {

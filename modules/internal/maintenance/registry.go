@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,6 +90,36 @@ type Change struct {
 	Policy StateErrorPolicy
 	// Known reports whether a state read or written before is being kept.
 	Known bool
+	// Storage reports that the storage failed (unreachable, timing out,
+	// refusing), as opposed to a stored value that is damaged.
+	Storage bool
+}
+
+// storageError marks the error of a read that the storage failed, as
+// opposed to a value that was read and is damaged.
+type storageError struct{ err error }
+
+func (e storageError) Error() string { return e.err.Error() }
+func (e storageError) Unwrap() error { return e.err }
+
+// IsStorageError reports whether err, a switch's Err, says that the storage
+// failed rather than that the stored value is damaged.
+func IsStorageError(err error) bool {
+	var s storageError
+	return errors.As(err, &s)
+}
+
+// sameReason reports whether two read errors are one reason: the same
+// damage, or the storage failing (whatever the network said each time: a
+// reset, then a refused connection, is one outage).
+func sameReason(a, b error) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if IsStorageError(a) && IsStorageError(b) {
+		return true
+	}
+	return a.Error() == b.Error()
 }
 
 // Switch is the live state of one named maintenance. Readers on the request
@@ -157,8 +188,10 @@ func NewRegistry(storage Storage) *Registry {
 }
 
 // OnChange sets the function told, in order, each time the stored state of
-// a switch becomes unreadable, is unreadable for another reason, or is
-// readable again; not at every read. It is called with the registry's
+// a switch becomes unreadable, is unreadable for another reason (another
+// damage, or the storage failing after a damage or the other way round;
+// not each new network error of one storage outage), or is readable again;
+// not at every read. It is called with the registry's
 // storage lock held, so it must be quick and not call the registry.
 func (r *Registry) OnChange(f func(Change)) {
 	r.io.Lock()
@@ -215,7 +248,7 @@ func (r *Registry) Register(ctx context.Context, name string, opts Options) (*Sw
 	r.mu.Lock()
 	r.switches[name] = sw
 	r.mu.Unlock()
-	_ = r.refreshLocked(ctx, sw)
+	_ = r.refreshLocked(ctx, sw, new(missingCheck))
 	return sw, nil
 }
 
@@ -279,16 +312,32 @@ func (r *Registry) Refresh(ctx context.Context) error {
 	r.io.Lock()
 	defer r.io.Unlock()
 	var errs []error
+	// One List first: while the storage is down, every switch is told so
+	// at the cost of one call, not one slow failing call per switch.
+	if err := listErr(ctx, r.storage); err != nil && ctx.Err() == nil {
+		for _, sw := range r.Switches() {
+			err := storageError{fmt.Errorf("maintenance %q cannot be loaded from storage (%s): the storage fails: %w", sw.name, Key(sw.name), err)}
+			r.settleLocked(sw, err)
+			errs = append(errs, err)
+		}
+		return errors.Join(errs...)
+	}
+	mc := new(missingCheck)
 	for _, sw := range r.Switches() {
-		if err := r.refreshLocked(ctx, sw); err != nil {
+		if err := r.refreshLocked(ctx, sw, mc); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (r *Registry) refreshLocked(ctx context.Context, sw *Switch) error {
+func (r *Registry) refreshLocked(ctx context.Context, sw *Switch, mc *missingCheck) error {
 	b, err := r.storage.Load(ctx, Key(sw.name))
+	if errors.Is(err, fs.ErrNotExist) {
+		if lerr := mc.check(ctx, r.storage); lerr != nil {
+			err = fmt.Errorf("the storage answers that nothing is stored, but fails to list %s: %w", KeyPrefix, lerr)
+		}
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		sw.raw, sw.defined, sw.known = nil, false, sw.def
@@ -300,7 +349,7 @@ func (r *Registry) refreshLocked(ctx context.Context, sw *Switch) error {
 			// about the storage.
 			return fmt.Errorf("loading maintenance %q: %w", sw.name, err)
 		}
-		err = fmt.Errorf("loading maintenance %q from storage (%s): %w", sw.name, Key(sw.name), err)
+		err = storageError{fmt.Errorf("maintenance %q cannot be loaded from storage (%s): %w", sw.name, Key(sw.name), err)}
 		r.settleLocked(sw, err)
 		return err
 	}
@@ -319,6 +368,46 @@ func (r *Registry) refreshLocked(ctx context.Context, sw *Switch) error {
 	return nil
 }
 
+// Lister is what a storage may do besides Load and Store (certmagic.Storage
+// does): list the keys under a prefix. Some storages answer "not found"
+// to every Load while they cannot reach their server (caddy-storage-redis
+// while Redis is down); a List, which they report failing, tells that
+// from a switch that was never written.
+type Lister interface {
+	List(ctx context.Context, prefix string, recursive bool) ([]string, error)
+}
+
+// missingCheck lists the switches' prefix once per refresh, the first time
+// a switch is not found, and remembers the outcome.
+type missingCheck struct {
+	done bool
+	err  error
+}
+
+// check returns the error of listing KeyPrefix in st, nil when it lists
+// (or says the prefix does not exist) or st cannot list.
+func (mc *missingCheck) check(ctx context.Context, st Storage) error {
+	if mc.done {
+		return mc.err
+	}
+	mc.done = true
+	mc.err = listErr(ctx, st)
+	return mc.err
+}
+
+// listErr lists KeyPrefix in st and returns the error, nil when it lists
+// (or says the prefix does not exist) or st cannot list.
+func listErr(ctx context.Context, st Storage) error {
+	l, ok := st.(Lister)
+	if !ok {
+		return nil
+	}
+	if _, err := l.List(ctx, strings.TrimSuffix(KeyPrefix, "/"), false); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // settleLocked records the outcome of a read or write of sw (err: why the
 // stored state cannot be read, nil when it was read or written), makes
 // live what the switch is now, and tells the OnChange function when the
@@ -334,12 +423,12 @@ func (r *Registry) settleLocked(sw *Switch, err error) {
 	if sw.state.Load() != st {
 		sw.state.Store(st)
 	}
-	changed := (was == nil) != (err == nil) || (was != nil && was.Error() != err.Error())
-	if changed && r.onChange != nil {
+	if !sameReason(was, err) && r.onChange != nil {
 		r.onChange(Change{
 			Name: sw.name, Err: err, Was: was, State: st,
-			Policy: sw.opts.OnStateError,
-			Known:  err != nil && sw.known != nil && sw.opts.OnStateError == StateErrorKeep,
+			Policy:  sw.opts.OnStateError,
+			Known:   err != nil && sw.known != nil && sw.opts.OnStateError == StateErrorKeep,
+			Storage: IsStorageError(err),
 		})
 	}
 }

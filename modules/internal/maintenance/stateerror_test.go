@@ -2,9 +2,11 @@ package maintenance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -238,6 +240,85 @@ func TestRegistryStateErrors(t *testing.T) {
 		}
 	})
 
+	t.Run("a storage outage keeps the last state and is one change, whatever the network says", func(t *testing.T) {
+		st := &flakyStorage{memStorage: newMemStorage()}
+		r := NewRegistry(st)
+		var got changes
+		got.record(r)
+		sw, _ := r.Register(ctx, "shop", Options{})
+		if _, err := r.Set(ctx, "shop", State{Enabled: true, Message: "Deploying"}); err != nil {
+			t.Fatal(err)
+		}
+		kept := sw.State()
+		for _, e := range []string{"read tcp 127.0.0.1:41000->127.0.0.1:6379: read: connection reset by peer", "dial tcp 127.0.0.1:6379: connect: connection refused", "dial tcp 127.0.0.1:6379: connect: connection refused", "i/o timeout"} {
+			st.setErr(errors.New(e))
+			_ = r.Refresh(ctx)
+			if sw.State() != kept || !IsStorageError(sw.Err()) || !strings.Contains(sw.Err().Error(), e) {
+				t.Fatalf("storage failing with %q: state %+v, error %v; want the last state kept and the latest error", e, sw.State(), sw.Err())
+			}
+			if strings.Contains(sw.Err().Error(), "damaged") {
+				t.Fatalf("a storage failure reads as damage: %v", sw.Err())
+			}
+		}
+		if len(got) != 1 || !got[0].Storage || !got[0].Known || got[0].State != kept {
+			t.Fatalf("changes during one outage: %+v, want one, a storage failure with the known state kept", got)
+		}
+		// A damage after the outage is another reason.
+		st.setErr(nil)
+		st.mu.Lock()
+		st.m[Key("shop")] = []byte("{")
+		st.mu.Unlock()
+		_ = r.Refresh(ctx)
+		if len(got) != 2 || got[1].Storage || got[1].Was == nil || IsStorageError(sw.Err()) {
+			t.Fatalf("a damage after the outage: changes %+v, error %v", got, sw.Err())
+		}
+	})
+
+	t.Run("a storage that answers 'not found' while it fails", func(t *testing.T) {
+		st := &blindStorage{memStorage: newMemStorage()}
+		r := NewRegistry(st)
+		var got changes
+		got.record(r)
+		on, _ := r.Register(ctx, "shop", Options{})
+		off, _ := r.Register(ctx, "blog", Options{})
+		if _, err := r.Set(ctx, "shop", State{Enabled: true}); err != nil {
+			t.Fatal(err)
+		}
+		_ = r.Refresh(ctx)
+		if on.Err() != nil || off.Err() != nil || !on.State().Enabled || off.State().Enabled || len(got) != 0 {
+			t.Fatalf("storage up: %v %v, changes %+v", on.Err(), off.Err(), got)
+		}
+		st.setDown(true)
+		_ = r.Refresh(ctx)
+		_ = r.Refresh(ctx)
+		for _, sw := range []*Switch{on, off} {
+			if !IsStorageError(sw.Err()) || !strings.Contains(sw.Err().Error(), "the storage fails: dial tcp") {
+				t.Fatalf("%s with the storage down: error %v, want a storage error", sw.Name(), sw.Err())
+			}
+		}
+		if !on.State().Enabled || off.State().Enabled {
+			t.Fatalf("storage down: shop %+v, blog %+v; want the last known states (on, off)", on.State(), off.State())
+		}
+		if len(got) != 2 || !got[0].Storage || !got[1].Storage {
+			t.Fatalf("changes: %+v, want one storage failure per switch", got)
+		}
+		st.setDown(false)
+		_ = r.Refresh(ctx)
+		if on.Err() != nil || off.Err() != nil || !on.State().Enabled || len(got) != 4 {
+			t.Fatalf("storage back: %v %v %+v, changes %+v", on.Err(), off.Err(), on.State(), got)
+		}
+
+		// Down between the first List and the reads: "not found" is
+		// checked with a List after them, and is not taken for "off".
+		st.downMu.Lock()
+		st.goesDown = 1
+		st.downMu.Unlock()
+		_ = r.Refresh(ctx)
+		if !IsStorageError(on.Err()) || !strings.Contains(on.Err().Error(), "fails to list") || !on.State().Enabled {
+			t.Fatalf("storage down after the first List: %+v, %v; want the last state kept and a storage error", on.State(), on.Err())
+		}
+	})
+
 	t.Run("a cancelled read is no storage error", func(t *testing.T) {
 		r := NewRegistry(cancelStorage{})
 		sw, _ := r.Register(ctx, "shop", Options{})
@@ -316,4 +397,72 @@ func FuzzUnmarshalState(f *testing.F) {
 			t.Fatalf("%q decodes to %+v, which storage turns into %+v (%v)", b, s, back, err)
 		}
 	})
+}
+
+// flakyStorage fails every call with err while it is set.
+type flakyStorage struct {
+	*memStorage
+	errMu sync.Mutex
+	err   error
+}
+
+func (s *flakyStorage) setErr(err error) {
+	s.errMu.Lock()
+	s.err = err
+	s.errMu.Unlock()
+}
+
+func (s *flakyStorage) Load(ctx context.Context, key string) ([]byte, error) {
+	s.errMu.Lock()
+	err := s.err
+	s.errMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return s.memStorage.Load(ctx, key)
+}
+
+// blindStorage answers fs.ErrNotExist to every Load while it is down, as
+// caddy-storage-redis does while Redis is unreachable, and fails List.
+type blindStorage struct {
+	*memStorage
+	downMu sync.Mutex
+	down   bool
+	// goesDown > 0: the storage goes down after that many more Lists.
+	goesDown int
+}
+
+func (s *blindStorage) setDown(down bool) {
+	s.downMu.Lock()
+	s.down = down
+	s.downMu.Unlock()
+}
+
+func (s *blindStorage) isDown() bool {
+	s.downMu.Lock()
+	defer s.downMu.Unlock()
+	return s.down
+}
+
+func (s *blindStorage) Load(ctx context.Context, key string) ([]byte, error) {
+	if s.isDown() {
+		return nil, fs.ErrNotExist
+	}
+	return s.memStorage.Load(ctx, key)
+}
+
+func (s *blindStorage) List(_ context.Context, prefix string, _ bool) ([]string, error) {
+	if s.isDown() {
+		return nil, errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
+	}
+	s.downMu.Lock()
+	if s.goesDown > 0 {
+		s.goesDown--
+		s.down = s.goesDown == 0
+	}
+	s.downMu.Unlock()
+	if prefix != "frontdoor/maintenance" {
+		return nil, fmt.Errorf("listed %q", prefix)
+	}
+	return nil, nil
 }

@@ -17,9 +17,28 @@ const Mask = "xxxxx"
 func Redact(raw string) string {
 	pw, ok := password(raw)
 	if !ok {
-		return raw
+		return forgottenAt(raw)
 	}
 	return strings.Replace(raw, pw+"@", Mask+"@", 1)
+}
+
+// forgottenAt masks the middle of an authority written user:password:port,
+// with the "@" before the host forgotten.
+func forgottenAt(raw string) string {
+	i := strings.Index(raw, "//")
+	if i < 0 {
+		return raw
+	}
+	start := i + 2
+	end := len(raw)
+	if j := strings.IndexAny(raw[start:], "/?#"); j >= 0 {
+		end = start + j
+	}
+	parts := strings.Split(raw[start:end], ":")
+	if len(parts) != 3 || parts[1] == "" || strings.ContainsAny(raw[start:end], "[]") {
+		return raw
+	}
+	return raw[:start] + parts[0] + ":" + Mask + ":" + parts[2] + raw[end:]
 }
 
 // Error wraps err, which was returned for raw, with the password masked

@@ -18,6 +18,9 @@ func TestRedact(t *testing.T) {
 		{"redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"},
 		{"unix:///run/redis.sock", "unix:///run/redis.sock"},
 		{"redis://user:s3cret@host:bad/0", "redis://user:xxxxx@host:bad/0"},
+		{"redis://user:s3cret:6379/0", "redis://user:xxxxx:6379/0"},
+		{"redis://::1:6379/0", "redis://::1:6379/0"},
+		{"redis://[::1]:6379/0", "redis://[::1]:6379/0"},
 		{"", ""},
 		{"not a url", "not a url"},
 	}

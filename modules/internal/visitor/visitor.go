@@ -47,6 +47,9 @@ type Info struct {
 
 	log     logfields.Entry // the request's access-log fields, if this Info is first
 	headers [2]string       // memory for the upstream header values
+	hints   hintsWriter     // the response writer AskHints returns
+
+	hintsValue [1]string // the Accept-CH field line AskHints sets
 }
 
 // Of returns the request's Info, creating and caching it in vars on first
@@ -118,11 +121,12 @@ func (in *Info) ASN() (uint32, string) {
 func (in *Info) Device() device.Result {
 	if !in.devDone {
 		in.devDone = true
-		in.dev = device.Classify(
-			first(in.header["User-Agent"]),
-			first(in.header["Sec-Ch-Ua-Mobile"]),
-			first(in.header["Sec-Ch-Ua-Platform"]),
-		)
+		in.dev = device.Classify(first(in.header["User-Agent"]), device.Hints{
+			Mobile:      first(in.header["Sec-Ch-Ua-Mobile"]),
+			Platform:    first(in.header["Sec-Ch-Ua-Platform"]),
+			FormFactors: first(in.header["Sec-Ch-Ua-Form-Factors"]),
+			Model:       first(in.header["Sec-Ch-Ua-Model"]),
+		})
 	}
 	return in.dev
 }
@@ -131,6 +135,19 @@ func (in *Info) Device() device.Result {
 // long as the Info: the request's visitor_info headers cost no allocation
 // of their own.
 func (in *Info) HeaderValues() *[2]string { return &in.headers }
+
+// AskHints returns w wrapped so that the response asks the browser for the
+// client hints Device reads (see AcceptCH), merged into any Accept-CH the
+// response already has when its header is written. The wrapper lives in
+// the Info: it costs no allocation. Calling it again with its own result
+// returns that result.
+func (in *Info) AskHints(w http.ResponseWriter) http.ResponseWriter {
+	if w == http.ResponseWriter(&in.hints) {
+		return w
+	}
+	in.hints = hintsWriter{ResponseWriter: w, value: &in.hintsValue}
+	return &in.hints
+}
 
 // LogSpare is memory for the request's access-log fields (see
 // logfields.Of), valid for as long as the Info.

@@ -128,3 +128,17 @@ func BenchmarkOf(b *testing.B) {
 		_ = in.Device()
 	}
 }
+
+func TestDeviceFormFactorsHint(t *testing.T) {
+	h := http.Header{}
+	h.Set("User-Agent", "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36")
+	h.Set("Sec-CH-UA-Mobile", "?1")
+	h.Set("Sec-CH-UA-Platform", `"Android"`)
+	if got := New(netip.Addr{}, h, nil).Device().Type.String(); got != "mobile" {
+		t.Fatalf("without form factors: %s, want mobile", got)
+	}
+	h.Set("Sec-CH-UA-Form-Factors", `"Tablet"`)
+	if got := New(netip.Addr{}, h, nil).Device().Type.String(); got != "tablet" {
+		t.Fatalf("with Sec-CH-UA-Form-Factors \"Tablet\": %s, want tablet", got)
+	}
+}

@@ -1,0 +1,1406 @@
+package device
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"strings"
+	"unsafe"
+)
+
+// maxWord is the longest word looked up. Longer words are only checked for
+// the crawler suffixes.
+const maxWord = 32
+
+// entry is one word of the table. a and z are its first and second eight
+// bytes (zero-padded), so that a word compares in two instructions; words
+// longer than 16 bytes also compare the rest (longWords).
+type entry struct {
+	a, z uint64
+	f    flags
+	n    uint8 // length
+	pair pairKind
+	// kind marks words whose meaning depends on the bytes around them (see
+	// special); 24 bytes in all.
+	kind uint8
+}
+
+// The kinds of words special reads with what is around them.
+const (
+	kindNone       = iota
+	kindTLD        // a top-level domain: example.com
+	kindURL        // http, https, ftp: before "://"
+	kindWWW        // www: before a dot
+	kindWebKit     // AppleWebKit: starts a span of no facts
+	kindKHTML      // KHTML: likewise
+	kindCompatible // compatible: names the product after it
+	kindText       // a text browser's name
+	kindBox        // box, stick, dongle: a TV box or stick when it names a device
+)
+
+const (
+	tableBits = 11
+	tableSize = 1 << tableBits
+	maxWords  = 1024
+)
+
+// The word table: open addressing with linear probing. slots hold an index
+// into entries plus one (0 is an empty slot). It is built once, from
+// words.go, and only read afterwards.
+var (
+	entries   [maxWords]entry
+	longWords [maxWords]string // the words of more than 16 bytes
+	nwords    int
+	slots     [tableSize]uint16
+)
+
+func init() {
+	index := map[string]int{}
+	add := func(w string) *entry {
+		if i, ok := index[w]; ok {
+			return &entries[i]
+		}
+		if len(w) > maxWord {
+			panic("device: word longer than maxWord: " + w)
+		}
+		if nwords == maxWords {
+			panic("device: word table too full")
+		}
+		index[w] = nwords
+		entries[nwords] = entry{n: uint8(len(w))}
+		if len(w) > 16 {
+			longWords[nwords] = w
+		}
+		nwords++
+		return &entries[nwords-1]
+	}
+	for _, g := range wordFacts {
+		for _, w := range strings.Fields(g.words) {
+			add(w).f |= g.f
+		}
+	}
+	for _, g := range pairWords {
+		for _, w := range strings.Fields(g.words) {
+			add(w).pair = g.p
+		}
+	}
+	for _, w := range strings.Fields(tldWords) {
+		add(w).kind = kindTLD
+	}
+	for _, w := range strings.Fields(textBrowsers) {
+		add(w)
+	}
+	for w, i := range index {
+		e := &entries[i]
+		if len(w) >= 2 {
+			e.f |= fName
+		}
+		switch {
+		case w == "applewebkit":
+			e.kind = kindWebKit
+		case w == "khtml":
+			e.kind = kindKHTML
+		case w == "compatible":
+			e.kind = kindCompatible
+		case strings.Contains(" "+textBrowsers+" ", " "+w+" "):
+			e.kind = kindText
+		case w == "box", w == "stick", w == "dongle":
+			e.kind = kindBox
+		case e.pair == pHTTP:
+			e.kind = kindURL
+		case e.pair == pWWW:
+			e.kind = kindWWW
+		}
+		e.a, e.z = keyOf(w, 0, len(w))
+		h := slotOf(e.a, e.z)
+		for slots[h] != 0 {
+			h = (h + 1) & (tableSize - 1)
+		}
+		slots[h] = uint16(i + 1)
+	}
+}
+
+// wordBuf holds one lowercase word. Its size is a power of two so that
+// writing at n&(len-1) needs no bounds check.
+type wordBuf [64]byte
+
+// str returns the first n bytes of b as a string, without copying: valid
+// until b is written again.
+func (b *wordBuf) str(n int) string { return unsafe.String(&b[0], n) }
+
+// lower writes the lowercase form of word (at most maxWord bytes) into b
+// and returns it.
+func (b *wordBuf) lower(word string) string {
+	for i := 0; i < len(word); i++ {
+		b[i&(len(b)-1)] = lowerWord[word[i]]
+	}
+	return b.str(len(word) & (len(b) - 1))
+}
+
+// lowerParts is lower that also reports whether word has a '_' (several
+// parts, for shapeFacts).
+func (b *wordBuf) lowerParts(word string) (string, bool) {
+	parts := false
+	for i := 0; i < len(word); i++ {
+		c := word[i]
+		if c == '_' {
+			parts = true
+		}
+		b[i&(len(b)-1)] = lowerWord[c]
+	}
+	return b.str(len(word) & (len(b) - 1)), parts
+}
+
+// lanes20 sets bit 5 of every byte: it lowercases an ASCII letter and
+// leaves a digit as it is (it turns '_' into 0x7f, in keys only).
+const lanes20 = 0x2020202020202020
+
+// keyOf returns the key of the n-byte word at s[start:] (1 <= n <= maxWord,
+// made of word bytes): its first and second eight bytes, case folded and
+// zero-padded. It reads s in place, eight bytes at a time. Words have no
+// zero bytes, so for words of up to 16 bytes the key is the word.
+func keyOf(s string, start, n int) (a, z uint64) {
+	if start+16 <= len(s) {
+		p := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
+		a = binary.LittleEndian.Uint64(p[start:])
+		z = binary.LittleEndian.Uint64(p[start+8:])
+	} else {
+		a, z = tailKey(s[start:])
+	}
+	a |= lanes20
+	z |= lanes20
+	if n < 16 {
+		if n <= 8 {
+			a &= ^uint64(0) >> ((64 - 8*uint(n)) & 63)
+			z = 0
+		} else {
+			z &= ^uint64(0) >> ((128 - 8*uint(n)) & 63)
+		}
+	}
+	return a, z
+}
+
+// nonWord returns the top bit of every byte of x (little-endian) that is
+// not a word byte: not a letter, digit, '_' (or DEL, which folds like it).
+func nonWord(x uint64) uint64 {
+	const (
+		l01 = 0x0101010101010101
+		l80 = 0x8080808080808080
+	)
+	v := x &^ l80     // the low seven bits; bytes from 0x80 are not word bytes
+	lc := v | lanes20 // letters lowercased, digits as they are, '_' to 0x7f
+	letter := (lc + l01*(0x80-'a')) &^ (lc + l01*(0x7f-'z'))
+	digit := (v + l01*(0x80-'0')) &^ (v + l01*(0x7f-'9'))
+	under := lc + l01 // 0x7f only
+	return (^(letter | digit | under) | x) & l80
+}
+
+// tailKey reads the first 16 bytes of s, zero-padded.
+func tailKey(s string) (a, z uint64) {
+	var t [16]byte
+	copy(t[:], s)
+	return binary.LittleEndian.Uint64(t[0:8]), binary.LittleEndian.Uint64(t[8:16])
+}
+
+// slotOf returns the first slot to probe for a key.
+func slotOf(a, z uint64) uint64 {
+	return (a ^ z*0xff51afd7ed558ccd) * 0x9e3779b97f4a7c15 >> (64 - tableBits)
+}
+
+// lookup returns the entry of the n-byte word at s[start:], or nil.
+func lookup(s string, start, n int) *entry {
+	a, z := keyOf(s, start, n)
+	if n <= 16 {
+		return probe(a, z)
+	}
+	for h := slotOf(a, z); ; h = (h + 1) & (tableSize - 1) {
+		k := slots[h]
+		if k == 0 {
+			return nil
+		}
+		i := (k - 1) & (maxWords - 1)
+		if e := &entries[i]; e.a == a && e.z == z && int(e.n) == n && strings.EqualFold(longWords[i], s[start:start+n]) {
+			return e
+		}
+	}
+}
+
+// lowerWord maps the bytes words are made of (letters, digits, '_') to
+// their lowercase form, and every other byte to 0: those separate words.
+var lowerWord = func() (t [256]byte) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c)
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = byte(c)
+		t[c-'a'+'A'] = byte(c)
+	}
+	t['_'] = '_'
+	t[0x7f] = 0x7f
+	return t
+}()
+
+// isWord marks the bytes words are made of: letters, digits, '_' and DEL
+// (which case folding confuses with '_': see nonWord).
+var isWord = func() (t [256]bool) {
+	for c := range t {
+		t[c] = lowerWord[c] != 0
+	}
+	t[0x7f] = true
+	return t
+}()
+
+// Byte classes for scan.
+const (
+	cSep    = iota // separates words
+	cDigit         // starts a number
+	cLetter        // starts a word: a letter, '_' or DEL
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case isDigit(byte(c)):
+			t[c] = cDigit
+		case isWord[c]:
+			t[c] = cLetter
+		}
+	}
+	return t
+}()
+
+// scan reads ua word by word (case-insensitively) and collects its facts.
+// A word's end is found eight bytes at a time, its key is read from ua in
+// place and it is looked up once in the word table; numbers (versions,
+// builds) are passed over. Everything else (the word after a pair, words
+// the table does not know, host names and URLs) is off this path.
+func scan(ua string) flags {
+	if len(ua) > MaxScan {
+		ua = ua[:MaxScan]
+	}
+	var (
+		f    flags
+		pair pairKind // the pair the previous word opened
+	)
+	if at := strings.IndexByte(ua, '@'); at >= 0 {
+		f |= addresses(ua, at)
+	}
+	p := unsafe.Slice(unsafe.StringData(ua), len(ua)) // ua's bytes, read only
+	i := 0
+	if strings.HasPrefix(ua, mozillaSpan) {
+		f, i = fName, len(mozillaSpan) // "Mozilla" states nothing else; nor do its numbers
+	}
+	for i < len(p) {
+		switch byteClass[p[i]] {
+		case cSep:
+			i++
+			continue
+		case cDigit:
+			// A number or a run of them: 537.36, 124.0.6367.118, 17_5_1.
+			start := i
+			i++
+			for i < len(p) && (isDigit(p[i]) || (p[i] == '.' || p[i] == '_') && i+1 < len(p) && isDigit(p[i+1])) {
+				i++
+			}
+			if pair == pAcer || pair == pNT {
+				f |= dashNumber(ua, start, i, pair)
+			}
+			if i < len(p) && isWord[p[i]] {
+				// Letters follow (360Spider, 21051182G, 5G): the last number
+				// and its letters are one word.
+				i = numberWord(ua, start, i, &f, pair)
+			} else if pair == pNexus {
+				f |= nexusNumber(ua[start:i])
+			}
+			if pair == pTB && i-start >= 4 {
+				f |= fTablet // Lenovo Tab: TB-8504F, YT3-850F
+			}
+			i++ // p[i], if any, separates words
+			pair = pNone
+			continue
+		}
+		// A word. Its end, eight bytes at a time; x is its first eight.
+		start := i
+		var x uint64
+		if i+8 <= len(p) {
+			x = binary.LittleEndian.Uint64(p[i:])
+			if nw := nonWord(x); nw != 0 {
+				i += bits.TrailingZeros64(nw) >> 3
+			} else {
+				i = wordEnd(p, i+8)
+			}
+		} else {
+			i = wordEnd(p, i+1)
+		}
+		end := i
+		i++ // p[i], if any, separates words
+		if i < len(p) && p[i] == ' ' {
+			i++ // "; ", ") ", ", "
+		}
+		n := end - start
+		var a, z uint64
+		switch {
+		case n <= 8 && start+8 <= len(p):
+			a = (x | lanes20) & lowMask[n&7]
+		case n <= 16 && start+16 <= len(p):
+			a = x | lanes20
+			z = (binary.LittleEndian.Uint64(p[start+8:]) | lanes20) & lowMask[n&7]
+		default:
+			f, pair = longWord(ua, start, end, f, pair)
+			continue
+		}
+		if pair != pNone && pairLengths[pair]>>uint(n&63)&1 != 0 {
+			f = pairFacts(f, pair, ua[start:end])
+		}
+		e := probe(a, z)
+		if e == nil {
+			f, pair = unknownWord(ua, start, end, f, pair)
+			continue
+		}
+		f |= e.f
+		pair = e.pair
+		if e.kind != kindNone {
+			var g flags
+			g, i = special(e, ua, start, end, i)
+			f |= g
+		}
+	}
+	return f
+}
+
+// lowMask[n] keeps the first n bytes of a little-endian word, all eight
+// for n = 0 (n&7 of 8).
+var lowMask = [8]uint64{^uint64(0), 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff, 0xffffffffffff, 0xffffffffffffff}
+
+// wordEnd returns where the word that runs through p[i] (or ends just
+// before it) ends.
+func wordEnd(p []byte, i int) int {
+	for i+8 <= len(p) {
+		if nw := nonWord(binary.LittleEndian.Uint64(p[i:])); nw != 0 {
+			return i + bits.TrailingZeros64(nw)>>3
+		}
+		i += 8
+	}
+	for i < len(p) && isWord[p[i]] {
+		i++
+	}
+	return i
+}
+
+// probe returns the entry with key a, z, or nil.
+func probe(a, z uint64) *entry {
+	for h := slotOf(a, z); ; h = (h + 1) & (tableSize - 1) {
+		k := slots[h]
+		if k == 0 {
+			return nil
+		}
+		if e := &entries[(k-1)&(maxWords-1)]; e.a == a && e.z == z {
+			return e
+		}
+	}
+}
+
+// longWord adds the facts of the word ua[start:end] when it is longer
+// than eight bytes or near the end of ua: the general case of scan's word
+// path.
+func longWord(ua string, start, end int, f flags, pair pairKind) (flags, pairKind) {
+	n := end - start
+	if n > maxWord {
+		if hasSuffixFold(ua[start:end], "bot") || hasSuffixFold(ua[start:end], "spider") {
+			f |= fBot
+		}
+		return f, pNone
+	}
+	if pair != pNone && pairLengths[pair]>>uint(n&63)&1 != 0 {
+		f = pairFacts(f, pair, ua[start:end])
+	}
+	e := lookup(ua, start, n)
+	if e == nil {
+		return unknownWord(ua, start, end, f, pair)
+	}
+	f |= e.f
+	if e.kind != kindNone {
+		g, _ := special(e, ua, start, end, end)
+		f |= g
+	}
+	return f, e.pair
+}
+
+// unknownWord adds the facts of the word ua[start:end], which is not in
+// the table as it is: without its trailing digits (iPad13, Win95, BAH3) it
+// may be; otherwise the name rules read it.
+func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pairKind) {
+	if pair == pBuild {
+		// A build number (JDQ39, KTU84P), or a device's name where its
+		// build number belongs (Build/HuaweiMediaPad).
+		if n := end - start; n >= 5 && n <= maxWord {
+			var b wordBuf
+			w, parts := b.lowerParts(ua[start:end])
+			f |= shapeFacts(w, false, parts) & (fTablet | fTV)
+		}
+		return f, pNone
+	}
+	if end+1 < len(ua) && ua[end] == '-' && lenovoTablet(ua[start:end], ua[end+1:]) {
+		return f | fTablet | fName, pNone
+	}
+	if isDigit(ua[end-1]) {
+		m := end - 1
+		for isDigit(ua[m-1]) {
+			m--
+		}
+		if m-start == 1 {
+			// One letter and digits (H96, X96, S905): a model code, which
+			// only the prefix rules know.
+			if n := end - start; n >= 3 && n <= maxWord {
+				var b wordBuf
+				f |= prefixFacts(b.lower(ua[start:end]))
+			}
+			return f | fName, pNone
+		}
+		if e := lookup(ua, start, m-start); e != nil {
+			// A crawler's name with a number is still that crawler, but
+			// the name rules say so; a known word with digits is as often
+			// a model or build code ("CRON5" in an Opera TV build).
+			return f | e.f&^fBot | fName, e.pair
+		}
+	}
+	n := end - start
+	if n >= 2 {
+		f |= fName
+	}
+	if n >= 3 {
+		var b wordBuf
+		w, parts := b.lowerParts(ua[start:end])
+		f |= unknownFacts(w, ua[start:end], end < len(ua) && ua[end] == '/', parts)
+	}
+	return f, pNone
+}
+
+// numberWord adds to *f the facts of the word that starts with the number
+// ua[start:i] and goes on with letters, and returns where it ends.
+func numberWord(ua string, start, i int, f *flags, pair pairKind) int {
+	for k := i - 1; k > start; k-- {
+		if ua[k] == '.' || ua[k] == '_' {
+			start = k + 1 // only the last number of a run
+			break
+		}
+	}
+	p := unsafe.Slice(unsafe.StringData(ua), len(ua))
+	end := wordEnd(p, i)
+	if end-start <= maxWord {
+		var b wordBuf
+		w := b.lower(ua[start:end])
+		*f |= numberFacts(w)
+		if pair == pPuffin {
+			*f |= puffinFacts(w)
+		}
+	}
+	return end
+}
+
+// puffinFacts returns the facts of the end of the Puffin browser's
+// version, which names the device behind its desktop-like User-Agent: AT
+// an Android tablet, IT an iPad, AP an Android phone, IP an iPhone
+// (Puffin/4.0.4.931AT).
+func puffinFacts(w string) flags {
+	if len(w) < 2 {
+		return 0
+	}
+	switch w[len(w)-2:] {
+	case "at":
+		return fTablet | fAndroid
+	case "it":
+		return fTablet | fIPad
+	case "ap":
+		return fMobile | fAndroid
+	case "ip":
+		return fMobile | fIOS
+	}
+	return 0
+}
+
+// dashNumber returns the facts of the number ua[start:end] (its digits,
+// before any letters) after a pair word and a hyphen: three digits after an
+// Acer Iconia series (A1-810, B1-710, A1-840FHD), four after iconBIT's NT
+// (NT-1710; not "Windows NT 10.0").
+func dashNumber(ua string, start, end int, pair pairKind) flags {
+	if start == 0 || ua[start-1] != '-' {
+		return 0
+	}
+	n := end - start
+	for k := start; k < end; k++ {
+		if !isDigit(ua[k]) {
+			return 0
+		}
+	}
+	if pair == pAcer && n == 3 || pair == pNT && n == 4 {
+		return fTablet
+	}
+	return 0
+}
+
+// lenovoTablet reports whether code, followed by a hyphen and rest, is a
+// Lenovo tablet's model code: A, B or S, four digits, at most one letter,
+// then the variant, F (Wi-Fi) or H (3G) with at most one more letter
+// (A3500-FL, B6000-HV, A2107A-H, S6000-H). Lenovo's phones do not use
+// these variants.
+func lenovoTablet(code, rest string) bool {
+	if len(code) < 5 || len(code) > 6 || len(rest) == 0 {
+		return false
+	}
+	switch code[0] | 0x20 {
+	case 'a', 'b', 's':
+	default:
+		return false
+	}
+	if !isDigit(code[1]) || !isDigit(code[2]) || !isDigit(code[3]) || !isDigit(code[4]) || len(code) == 6 && !isLetter(code[5]) {
+		return false
+	}
+	if v := rest[0] | 0x20; v != 'f' && v != 'h' {
+		return false
+	}
+	n := 1
+	if len(rest) > 1 {
+		switch rest[1] | 0x20 {
+		case 'l', 'v', 'u':
+			n = 2
+		}
+	}
+	return len(rest) == n || !isLetter(rest[n])
+}
+
+// asusTablet reports whether word (as written) is an Asus MeMO Pad or
+// Fonepad model code: ME, three digits, one or two capital letters (ME173X,
+// ME371MG, ME302C). Motorola's ME525 and ME860 end in digits, LG's
+// ME850c in a small letter.
+func asusTablet(word string) bool {
+	n := len(word)
+	if n < 6 || n > 7 || word[1] != 'E' || !isDigit(word[2]) || !isDigit(word[3]) || !isDigit(word[4]) {
+		return false
+	}
+	for k := 5; k < n; k++ {
+		if word[k] < 'A' || word[k] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// special returns the facts of a word whose meaning depends on what is
+// around it, and where scanning goes on (next, unless the word starts a
+// span that says nothing). A top-level domain after a dot is a host name,
+// "http" before "://" a URL, "www" before a dot a host name. The
+// boilerplate of WebKit and Blink User-Agents ("AppleWebKit/537.36 (KHTML,
+// like Gecko)") is passed over whole: none of its words states a fact.
+func special(e *entry, ua string, start, end, next int) (flags, int) {
+	switch {
+	case e.kind == kindTLD:
+		// "example.com": a dot right after a word, and the host name ends.
+		if start >= 2 && ua[start-1] == '.' && isWord[ua[start-2]] && (end == len(ua) || endsHost(ua[end])) {
+			return hostFacts(ua, start, end), next
+		}
+	case e.kind == kindURL:
+		if end+2 < len(ua) && ua[end] == ':' && ua[end+1] == '/' && ua[end+2] == '/' ||
+			start > 0 && ua[start-1] == '+' {
+			return fBot, next // a URL, "+http://...": a crawler's contact page; browsers never send one
+		}
+	case e.kind == kindWWW:
+		if end < len(ua) && ua[end] == '.' {
+			return fBot, next // www.example.com
+		}
+	case e.kind == kindWebKit:
+		// AppleWebKit/537.36 (KHTML, like Gecko)
+		j := end
+		if j < len(ua) && ua[j] == '/' {
+			j++
+			for j < len(ua) && (isDigit(ua[j]) || ua[j] == '.' || ua[j] == '+') {
+				j++
+			}
+			if strings.HasPrefix(ua[j:], khtmlSpan) {
+				return 0, j + len(khtmlSpan)
+			}
+			return 0, j
+		}
+	case e.kind == kindKHTML:
+		if strings.HasPrefix(ua[start:], khtmlSpan[2:]) {
+			return 0, start + len(khtmlSpan) - 2
+		}
+		if strings.HasPrefix(ua[start:], khtmlSpan[2:len(khtmlSpan)-1]+";") {
+			// "(KHTML, like Gecko; Google Web Preview)": browsers close the
+			// parenthesis; tools that borrow their User-Agent add a name.
+			return fBot, next
+		}
+	case e.kind == kindText:
+		if start == 0 {
+			return fTextBrowser, next
+		}
+	case e.kind == kindBox:
+		// "Nokia Streaming Box 8000", "Mi Box", "CANAL PLUS BOX Build/...":
+		// a word of a device name. Not a product ("Box/5.0") or part of a
+		// package name ("com.box.android").
+		if start > 0 && (ua[start-1] == ' ' || ua[start-1] == ';' || ua[start-1] == '(' || ua[start-1] == '-') &&
+			(end == len(ua) || ua[end] != '/' && ua[end] != '.') {
+			return fTV, next
+		}
+	case e.kind == kindCompatible:
+		// "compatible" names the real product in the first parenthesis of
+		// MSIE and Konqueror; a later "(compatible; Name/1.0)" ("...
+		// Safari/537.36 (compatible; Name/1.0)") is a tool adding its name to
+		// a browser's. A "Compatible" outside a parenthesis is a word of the
+		// browser's own ("LG NetCast.TV-2013 Compatible (LGE, ...)").
+		if start > 0 && ua[start-1] == '(' && strings.IndexByte(ua[:start], ')') >= 0 && !compatibleBrowser(ua[end:]) {
+			return fBot, next
+		}
+	}
+	return 0, next
+}
+
+// compatibleBrowser reports whether s, which follows "compatible", goes on
+// with a browser's name.
+func compatibleBrowser(s string) bool {
+	for len(s) > 0 && (s[0] == ';' || s[0] == ' ') {
+		s = s[1:]
+	}
+	return len(s) >= 4 && strings.EqualFold(s[:4], "msie") || len(s) >= 9 && strings.EqualFold(s[:9], "konqueror")
+}
+
+// hostFacts returns the facts of the host name that ends with the
+// top-level domain ua[start:end]: a crawler's home page (fBot), unless it
+// is an app's reverse-DNS identifier (com.example.app.de: its first label
+// is a top-level domain too) or names the product itself ("Bol.com/1.2.3
+// (Android 9; SM-G955F)": an app named after its site, fAuto, which a
+// named device outweighs). Version numbers with a region ("1.7412.EU")
+// are not host names: a label has a letter.
+func hostFacts(ua string, start, end int) flags {
+	from := start - 1 // where the name starts
+	for from > 0 && (isWord[ua[from-1]] || ua[from-1] == '-' || ua[from-1] == '.') {
+		from--
+	}
+	labels := ua[from : start-1] // the labels before the top-level domain
+	if !hasLetter(labels[strings.LastIndexByte(labels, '.')+1:]) {
+		return 0
+	}
+	if dot := strings.IndexByte(labels, '.'); dot > 0 && dot <= maxWord {
+		if e := lookup(labels, 0, dot); e != nil && e.kind == kindTLD {
+			return 0 // com.dni.vod.dmax.de, com.MTGx.ViaFree.dk: an app
+		}
+	}
+	if end < len(ua) && ua[end] == '/' {
+		return fAuto // Bol.com/1.2.3: a product
+	}
+	return fBot
+}
+
+func hasLetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isLetter(s[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// khtmlSpan follows "AppleWebKit/<version>" in most User-Agents.
+const khtmlSpan = " (KHTML, like Gecko)"
+
+// mozillaSpan starts most User-Agents.
+const mozillaSpan = "Mozilla/5.0 ("
+
+// addresses returns fBot if ua, which has an '@' at index at, holds a
+// contact address: name@example.com.
+func addresses(ua string, at int) flags {
+	for at >= 0 {
+		if at > 0 && lowerWord[ua[at-1]] != 0 && isAddress(ua[at+1:]) {
+			return fBot
+		}
+		next := strings.IndexByte(ua[at+1:], '@')
+		if next < 0 {
+			break
+		}
+		at += 1 + next
+	}
+	return 0
+}
+
+// unknownFacts returns the facts of a word that is not in the table: a
+// name (...bot, ...crawler), a known prefix, a device name by how it ends,
+// or a Fire TV or Fire tablet model code. orig is the word as written;
+// product says it names a product ("Name/1.0"), parts that it has a '_'.
+func unknownFacts(w, orig string, product, parts bool) flags {
+	f := nameFacts(w) | prefixFacts(w) | shapeFacts(w, product, parts)
+	switch orig[0] {
+	case 'A':
+		if isModelCode(orig, "AFT") {
+			f |= fTV // Fire TV: AFTMM, AFTKA, AFTSS, AFTTIFF55...
+		}
+	case 'K':
+		if isModelCode(orig, "KF") {
+			f |= fTablet // Fire tablets: KFTRWI, KFMAWI...
+		}
+	case 'M':
+		if asusTablet(orig) {
+			f |= fTablet
+		}
+	case 'a':
+		if isModelCode(orig, "aft") && orig[3] != 'e' {
+			f |= fTV // a User-Agent written in lowercase: aftmm (not "after")
+		}
+	case 'k':
+		if isModelCode(orig, "kf") {
+			f |= fTablet // kfsuwi
+		}
+	}
+	return f
+}
+
+// shapeFacts returns the facts of a word the table does not know from how
+// its parts end: device names are often a brand and a kind of device in
+// one word ("LGwebOSTV", "VirginMediaSTB", "MagicBox", "HuaweiMediaPad",
+// "EVOTAB", "GALAXY_Tab"). w is lowercase; '_' separates its parts, and
+// the digits a part ends with are a model number ("PANATV1308"); parts
+// says w has a '_'. A part ending in "tv" is a TV's name unless a phone or
+// tablet is named too (fTVName); a box, a pad or a tab named as a product
+// ("Dropbox/1.0", "Notepad/2") is an app, not a device.
+func shapeFacts(w string, product, parts bool) flags {
+	if !parts { // one part, as most words are
+		e := len(w)
+		for e > 0 && isDigit(w[e-1]) {
+			e--
+		}
+		if e >= 3 && shapeEnds[w[e-1]] {
+			return partFacts(w[:e], product)
+		}
+		return 0
+	}
+	var f flags
+	for end := len(w); end > 0; {
+		e := end
+		for e > 0 && isDigit(w[e-1]) {
+			e--
+		}
+		start := e
+		for start > 0 && w[start-1] != '_' {
+			start--
+		}
+		if e-start >= 3 && shapeEnds[w[e-1]] {
+			f |= partFacts(w[start:e], product)
+		}
+		end = start - 1 // before the '_'
+	}
+	return f
+}
+
+// shapeEnds marks the last letters of the parts partFacts knows: stb, tab,
+// tv, box, pad, tablet, dongle.
+var shapeEnds = [256]bool{'b': true, 'v': true, 'x': true, 'd': true, 't': true, 'e': true}
+
+// partFacts returns the facts of one part of a word (see shapeFacts).
+func partFacts(part string, product bool) flags {
+	n := len(part)
+	switch part[n-1] {
+	case 'b':
+		switch {
+		case strings.HasSuffix(part, "stb"):
+			return fTV // set-top box: VirginMediaSTB, Sky_STB_BC7445
+		case product:
+		case part == "tab", n >= 5 && strings.HasSuffix(part, "tab") && part != "crontab":
+			return fTablet // EVOTAB, GALAXY_Tab, IdeaTab
+		}
+	case 'v':
+		switch {
+		case strings.Contains(part, "smarttv"):
+			return fTV // LGSmartTV, hdplussmarttv
+		case n >= 4 && part[n-2] == 't' && part[n-3] != 'i':
+			// LGwebOSTV, PANATV, gfibertv; not the Japanese phones with a
+			// TV tuner (D903iTV).
+			return fTVName
+		}
+	case 'x':
+		if !product && n >= 4 && strings.HasSuffix(part, "box") && !notTVBox(part) {
+			return fTV // MagicBox, LinkBox
+		}
+	case 'd':
+		if !product && (part == "pad" || n >= 5 && strings.HasSuffix(part, "pad") && !notTabletPad(part)) {
+			return fTablet // HuaweiMediaPad, lepad
+		}
+	case 't':
+		if !product && n > 6 && strings.HasSuffix(part, "tablet") {
+			return fTablet // YONESTablet
+		}
+	case 'e':
+		if !product && strings.HasSuffix(part, "dongle") {
+			return fTV // an HDMI dongle: gxt_dongle_3188
+		}
+	}
+	return 0
+}
+
+// notTVBox reports whether w, which ends in "box", names something else
+// than a TV box (MyDropbox, Inbox).
+func notTVBox(w string) bool {
+	return hasAnySuffix(w, "dropbox", "inbox", "mailbox", "sandbox", "toolbox", "checkbox", "outbox",
+		"jukebox", "postbox", "soapbox", "onebox", "searchbox", "chatbox")
+}
+
+// notTabletPad reports whether w, which ends in "pad", names something else
+// than a tablet: a laptop, a phone maker, an input device, an app
+// (CoolPadCoolpad, ZohoNotepad).
+func notTabletPad(w string) bool {
+	return hasAnySuffix(w, "notepad", "keypad", "numpad", "gamepad", "thinkpad", "trackpad", "launchpad",
+		"scratchpad", "coolpad", "linkpad")
+}
+
+func hasAnySuffix(w string, suffixes ...string) bool {
+	for _, s := range suffixes {
+		if strings.HasSuffix(w, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// nexusNumber returns the facts of the number after "Nexus".
+func nexusNumber(w string) flags {
+	switch w {
+	case "7", "9", "10":
+		return fTablet
+	case "4", "5", "6":
+		return fMobile
+	}
+	return 0
+}
+
+// endsHost reports whether c may follow a host name.
+func endsHost(c byte) bool {
+	return lowerWord[c] == 0 && c != '.' && c != '-'
+}
+
+// numberFacts returns the facts of a word of digits and letters that
+// starts with a digit.
+func numberFacts(w string) flags {
+	n := len(w)
+	if n == 2 && w == "4k" {
+		return fTV // a 4K screen or player in a device name: BRAVIA 4K GB, GD1 4K
+	}
+	if n >= 9 && n <= 11 && w[0] == '2' &&
+		(strings.Contains(w, "rp") || strings.HasPrefix(w, "21051182") || strings.HasPrefix(w, "22081283")) {
+		return fTablet // Xiaomi Pad and Redmi Pad model numbers: 21051182G, 23073RPBFG
+	}
+	if n >= 4 && !isDigit(w[n-1]) {
+		return nameFacts(w) // 360Spider
+	}
+	return 0
+}
+
+// pairLengths[p] has bit n set when a word of n bytes may state something
+// after pair p (see pairSets and pairClears): scan skips the others.
+var pairLengths = func() (t [pKinds]uint64) {
+	const from4 = ^uint64(0) &^ 0xf // 4 bytes or more
+	set := func(p pairKind, lens ...int) {
+		for _, n := range lens {
+			t[p] |= 1 << uint(n)
+		}
+	}
+	t[pSM], t[pGT], t[pTB], t[pSHW] = from4, from4, from4, from4
+	t[pSPH] = ^uint64(0) &^ 0x3 // 2 bytes or more
+	t[pM] = ^uint64(0) &^ 0x7   // 3 bytes or more
+	set(pLG, 4)
+	set(pGo, 4)
+	set(pHTTP, 6, 7)
+	set(pAWS, 3)
+	set(pRest, 6)
+	set(pPage, 5)
+	set(pApple, 2, 6)
+	set(pUp, 4, 7)
+	set(pCE, 4)
+	set(pWindows, 2, 5)
+	set(pMac, 2)
+	set(pOpera, 2, 4)
+	set(pLarge, 6)
+	set(pLinux, 3)
+	set(pNexus, 6)
+	set(pPixel, 1, 6)
+	set(pTablet, 2)
+	set(pShield, 6)
+	set(pNokia, 3)
+	set(pBuild, 4)
+	set(pAcer, 3)
+	set(pM8S, 3, 4)
+	set(pNeo, 2, 3)
+	t[pHuawei] = ^uint64(0) &^ 0x7 // 3 bytes or more
+	return t
+}()
+
+// pairFacts adds to f the facts stated by word (as written, at most
+// maxWord bytes) read with the pair the word before it opened.
+func pairFacts(f flags, p pairKind, word string) flags {
+	var b wordBuf
+	w := b.lower(word)
+	return f&^pairClears(p, w) | pairSets(p, w)
+}
+
+// pairClears returns the facts word w takes back after pair p.
+func pairClears(p pairKind, w string) flags {
+	switch {
+	case p == pTablet && w == "pc":
+		return fTablet // "Tablet PC 2.0": a Windows laptop with a touch screen
+	case p == pShield && w == "tablet":
+		return fTV // the SHIELD Tablet, not the SHIELD TV
+	}
+	return 0
+}
+
+// pairSets returns the facts word w states after pair p.
+func pairSets(p pairKind, w string) flags {
+	switch p {
+	case pSM: // Samsung: SM-T, SM-P and SM-X are Galaxy Tabs
+		if len(w) >= 4 && (w[0] == 't' || w[0] == 'p' || w[0] == 'x') && isDigit(w[1]) {
+			return fTablet
+		}
+	case pGT: // GT-P (Galaxy Tab), GT-N5/N8 (Galaxy Note 8.0 and 10.1)
+		if len(w) >= 4 && (w[0] == 'p' && isDigit(w[1]) || w[0] == 'n' && (w[1] == '5' || w[1] == '8')) {
+			return fTablet
+		}
+	case pTB: // Lenovo Tab and Yoga Tab: TB-X606F, TB-J706F, YT-J706X, TB-8504F
+		if len(w) >= 4 && (w[0] == 'x' || w[0] == 'j' || w[0] == 'q' || w[0] == 'p' || isDigit(w[0])) && isDigit(w[1]) {
+			return fTablet
+		}
+	case pLG: // LG G Pad: LG-V500, LG-V410 (the V10...V60 phones are shorter)
+		if len(w) == 4 && w[0] == 'v' && isDigit(w[1]) {
+			return fTablet
+		}
+	case pGo:
+		if w == "http" {
+			return fAuto // Go-http-client
+		}
+	case pHTTP:
+		if w == "client" || w == "request" {
+			return fAuto // http-client, HTTP_Request
+		}
+	case pAWS:
+		if w == "sdk" {
+			return fAuto
+		}
+	case pRest:
+		if w == "client" {
+			return fAuto
+		}
+	case pPage:
+		if w == "speed" {
+			return fBot // Google Page Speed Insights
+		}
+	case pApple:
+		switch w {
+		case "pubsub":
+			return fBot
+		case "tv":
+			return fTV | fAppleTV // AppleCoreMedia/1.0 (Apple TV; CPU OS 16_5 like Mac OS X)
+		}
+	case pUp:
+		if w == "browser" || w == "link" {
+			return fFeature // UP.Browser
+		}
+	case pCE:
+		if w == "html" {
+			return fTV // CE-HTML, the TV browser profile
+		}
+	case pWindows:
+		switch w {
+		case "ce":
+			return fMobile
+		case "phone":
+			return fWinPhone | fMobile
+		}
+	case pMac:
+		if w == "os" {
+			return fMac
+		}
+	case pOpera:
+		switch w {
+		case "mini":
+			return fMobile
+		case "tv":
+			return fTV
+		}
+	case pLarge:
+		if w == "screen" {
+			return fTV
+		}
+	case pLinux:
+		if w == "gnu" {
+			return fAuto // x86_64-pc-linux-gnu: a GNU target triple, a compiled tool's
+		}
+	case pSPH:
+		if strings.HasPrefix(w, "p1") {
+			return fTablet // Galaxy Tab on Sprint: SPH-P100
+		}
+	case pSHW:
+		if strings.HasPrefix(w, "m180") || strings.HasPrefix(w, "m380") || strings.HasPrefix(w, "m480") || strings.HasPrefix(w, "m500") {
+			return fTablet // Galaxy Tab in Korea: SHW-M380S
+		}
+	case pM:
+		if strings.HasPrefix(w, "mp7") || strings.HasPrefix(w, "mp8") || strings.HasPrefix(w, "mp1") {
+			return fTablet // Mediacom SmartPad: M-MP722M
+		}
+	case pNexus:
+		if w == "player" {
+			return fTV
+		}
+	case pPixel:
+		if w == "c" || w == "tablet" {
+			return fTablet
+		}
+	case pHuawei: // BAH3-W09, AGS2-L09, DBY-W09, KOB2-AL00, BTV-DL09, BG2-U03, AGM3-AL09HN
+		if len(w) >= 3 && huaweiVariant(w) {
+			return fTablet
+		}
+	case pBuild:
+		// Android TV's own builds: PTT1.190515.001, QTG3.200305.006,
+		// RTM6.230109.082, STTL.240206.002 (a letter for the Android
+		// version, then T and T, G, M or L); phones' are QP1A, SKQ1, TP1A...
+		if w[0] >= 'p' && w[0] <= 'u' && w[1] == 't' && (w[2] == 't' || w[2] == 'g' || w[2] == 'm' || w[2] == 'l') {
+			return fTV
+		}
+	case pNokia: // Nokia T10, T20, T21 tablets
+		if w[0] == 't' && isDigit(w[1]) && isDigit(w[2]) {
+			return fTablet
+		}
+	case pAcer: // Acer Iconia: A3-A10, B1-A71, B3-A32 (A1-810: see dashNumber)
+		if w[0] == 'a' && isDigit(w[1]) && isDigit(w[2]) {
+			return fTablet
+		}
+	case pM8S:
+		if w == "pro" || w == "plus" {
+			return fTV
+		}
+	case pNeo: // NEO-X7, NEO-X8H
+		if w[0] == 'x' && isDigit(w[1]) {
+			return fTV
+		}
+	}
+	return 0
+}
+
+// huaweiVariant reports whether w is the variant part of a Huawei or Honor
+// model code: W, L, U, AL, DL or AN, then digits, then letters at most
+// (w09, l09, u03, al00, dl09, al09hn).
+func huaweiVariant(w string) bool {
+	i := 1
+	if (w[0] == 'a' || w[0] == 'd') && (w[1] == 'l' || w[1] == 'n') {
+		i = 2
+	} else if w[0] != 'w' && w[0] != 'l' && w[0] != 'u' {
+		return false
+	}
+	if i >= len(w) || !isDigit(w[i]) {
+		return false
+	}
+	for i < len(w) && isDigit(w[i]) {
+		i++
+	}
+	for ; i < len(w); i++ {
+		if !isLetter(w[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// nameFacts returns the facts of a word the table does not know, from what
+// it is made of: automated clients name themselves ...bot, ...crawler,
+// ...spider, ...scraper, link checker, site monitor, feed fetcher. The word
+// is read once; stemStart lets most positions go by with one test. Words
+// with digits in them are model and build codes as often as names, so the
+// weaker stems (check, scan, fetch, feed...) count only in words without
+// digits, and only as fAuto.
+func nameFacts(w string) flags {
+	weak := false
+	for i := 0; i+3 <= len(w); i++ {
+		if stemStart[w[i]]>>(w[i+1]&31)&1 == 0 {
+			continue
+		}
+		r := w[i:]
+		switch r[0] {
+		case 'b':
+			// ...bot, ...bot2, ...bot_: a bot at the end of a name, not
+			// "botanic" or "bottom".
+			if r[2] == 't' && (len(r) == 3 || !isLetter(r[3])) && !(i >= 2 && w[i-2:i] == "cu") {
+				return fBot // not Cubot, a phone maker (CUBOT_NOTE_20_PRO)
+			}
+		case 'c':
+			if strings.HasPrefix(r, "crawl") {
+				return fBot
+			}
+			weak = weak || strings.HasPrefix(r, "check")
+		case 's':
+			if strings.HasPrefix(r, "spider") || strings.HasPrefix(r, "scrap") {
+				return fBot
+			}
+			weak = weak || strings.HasPrefix(r, "scan") || i == 0 && r[1] == 'e' && r[2] == 'o'
+		case 'r':
+			if strings.HasPrefix(r, "robot") {
+				return fBot
+			}
+			weak = weak || r[1] == 's' && r[2] == 's'
+		case 'h':
+			if strings.HasPrefix(r, "headless") || strings.HasPrefix(r, "harvest") {
+				return fBot
+			}
+		case 'a':
+			if strings.HasPrefix(r, "archiv") {
+				return fBot
+			}
+		case 'v':
+			if strings.HasPrefix(r, "validat") || strings.HasPrefix(r, "verif") {
+				return fBot
+			}
+		case 'f':
+			weak = weak || strings.HasPrefix(r, "fetch") || strings.HasPrefix(r, "feed")
+		case 'm':
+			weak = weak || strings.HasPrefix(r, "monitor")
+		case 'p':
+			weak = weak || strings.HasPrefix(r, "probe") || strings.HasPrefix(r, "preview") || strings.HasPrefix(r, "proxy")
+		case 'i':
+			weak = weak || strings.HasPrefix(r, "indexer")
+		case 'e':
+			weak = weak || strings.HasPrefix(r, "extract")
+		case 'd':
+			weak = weak || strings.HasPrefix(r, "download")
+		case 'u':
+			weak = weak || strings.HasPrefix(r, "uptime")
+		}
+	}
+	var f flags
+	if weak && !hasDigit(w) {
+		f = fAuto
+	}
+	if len(w) > 7 && strings.HasSuffix(w, "android") {
+		f |= fAndroid // MastodonAndroid, TwitterAndroid
+	}
+	return f
+}
+
+// nameStems are the stems nameFacts looks for.
+const nameStems = `bot crawl check spider scrap scan seo robot rss headless harvest archiv validat verif fetch feed
+	monitor probe preview proxy indexer extract download uptime android`
+
+// stemStart[c] has bit c2&31 set when c, c2 may start a stem.
+var stemStart = func() (t [256]uint32) {
+	for _, s := range strings.Fields(nameStems) {
+		t[s[0]] |= 1 << (s[1] & 31)
+	}
+	return t
+}()
+
+func hasDigit(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if isDigit(w[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// prefixFacts returns the facts of words known by how they start. It
+// dispatches on the first byte, so a word costs a few comparisons.
+func prefixFacts(w string) flags {
+	p := strings.HasPrefix
+	switch w[0] {
+	case 'a':
+		switch {
+		case p(w, "a95x"), p(w, "aquos"):
+			return fTV
+		case p(w, "alcatel"):
+			return fFeature
+		}
+	case 'b':
+		if p(w, "beelink") {
+			return fTV
+		}
+	case 'c':
+		if p(w, "cygwin") {
+			return fWindows
+		}
+	case 'd':
+		if p(w, "darwin") {
+			return fDarwin
+		}
+	case 'e':
+		switch {
+		case p(w, "espial"):
+			return fTV // EspialTVBrowser
+		case p(w, "ebrd"):
+			return fTablet // Sony Reader: EBRD1101
+		}
+	case 'h':
+		switch {
+		case p(w, "h96"):
+			return fTV
+		case p(w, "htc_"):
+			return fFeature
+		}
+	case 'i':
+		switch {
+		case p(w, "ipad"):
+			return fIPad | fTablet // Apple-iPad2C2
+		case p(w, "iphone"), p(w, "ipod"):
+			return fIOS | fMobile
+		case p(w, "ideatab"):
+			return fTablet // IdeaTabA1000
+		}
+	case 'k':
+		switch {
+		case len(w) == 4 && (p(w, "k00") || p(w, "k01")):
+			return fTablet // Asus MeMO Pad
+		case p(w, "km8"):
+			return fTV // Mecool KM8 boxes
+		}
+	case 'l':
+		if p(w, "lgu") || len(w) >= 5 && p(w, "lg") || isDigit(w[2]) && p(w, "lg") {
+			return fFeature
+		}
+	case 'm':
+		switch {
+		case p(w, "mxq"), p(w, "mecool"), p(w, "mibox"), p(w, "mitv"),
+			p(w, "mxiii"), p(w, "mx9"), p(w, "minim8s"), // the MXQ, MXIII, MX9 and M8S families of boxes
+			p(w, "mk802"), p(w, "mk808"), p(w, "mk908"): // HDMI sticks
+			return fTV
+		case len(w) > 3 && p(w, "mid") && (isDigit(w[3]) || w[3] == 'c'):
+			return fTablet
+		case p(w, "mac_"):
+			return fMac
+		}
+	case 'n':
+		switch {
+		case p(w, "nxm"), p(w, "novo"):
+			return fTablet
+		case p(w, "nokia"):
+			return fFeature
+		}
+	case 'o':
+		switch {
+		case p(w, "opd2"):
+			return fTablet // OnePlus Pad, Oppo Pad
+		case p(w, "obigo"):
+			return fFeature
+		}
+	case 'p':
+		switch {
+		case p(w, "pov_tv"), p(w, "playstation"):
+			return fTV
+		case p(w, "pov_tab"), p(w, "pg41200"),
+			len(w) == 4 && (p(w, "p00") || p(w, "p01") || p(w, "p02")),                    // Asus ZenPad
+			len(w) >= 7 && (p(w, "pmp") || p(w, "pmt")) && isDigit(w[3]) && isDigit(w[6]): // Prestigio MultiPad: PMP5080B, PMT3047_3G
+			return fTablet
+		}
+	case 'r':
+		switch {
+		case p(w, "roku"):
+			return fTV
+		case p(w, "rmp2"):
+			return fTablet // Realme Pad
+		}
+	case 's':
+		switch {
+		case p(w, "smarttv"), p(w, "sonydtv"), p(w, "sagemcom"),
+			// Amlogic's TV box processors: S802, S805, S812, S905X, S912, S922X
+			p(w, "s802"), p(w, "s805"), p(w, "s812"), p(w, "s905"), p(w, "s912"), p(w, "s922"):
+			return fTV
+		case p(w, "smarttab"), len(w) > 3 && isDigit(w[3]) && p(w, "sgp"): // Sony Xperia Tablet SGP311
+			return fTablet
+		case p(w, "sonyericsson"), p(w, "symbian"), p(w, "series40"), p(w, "series60"), p(w, "samsung_sgh"):
+			return fFeature
+		}
+	case 't':
+		switch {
+		case p(w, "tanix"), p(w, "tvbox"),
+			// Tanix TX2 to TX9 (TX3mini, TX6S); not the tablets TX17 and TX68
+			len(w) >= 3 && w[1] == 'x' && w[2] >= '2' && w[2] <= '9' && (len(w) == 3 || isLetter(w[3])):
+			return fTV
+		case len(w) > 3 && isDigit(w[3]) && p(w, "tab"), // TAB260, Tab2A7
+			len(w) > 3 && isDigit(w[2]) && p(w, "tb"): // Lenovo TB350FU
+			return fTablet
+		case len(w) == 7 && p(w, "tpm") && isDigit(w[3]) && isDigit(w[4]) && isDigit(w[5]) && isLetter(w[6]):
+			return fTV // Philips (TP Vision) Android TVs: TPM171E, TPM191E
+		case p(w, "technicolor"):
+			return fTV // Technicolor set-top boxes: Technicolor_DXI807FT
+		}
+	case 'q':
+		if len(w) == 6 && (p(w, "qm1") || p(w, "qv1")) && isDigit(w[3]) && isDigit(w[4]) && w[5] == 'e' {
+			return fTV // Philips (TP Vision) Android TVs of 2015-16: QM152E, QV151E
+		}
+	case 'v':
+		if p(w, "v88") {
+			return fTV // V88 boxes: V88, V88 Pro, V88mini
+		}
+	case 'u':
+		switch {
+		case p(w, "ugoos"):
+			return fTV
+		case p(w, "ucweb"), p(w, "ucbrowser"):
+			return fFeature
+		}
+	case 'w':
+		if p(w, "wap") {
+			return fFeature
+		}
+	case 'x':
+		switch {
+		case p(w, "xbox"), p(w, "x96"):
+			return fTV
+		case p(w, "xoom"):
+			return fTablet
+		}
+	case 'y':
+		switch {
+		case p(w, "youview"):
+			return fTV // YouView set-top boxes: YouViewHTML/1.0
+		case len(w) == 3 && w[1] == 't' && isDigit(w[2]):
+			return fTablet // Lenovo Yoga Tab 3: YT3-850F
+		}
+	case 'z':
+		if p(w, "zidoo") {
+			return fTV
+		}
+	}
+	return 0
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+// isAddress reports whether s starts with a mail domain: letters, digits
+// and hyphens, a dot, a letter.
+func isAddress(s string) bool {
+	j := 0
+	for j < len(s) && (lowerWord[s[j]] != 0 || s[j] == '-') {
+		j++
+	}
+	return j > 0 && isLetter(s[0]) && j+1 < len(s) && s[j] == '.' && isLetter(s[j+1])
+}
+
+// isModelCode reports whether word is a device model code starting with
+// prefix (4 to 9 letters and digits, a letter first after the prefix),
+// written in the case of prefix: AFTMM, or aftmm in a User-Agent written in
+// lowercase.
+func isModelCode(word, prefix string) bool {
+	if len(word) < 4 || len(word) > 9 || !strings.HasPrefix(word, prefix) {
+		return false
+	}
+	lo, hi := byte('A'), byte('Z')
+	if prefix[0] >= 'a' {
+		lo, hi = 'a', 'z'
+	}
+	if c := word[len(prefix)]; c < lo || c > hi {
+		return false
+	}
+	for i := len(prefix) + 1; i < len(word); i++ {
+		if c := word[i]; (c < lo || c > hi) && !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+}

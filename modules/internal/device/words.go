@@ -1,0 +1,217 @@
+package device
+
+// The words the classifier knows, lowercase, with the facts each states.
+// They are compiled once into a hash table (see table.go): a word costs one
+// probe whatever the number of words here. A word ending in digits that is
+// not listed is looked up again without them (iPad13, AppleTV11, Win95).
+// Words that are not listed at all go through the name rules (nameFacts,
+// prefixFacts): that is where "...bot", "...crawler" and model codes are
+// recognised.
+var wordFacts = []struct {
+	f     flags
+	words string
+}{
+	{fLinux | fX11, "x11"},
+	// The processors of TVs and set-top boxes, and Qt's build for devices
+	// without a window system: with Linux and no X11, an embedded device
+	// (see Classify).
+	{fSoC, "arm armv5l armv6l armv7l armv8l aarch64 mips mipsel sh4 qtembedded"},
+	{fMacArch, "x86_64 arm64 i386 intel64"},
+	{fFeature, "s60 s40"},
+	{fMobile, "mobile iemobile blackberry bb kaios mobi wpdesktop webos maemo meego sailfish palm palmos palmsource fennec"},
+	{fAndroid, "fb4a"}, // the Facebook app for Android, which may name no OS
+	{fIOS, "fbios"},
+	{fIOS | fMobile, "iphone ipod"},
+	{fIOS, "ios watchos"},
+	{fIPad | fTablet, "ipad ipados"},
+	{fTablet, `kindle silk playbook tablet xoom nook bntv bnrv kobo mediapad matepad ideatab touchpad
+		smartpad onepad viewpad nettab surftab freetab lifetab apad tab pad mid pmid odys nextbook
+		flyer epade smarttab pocketbook bookeen cybook tolino
+		teclast chuwi alldocube transformer`},
+	{fAndroid, "android"},
+	{fDalvik, "dalvik"},
+	{fCrOS, "cros"},
+	{fWindows, "windows win win32 win64 winnt win9x windowsnt cygwin_nt"},
+	{fMac, "mac macintosh macos osx macbook macbookpro macbookair imac macmini macpro mac_powerpc mac_ppc"},
+	{fDarwin, "cfnetwork darwin darwin_i"},
+	{fLinux, `linux ubuntu fedora tizen debian centos gentoo mint kubuntu suse opensuse archlinux manjaro
+		mandriva`},
+	{fDesktopOS, `freebsd openbsd netbsd dragonfly sunos solaris haiku beos amiga amigaos morphos aros
+		riscos irix aix syllable inferno unix os2 warp`},
+	{fMSWeak, "microsoft msoffice"},
+	{fSafari, "safari"},
+	{fSamsungBrowser, "samsungbrowser"},
+
+	// Feature phones and their browsers.
+	{fFeature, `midp cldc symbian symbianos series nokia sonyericsson obigo obigointernetbrowser ucweb
+		j2me teleca polaris dolfin bada brew docomo kddi softbank vodafone willcom portalmmm mot sie
+		lge sgh sch alcatel htc opwv openwave netfront jasmine lg samsung jig ddipocket kyocera`},
+
+	// TVs, set-top boxes, streaming sticks and game consoles.
+	{fTV, `tv smarttv smart_tv hbbtv netcast web0s googletv androidtv roku crkey chromecast bravia
+		philipstv nettv vidaa viera mibox mitv playstation xbox nintendo wii wiiu psp inettvbrowser dtv
+		sonydtv kreatv omi vstvb espial opentv tsbnettv netrange maple smarthub aquosbrowser aquos
+		foxxum humax technisat loewe vestel tpvision grundig arcelik freebox dreambox enigma stb stbapp
+		kstb mag dune formuler directfb firetv shield tvbox ps3application hybridcast
+		webtv ohtv diga boxee ouya dreamcast dreampassport planetweb ps3 ps4 kdl sonycebrowser sonybdp
+		sagemcom vewd vizio smartcast skyworth metz nitro`},
+	// Opera's TV browser writes "Andr0id" on Android TV.
+	{fTV | fAndroid, "andr0id"},
+	{fTV | fAppleTV, "appletv tvos"},
+
+	// HTTP libraries, command-line tools and feed readers: automated unless
+	// they run in an app that names its phone, tablet or TV.
+	{fAuto, `curl libcurl pycurl wget aria python aiohttp httpx urllib urllib3 requests okhttp okio
+		java jakarta httpclient libwww perl lwp php guzzlehttp guzzle ruby faraday httparty node
+		nodejs undici axios deno postmanruntime insomnia httpie dart reqwest restsharp unirest
+		superagent mechanize httrack grpc powershell windowspowershell cpprest libhttp winhttp
+		winhttprequest synapse indy docker gitlab hackney spray scalaj lua resty cli intellij
+		servicestack twisted pear cakephp newspaper pcore jersey retrofit alamofire libsoup colly
+		httpunit htmlunit jsdom zend laminas symfony drupal typo3 apache nginx httpd http_request
+		urlgrabber gradle maven npm yarn pnpm pip cargo composer bundler rubygems nuget homebrew
+		conda
+		whatsapp`}, // WhatsApp's link previews; its Android app names the device
+
+	// Named automated clients that the name rules would not recognise.
+	{fBot, `bot bots crawler spider robot googlebot bingbot yandexbot baiduspider applebot
+		duckduckbot msnbot yeti daum daumoa facebookexternalhit facebookcatalog slurp mediapartners inspectiontool
+		googleother chatgpt bingpreview phantomjs lighthouse ia_archiver imgproxy
+		skypeuripreview embedly vkshare puppeteer playwright selenium webdriver slimerjs prerender
+		rendertron ptst pagespeed gtmetrix pingdom statuscake site24x newrelicpinger datadog nagios
+		zabbix icinga freshping hetrixtools checkly uptime newsblur inoreader theoldreader
+		netnewswire newsgator bloglines nutch heritrix nmap nikto masscan zgrab sqlmap nuclei wpscan
+		boto botocore wordpress jetpack iframely outbrain googlehc kube healthcheck blackbox qwantify
+		archive wayback findlinks validator preview synthetics monitoring apis flipboardproxy
+		ahrefs semrush majestic screaming sitebulb oncrawl netcraft censys shodan expanse
+		internetmeasurement proximic grapeshot admantx mail_ru linguee cloudflare catchpoint gomezagent
+		rigor dareboost openvas splash pageburst duplexweb transcoder wkhtmltopdf cypress apachebench
+		monit prometheus openai clamav meltwater brandwatch integromat blogtrottr appengine
+		applesyndication internetarchive siteimprove monsido fuzz googleweblight ruxitsynthetic
+		datadogsynthetics pingdomtms w3c_unicorn favicon scanning watchdog cron dcv certificate`},
+
+	// Words of ordinary browser User-Agents that say nothing: listing them
+	// spares them the name rules.
+	{0, `mozilla applewebkit webkit khtml like gecko trident presto opera chrome chromium crios
+		firefox fxios edg edge edga edgios opr version build wv rv nt x64 wow64 cpu intel mac os
+		i686 i586 en us gb de fr es it ru zh cn tw jp ja ko kr pt br nl pl
+		cubot sm gt tb yt lg go aws rest page apple up ce sph shw m nexus pixel large http https
+		gzip gfe net clr media center pc slcc infopath msie konqueror compatible yabrowser vivaldi
+		brave miuibrowser ucbrowser huaweibrowser samsung motorola moto redmi xiaomi oneplus huawei
+		honor oppo vivo realme infinix tecno itel zte lenovo asus sony xperia pixel k hmscore gmscore
+		instagram fban fbav fbios fb_iab micromessenger wechat line kakaotalk snapchat twitter
+		tiktok musical_ly bytedancewebview gsa mobile mobile_safari
+		a b c d e f g h i j k l m n o p q r s t u v w x y z
+		html browser model screen profile configuration touch help mouse tuner search pro smart
+		web wireless wired release one app client unknown user device edition generic agent
+		support for note wifi galaxy mi hd uhd plus max lite ultra play store media player en_us
+		en_gb de_de nl_nl fr_fr scale nettype gzip deflate true false null
+		fbdv fbsv fblc fbop fbcr fbmd fbsn fbss fbid fbpn fbrv fbbv fbdm fbca fbrd fbav fb4a`},
+
+	// "Box", "Stick" and "Dongle" in a device name (Mi Box, Streaming Box
+	// 8000, TOUCAN Stick 3D) are a TV box or stick; the Box app and its
+	// package names are not (see special).
+	{0, "box stick dongle"},
+}
+
+// textBrowsers are the text-mode browsers (desktop programs that are not
+// HTTP libraries). Their name counts as the User-Agent's first word only
+// ("Lynx/2.8.9", "Links (2.1pre15; Linux...)"), not inside another name
+// ("Google-Youtube-Links").
+const textBrowsers = "lynx links elinks w3m"
+
+// pairWords are words that open a pair: the word after them is read
+// together with them (model codes written with a hyphen, SM-T870, are two
+// words).
+var pairWords = []struct {
+	p     pairKind
+	words string
+}{
+	{pSM, "sm"},
+	{pGT, "gt"},
+	{pTB, "tb yt lenovotb"},
+	{pLG, "lg"},
+	{pGo, "go"},
+	{pAWS, "aws"},
+	{pRest, "rest"},
+	{pPage, "page"},
+	{pApple, "apple"},
+	{pUp, "up"},
+	{pCE, "ce"},
+	{pWindows, "windows"},
+	{pSPH, "sph"},
+	{pSHW, "shw"},
+	{pM, "m"},
+	{pNexus, "nexus"},
+	{pPixel, "pixel"},
+	{pOpera, "opera"},
+	{pMac, "mac"},
+	{pLarge, "large"},
+	{pTablet, "tablet"},
+	{pHTTP, "http https ftp"},
+	{pLinux, "linux"},
+	{pBuild, "build"},
+	{pWWW, "www"},
+	// Huawei and Honor tablet model codes, digits stripped: BAH3-W09,
+	// AGS2-L09, DBY-W09, KOB2-AL00.
+	{pHuawei, `bah ags agr agm agrk kob cmr scm btv jdn dby dbr bzt krj mrx bg bgo wgr hey eln gdi
+		brt mon cpn sht vrd btk got hmw rod`},
+	{pShield, "shield"},
+	{pPuffin, "puffin"},
+	{pNokia, "nokia"},
+	// Acer Iconia tablets: A1-810, A3-A10, B1-710, B3-A30.
+	{pAcer, "a1 a3 b1 b3"},
+	// iconBIT NetTAB tablets: NT-1710, NT-3702M.
+	{pNT, "nt"},
+	// The M8S TV boxes: M8S PRO, M8S PLUS (not HTC's One M8s).
+	{pM8S, "m8s"},
+	// Minix's NEO X boxes: NEO-X7, NEO X8-H.
+	{pNeo, "neo"},
+}
+
+// tldWords are the top-level domains of contact addresses: "example.com"
+// in a User-Agent is a crawler's home page. (Not "tv": "webOS.TV-2014" is a
+// TV.)
+const tldWords = `com net org io info biz ru de eu uk fr jp cn ly co me ai dev nl pl cz br kr ch se
+	dk fi be au ca es gov edu xyz site online tech cloud`
+
+// pairKind names the pair a word opens.
+type pairKind uint8
+
+const (
+	pNone pairKind = iota
+	pSM
+	pGT
+	pTB
+	pLG
+	pGo
+	pAWS
+	pRest
+	pPage
+	pApple
+	pUp
+	pCE
+	pWindows
+	pSPH
+	pSHW
+	pM
+	pNexus
+	pPixel
+	pOpera
+	pHuawei
+	pMac
+	pLarge
+	pTablet
+	pHTTP
+	pWWW
+	pBuild
+	pLinux
+	pShield
+	pPuffin
+	pNokia
+	pAcer
+	pNT
+	pM8S
+	pNeo
+
+	pKinds // the number of pair kinds
+)
