@@ -162,7 +162,25 @@ func get(t testing.TB, url string, header ...string) (*http.Response, string) {
 // lokiMetrics scrapes the gateway's metrics endpoint for the Loki series.
 func lokiMetrics(t testing.TB) (sent, dropped, failed, queued float64) {
 	t.Helper()
-	_, body := get(t, metricsURL)
+	// Right after a config load the old server may still be closing its
+	// socket, and a connection the kernel gave it ends unanswered (Caddy's
+	// reload behaviour, which these test configs do not work around):
+	// try the scrape again on a new connection.
+	var body string
+	for try := 1; ; try++ {
+		resp, err := client.Get(metricsURL)
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(b)
+			break
+		}
+		if try == 5 {
+			t.Fatalf("scraping %s: %v", metricsURL, err)
+		}
+		client.CloseIdleConnections()
+		time.Sleep(50 * time.Millisecond)
+	}
 	values := map[string]*float64{
 		`frontdoor_loki_entries_total{result="sent"}`:    &sent,
 		`frontdoor_loki_entries_total{result="dropped"}`: &dropped,
