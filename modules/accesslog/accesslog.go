@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -173,10 +174,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	// headers (trace_id, visitor_info add theirs for the upstream).
 	rec.req = *r
 	rec.req.Header = r.Header.Clone()
+	// The body's counter is the request's own, never pooled: Go's HTTP
+	// transport may still read or close a request body in its own
+	// goroutine after reverse_proxy has returned (an upstream that answers
+	// before reading an upload), when this recorder serves another request.
 	body := r.Body
+	var counted *lengthReader
 	if body != nil && body != http.NoBody {
-		rec.body.ReadCloser = body
-		r.Body = &rec.body
+		counted = &lengthReader{ReadCloser: body}
+		r.Body = counted
 	}
 	// frontdoor's fields are written into the recorder's memory, unless
 	// Caddy's own log of the site wants them too, after this handler.
@@ -188,7 +194,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 
 	err := next.ServeHTTP(rec, r)
-	h.log(rec, r, fields, err)
+	var bytesRead int64
+	if counted != nil {
+		bytesRead = counted.n.Load()
+	}
+	h.log(rec, r, fields, bytesRead, err)
 
 	r.Body = body
 	logfields.Forget(ctx, &rec.fields)
@@ -197,7 +207,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 }
 
 // log writes the request's entry.
-func (h *Handler) log(rec *recorder, r *http.Request, extra *logfields.Entry, handlerErr error) {
+func (h *Handler) log(rec *recorder, r *http.Request, extra *logfields.Entry, bytesRead int64, handlerErr error) {
 	ctx := r.Context()
 	if skip, _ := caddyhttp.GetVar(ctx, caddyhttp.LogSkipVar).(bool); skip || h.discards {
 		return
@@ -243,7 +253,7 @@ func (h *Handler) log(rec *recorder, r *http.Request, extra *logfields.Entry, ha
 	rec.logResp = caddyhttp.LoggableHTTPHeader{Header: rec.Header(), ShouldLogCredentials: h.LogCredentials}
 	fields := append(rec.fieldBuf[:0],
 		zap.Object("request", &rec.logReq),
-		zap.Int("bytes_read", rec.body.n),
+		zap.Int64("bytes_read", bytesRead),
 		zap.String("user_id", userID),
 		zap.Duration("duration", duration),
 		zap.Int("size", size),
@@ -271,7 +281,6 @@ type recorder struct {
 	size        int
 	wroteHeader bool
 	req         http.Request
-	body        lengthReader
 	fields      logfields.Entry
 	fieldBuf    [8]zapcore.Field
 	logReq      caddyhttp.LoggableHTTPRequest
@@ -313,15 +322,16 @@ func (w *recorder) ReadFrom(r io.Reader) (int64, error) {
 	return n, err
 }
 
-// lengthReader counts the bytes of the request body read.
+// lengthReader counts the bytes of the request body read; the count is
+// read while the transport may still be reading.
 type lengthReader struct {
 	io.ReadCloser
-	n int
+	n atomic.Int64
 }
 
 func (r *lengthReader) Read(b []byte) (int, error) {
 	n, err := r.ReadCloser.Read(b)
-	r.n += n
+	r.n.Add(int64(n))
 	return n, err
 }
 

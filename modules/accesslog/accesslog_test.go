@@ -1,8 +1,10 @@
 package accesslog
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +13,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
@@ -24,7 +27,7 @@ import (
 	_ "github.com/frontdoor-gateway/frontdoor/modules/visitorinfo"
 )
 
-// site is a Caddyfile (ports 19760-19761) whose site both has Caddy's log and access_log
+// site is a Caddyfile (ports 19760-19761; TestUploadAnsweredEarly uses 19762-19763) whose site both has Caddy's log and access_log
 // (extra holds its subdirectives), each writing to its own file in dir.
 func site(dir, format, extra string) string {
 	return fmt.Sprintf(`{
@@ -335,5 +338,110 @@ func TestWriterShared(t *testing.T) {
 	_ = b.Cleanup()
 	if n, ok := writers.References(key); ok || n != 0 {
 		t.Errorf("after both Cleanups: %d references, want the writer closed", n)
+	}
+}
+
+// An upstream that answers before reading an upload: Go's transport goes on
+// reading and closing the request body in its own goroutine after
+// reverse_proxy has returned, while this handler's recorder already serves
+// the next request. Each upload must reach its own upstream request whole,
+// and the process must survive (a pooled body counter crashed it).
+func TestUploadAnsweredEarly(t *testing.T) {
+	early, err := net.Listen("tcp", "127.0.0.1:19763")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer early.Close()
+	got := make(chan string, 100)
+	go http.Serve(early, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/echo" {
+			b, _ := io.ReadAll(r.Body)
+			got <- string(b)
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(http.StatusForbidden) // the upload is never read
+	}))
+	dir := t.TempDir()
+	run(t, fmt.Sprintf(`{
+	admin off
+	auto_https off
+	persist_config off
+	storage file_system %[1]s/storage
+	log {
+		level ERROR
+	}
+}
+
+http://127.0.0.1:19762 {
+	bind 127.0.0.1
+	access_log {
+		output file %[1]s/access.log
+	}
+	reverse_proxy 127.0.0.1:19763
+}
+`, dir))
+
+	const rounds = 20
+	for i := range rounds {
+		// An upload the upstream refuses at once; the client goes on
+		// sending after the answer.
+		c, err := net.Dial("tcp", "127.0.0.1:19762")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(c, "POST /upload HTTP/1.1\r\nHost: 127.0.0.1:19762\r\nContent-Length: 10000000\r\n\r\n")
+		sending := make(chan struct{})
+		go func() {
+			// Until the connection is closed: the server reads what is left
+			// of an unread body (up to 256 KiB) before it answers.
+			defer close(sending)
+			chunk := []byte(strings.Repeat("a", 4096))
+			for range 1000 {
+				if _, err := c.Write(chunk); err != nil {
+					return
+				}
+			}
+		}()
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("round %d: status %d, want the upstream's 403", i, resp.StatusCode)
+		}
+		// Meanwhile another upload, answered after reading, through the
+		// same handler: its upstream must get its own body, whole.
+		want := fmt.Sprintf("upload-%d-", i) + strings.Repeat("z", 5000)
+		r2, err := http.Post("http://127.0.0.1:19762/echo", "text/plain", strings.NewReader(want))
+		if err != nil {
+			t.Fatalf("round %d: echo: %v", i, err)
+		}
+		r2.Body.Close()
+		if body := <-got; body != want {
+			t.Fatalf("round %d: the upstream got %d bytes %.40q..., want the request's own %d bytes", i, len(body), body, len(want))
+		}
+		time.Sleep(20 * time.Millisecond)
+		c.Close()
+		<-sending
+	}
+	if err := caddy.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	var refused, echoed int
+	for _, e := range entries(t, filepath.Join(dir, "access.log")) {
+		switch e["status"] {
+		case 403.0:
+			refused++
+		case 200.0:
+			echoed++
+			if e["bytes_read"].(float64) < 5000 {
+				t.Errorf("echo entry: bytes_read %v, want its whole body", e["bytes_read"])
+			}
+		}
+	}
+	if refused != rounds || echoed != rounds {
+		t.Fatalf("log holds %d refused uploads and %d echoed ones, want %d each", refused, echoed, rounds)
 	}
 }
