@@ -338,6 +338,7 @@ func (m *Memory) status(s *Settings) Status {
 		NewUsersPerMinute:    n,
 		ActiveUsersSet:       m.a > 0,
 		NewUsersPerMinuteSet: m.n > 0,
+		Epoch:                m.epoch,
 	}
 }
 

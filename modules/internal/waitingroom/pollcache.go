@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,9 +32,9 @@ const DefaultPollCacheEntries = 100_000
 // Pages refresh at 80-100% of the refresh interval, so a visitor who waits
 // as the page asks always reaches the store.
 //
-// A change of mode or limits seen by Status (the app reads it every
-// second), an Update or a Reset forgets every remembered answer, so they
-// apply on this gateway as soon as they are seen.
+// A change of mode or limits or a reset seen by Status (the app reads it
+// every second), an Update or a Reset forgets every remembered answer, so
+// they apply on this gateway as soon as they are seen.
 type PollCache struct {
 	Store
 	max    int // entries kept at most, over all shards
@@ -42,6 +43,10 @@ type PollCache struct {
 
 	seenMu sync.Mutex
 	seen   Status // the mode and limits of the last Status
+
+	// gen counts Forget calls: an answer the store gave before one is not
+	// kept after it.
+	gen atomic.Uint64
 }
 
 const pollShards = 32
@@ -103,22 +108,28 @@ func (c *PollCache) Decide(ctx context.Context, s *Settings, v Visit) (Decision,
 		d.Now += (now - e.at) / int64(time.Millisecond)
 		return d, nil
 	}
+	gen := c.gen.Load()
 	d, err := c.Store.Decide(ctx, s, v)
 	if err != nil {
 		return d, err
 	}
 	sh.mu.Lock()
-	if d.Outcome == Queued && !d.BadCookie && !d.Joined {
-		if _, known := sh.m[v.SID]; known || len(sh.m) < c.max/pollShards {
-			sh.m[v.SID] = pollEntry{ticket: v.Ticket, issued: v.Issued, expiry: v.Expiry, d: d, at: now, until: now + int64(age(s))}
-		} else if now-sh.swept >= int64(100*time.Millisecond) {
+	switch {
+	case d.Outcome != Queued || d.BadCookie || d.Joined:
+		delete(sh.m, v.SID)
+	case c.gen.Load() != gen:
+		// The room changed while the store answered: keep nothing of it.
+	default:
+		_, known := sh.m[v.SID]
+		if !known && len(sh.m) >= c.max/pollShards && now-sh.swept >= int64(100*time.Millisecond) {
 			// Full: drop what has expired, at most ten times a second, so
 			// that a flood of visitors costs no sweep per request.
 			sh.swept = now
 			sweep(sh.m, now)
 		}
-	} else {
-		delete(sh.m, v.SID)
+		if known || len(sh.m) < c.max/pollShards {
+			sh.m[v.SID] = pollEntry{ticket: v.Ticket, issued: v.Issued, expiry: v.Expiry, d: d, at: now, until: now + int64(age(s))}
+		}
 	}
 	sh.mu.Unlock()
 	return d, nil
@@ -133,8 +144,9 @@ func sweep(m map[string]pollEntry, now int64) {
 	}
 }
 
-// Forget drops every remembered answer.
+// Forget drops every remembered answer, and those of store calls under way.
 func (c *PollCache) Forget() {
+	c.gen.Add(1)
 	for i := range c.shards {
 		sh := &c.shards[i]
 		sh.mu.Lock()
@@ -155,16 +167,16 @@ func (c *PollCache) Len() int {
 	return n
 }
 
-// Status implements Store; a change of mode or limits since the last
-// Status forgets the remembered answers.
+// Status implements Store; a change of mode or limits, or a reset, since
+// the last Status forgets the remembered answers.
 func (c *PollCache) Status(ctx context.Context, s *Settings) (Status, error) {
 	st, err := c.Store.Status(ctx, s)
 	if err != nil {
 		return st, err
 	}
 	c.seenMu.Lock()
-	changed := st.Mode != c.seen.Mode || st.ActiveUsers != c.seen.ActiveUsers || st.NewUsersPerMinute != c.seen.NewUsersPerMinute
-	c.seen = Status{Mode: st.Mode, ActiveUsers: st.ActiveUsers, NewUsersPerMinute: st.NewUsersPerMinute}
+	changed := st.Mode != c.seen.Mode || st.ActiveUsers != c.seen.ActiveUsers || st.NewUsersPerMinute != c.seen.NewUsersPerMinute || st.Epoch != c.seen.Epoch
+	c.seen = Status{Mode: st.Mode, ActiveUsers: st.ActiveUsers, NewUsersPerMinute: st.NewUsersPerMinute, Epoch: st.Epoch}
 	c.seenMu.Unlock()
 	if changed {
 		c.Forget()

@@ -136,6 +136,26 @@ func TestPollCacheRedis(t *testing.T) {
 	if g1.Len() != 0 {
 		t.Fatalf("an admitted visitor's answer is still kept (%d)", g1.Len())
 	}
+
+	// A reset through the first gateway reaches the second's remembered
+	// answers when it reads the room's state.
+	var third visitor
+	if d := decide(t, r2, s, &third); d.Outcome != Queued {
+		t.Fatalf("third visitor: %+v, want queued (two places, both taken)", d)
+	}
+	decide(t, r2, s, &third)
+	if g2.Len() != 1 {
+		t.Fatalf("second gateway keeps %d answers, want the third visitor's", g2.Len())
+	}
+	if err := g1.Reset(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g2.Status(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	if d := decide(t, r2, s, &third); !d.BadCookie {
+		t.Fatalf("after a reset the second gateway has read: %+v, want the cookie counted as none", d)
+	}
 }
 
 // TestPollCacheBounded checks that a flood of distinct visitors keeps the
@@ -173,5 +193,55 @@ func TestPollCacheBounded(t *testing.T) {
 	// store.
 	if calls := inner.decides.Load() - 1001; calls >= 3000 || calls < 3000-3*64 {
 		t.Fatalf("%d of 3000 polls reached the store, want 3000 less those of at most 64 remembered visitors", calls)
+	}
+}
+
+// gated holds each Decide of the store behind it until released.
+type gated struct {
+	Store
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (g *gated) Decide(ctx context.Context, s *Settings, v Visit) (Decision, error) {
+	if v.Op == OpPoll {
+		g.entered <- struct{}{}
+		<-g.release
+	}
+	return g.Store.Decide(ctx, s, v)
+}
+
+// TestPollCacheForgetDuringCall checks that an answer the store gave while
+// the room changed is not kept: it may be from before the change.
+func TestPollCacheForgetDuringCall(t *testing.T) {
+	m := memoryBackend(t, "")
+	g := &gated{Store: m.Store, entered: make(chan struct{}), release: make(chan struct{})}
+	c := NewPollCache(g, 0)
+	r := room{Store: c, sleep: m.sleep}
+	s := settings(1)
+	s.Refresh = time.Hour
+	var holder, waiting visitor
+	decide(t, r, s, &holder)
+	decide(t, r, s, &waiting) // joins: not kept
+	done := make(chan Decision)
+	go func() {
+		v := Visit{Op: OpPoll, SID: waiting.c.SID, Ticket: waiting.c.Ticket, Issued: waiting.c.Issued, Expiry: waiting.c.Expiry}
+		d, _ := c.Decide(context.Background(), s, v)
+		done <- d
+	}()
+	<-g.entered
+	c.Forget() // e.g. a mode change seen while the store was answering
+	close(g.release)
+	if d := <-done; d.Outcome != Queued {
+		t.Fatalf("poll: %+v, want queued", d)
+	}
+	if n := c.Len(); n != 0 {
+		t.Fatalf("an answer given across a Forget was kept (%d)", n)
+	}
+	// The next poll's answer is kept.
+	go func() { <-g.entered }()
+	decide(t, r, s, &waiting)
+	if n := c.Len(); n != 1 {
+		t.Fatalf("cache holds %d answers after a quiet poll, want 1", n)
 	}
 }

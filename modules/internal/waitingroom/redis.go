@@ -205,11 +205,11 @@ func readStatus(cmd *redis.Cmd) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	if len(v) != 8 {
+	if len(v) != 9 {
 		return Status{}, fmt.Errorf("unexpected script reply %v", v)
 	}
 	mode, _ := v[0].(string)
-	n := make([]int, 7)
+	n := make([]int, 8)
 	for i := range n {
 		x, ok := v[i+1].(int64)
 		if !ok {
@@ -221,6 +221,7 @@ func readStatus(cmd *redis.Cmd) (Status, error) {
 		Mode: Mode(mode), Active: n[0], Queued: n[1], AdmittedLastMinute: n[2],
 		ActiveUsers: n[3], NewUsersPerMinute: n[4],
 		ActiveUsersSet: n[5] == 1, NewUsersPerMinuteSet: n[6] == 1,
+		Epoch: int64(n[7]),
 	}, nil
 }
 

@@ -191,6 +191,9 @@ type Status struct {
 	NewUsersPerMinute    int
 	ActiveUsersSet       bool
 	NewUsersPerMinuteSet bool
+	// Epoch is when the room was last reset (unix milliseconds on the
+	// store's clock; 0: never): cookies issued before it count as none.
+	Epoch int64
 }
 
 // Update changes a room through the admin API. An empty Mode leaves the mode
