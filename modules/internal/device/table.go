@@ -1072,8 +1072,8 @@ func pairSets(p pairKind, w string) flags {
 		if w == "pro" || w == "plus" {
 			return fTV
 		}
-	case pNeo: // NEO-X7, NEO-X8H
-		if w[0] == 'x' && isDigit(w[1]) {
+	case pNeo: // NEO-X7, NEO-X8H, NEO-U1, NEO-U9-H
+		if (w[0] == 'x' || w[0] == 'u') && isDigit(w[1]) {
 			return fTV
 		}
 	}
@@ -1220,8 +1220,11 @@ func prefixFacts(w string) flags {
 			return fWindows
 		}
 	case 'd':
-		if p(w, "darwin") {
+		switch {
+		case p(w, "darwin"):
 			return fDarwin
+		case p(w, "dvb"):
+			return fTV // DVB receivers: DVB-T2, DVB-S2 boxes
 		}
 	case 'e':
 		switch {
@@ -1232,7 +1235,8 @@ func prefixFacts(w string) flags {
 		}
 	case 'h':
 		switch {
-		case p(w, "h96"):
+		case p(w, "h96"), p(w, "hk1"), // the H96 and HK1 families of boxes
+			p(w, "histb"): // HiSilicon's set-top box platform: HiSTBAndroidV5
 			return fTV
 		case p(w, "htc_"):
 			return fFeature
@@ -1261,7 +1265,7 @@ func prefixFacts(w string) flags {
 		switch {
 		case p(w, "mxq"), p(w, "mecool"), p(w, "mibox"), p(w, "mitv"),
 			p(w, "mxiii"), p(w, "mx9"), p(w, "minim8s"), // the MXQ, MXIII, MX9 and M8S families of boxes
-			p(w, "mk802"), p(w, "mk808"), p(w, "mk908"): // HDMI sticks
+			p(w, "mk802"), p(w, "mk808"), p(w, "mk90"): // HDMI sticks: MK802, MK808, MK903V, MK908
 			return fTV
 		case len(w) > 3 && p(w, "mid") && (isDigit(w[3]) || w[3] == 'c'):
 			return fTablet
@@ -1312,6 +1316,7 @@ func prefixFacts(w string) flags {
 	case 't':
 		switch {
 		case p(w, "tanix"), p(w, "tvbox"),
+			p(w, "t95") && (len(w) == 3 || isLetter(w[3])), // T95 boxes: T95X, T95Z Plus, T95K Pro (not Samsung's T959)
 			// Tanix TX2 to TX9 (TX3mini, TX6S); not the tablets TX17 and TX68
 			len(w) >= 3 && w[1] == 'x' && w[2] >= '2' && w[2] <= '9' && (len(w) == 3 || isLetter(w[3])):
 			return fTV
@@ -1328,8 +1333,8 @@ func prefixFacts(w string) flags {
 			return fTV // Philips (TP Vision) Android TVs of 2015-16: QM152E, QV151E
 		}
 	case 'v':
-		if p(w, "v88") {
-			return fTV // V88 boxes: V88, V88 Pro, V88mini
+		if p(w, "v88") || p(w, "vorke") {
+			return fTV // V88 boxes (V88, V88 Pro, V88mini), Vorke boxes
 		}
 	case 'u':
 		switch {
@@ -1353,6 +1358,8 @@ func prefixFacts(w string) flags {
 		switch {
 		case p(w, "youview"):
 			return fTV // YouView set-top boxes: YouViewHTML/1.0
+		case p(w, "yundoo"):
+			return fTV // Yundoo boxes: YUNDOO-Y8
 		case len(w) == 3 && w[1] == 't' && isDigit(w[2]):
 			return fTablet // Lenovo Yoga Tab 3: YT3-850F
 		}
