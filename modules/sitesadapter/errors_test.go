@@ -309,7 +309,7 @@ sites:
       store: redis-cluster://user:pa55word@10.0.0.1
 `},
 			want: []string{
-				`sites.yaml:7: site "shop": waiting_room store "redis-cluster://user:xxxxx@10.0.0.1": node "10.0.0.1": expected host:port`,
+				`sites.yaml:7: site "shop": waiting_room store "redis-cluster://user:xxxxx@10.0.0.1": address "10.0.0.1": a cluster node is written host:port`,
 				`sites.yaml:7: site "shop": waiting_room store is shared by several gateways: set secret`,
 			},
 		},

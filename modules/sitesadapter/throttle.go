@@ -1,7 +1,6 @@
 package sitesadapter
 
 import (
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -70,12 +69,8 @@ func (b *builder) throttle(s *site, th *throttleConfig) throttleJSON {
 		errs.add(th.At, "site %q: throttle max_keys %d must be zero or more", s.name, th.MaxKeys)
 	}
 	if j.Store != "" && !strings.Contains(j.Store, "{") {
-		if strings.HasPrefix(strings.ToLower(j.Store), redisurl.SchemeCluster+"://") {
-			if _, err := redisurl.Parse(j.Store); err != nil {
-				errs.add(th.Store.at, "site %q: throttle store %q: %v", s.name, redisurl.Redact(j.Store), err)
-			}
-		} else if u, err := url.Parse(j.Store); err != nil || !(((u.Scheme == "redis" || u.Scheme == "rediss") && u.Host != "") || (u.Scheme == "unix" && u.Path != "")) {
-			errs.add(th.Store.at, "site %q: throttle store %q: expected redis://host:port/db, rediss://, unix:// or redis-cluster://host:port,...", s.name, redisurl.Redact(j.Store))
+		if err := redisurl.Check(j.Store); err != nil {
+			errs.add(th.Store.at, "site %q: throttle store %q: %v", s.name, redisurl.Redact(j.Store), err)
 		}
 	}
 	switch j.OnStoreError {

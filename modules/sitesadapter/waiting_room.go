@@ -3,7 +3,6 @@ package sitesadapter
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"regexp"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/redisurl"
 )
 
 // waitingRoomConfig is a site's waiting_room: key.
@@ -137,8 +137,8 @@ func (b *builder) waitingRoom(s *site, w *waitingRoomConfig) (any, string) {
 		errs.add(w.CookieDomain.at, "site %q: waiting_room cookie_domain %q is not a domain name", s.name, j.CookieDomain)
 	}
 	if j.Store != "" && !strings.Contains(j.Store, "{") {
-		if msg := checkRoomStore(j.Store); msg != "" {
-			errs.add(w.Store.at, "site %q: waiting_room store %q: %s", s.name, redactURL(j.Store), msg)
+		if err := redisurl.Check(j.Store); err != nil {
+			errs.add(w.Store.at, "site %q: waiting_room store %q: %v", s.name, redisurl.Redact(j.Store), err)
 		}
 	}
 	if w.Secret.v != "" {
@@ -220,54 +220,4 @@ func (b *builder) durationIn(s *site, what string, v str, least, most time.Durat
 		return 0
 	}
 	return d
-}
-
-// checkRoomStore checks a waiting-room store URL: redis://host:port/db,
-// rediss://, unix://path, or redis-cluster://host:port[,host:port...].
-func checkRoomStore(store string) string {
-	scheme, rest, ok := strings.Cut(store, "://")
-	if !ok {
-		return "expected redis://host:port/db, rediss://, unix:// or redis-cluster://host:port,host:port"
-	}
-	if at := strings.LastIndex(rest, "@"); at >= 0 {
-		rest = rest[at+1:]
-	}
-	switch scheme {
-	case "redis", "rediss":
-		host, _, _ := strings.Cut(rest, "/")
-		if host == "" {
-			return "no host"
-		}
-	case "unix":
-		if rest == "" {
-			return "no socket path"
-		}
-	case "redis-cluster", "rediss-cluster":
-		hosts, _, _ := strings.Cut(rest, "/")
-		for h := range strings.SplitSeq(hosts, ",") {
-			if host, port, err := net.SplitHostPort(h); err != nil || host == "" || port == "" {
-				return fmt.Sprintf("node %q: expected host:port", h)
-			}
-		}
-	default:
-		return "expected redis://host:port/db, rediss://, unix:// or redis-cluster://host:port,host:port"
-	}
-	return ""
-}
-
-// redactURL hides a URL's password in messages.
-func redactURL(u string) string {
-	scheme, rest, ok := strings.Cut(u, "://")
-	if !ok {
-		return u
-	}
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
-		return u
-	}
-	user, _, hasPass := strings.Cut(rest[:at], ":")
-	if !hasPass {
-		return u
-	}
-	return scheme + "://" + user + ":xxxxx" + rest[at:]
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,58 +106,20 @@ const timeoutsToSkip = 3
 // are returned to the caller, which reports them at a bounded rate.
 func NewRedis(url, prefix string) (*Redis, error) {
 	quietOnce.Do(func() { redis.SetLogger(quietLogger{}) })
-	if isClusterURL(url) {
-		u, err := redisurl.Parse(url)
-		if err != nil {
-			return nil, fmt.Errorf("store %q: %w", redisurl.Redact(url), err)
-		}
-		cc := redis.NewClusterClient(&redis.ClusterOptions{
-			Addrs:                 u.Addrs,
-			Username:              u.Username,
-			Password:              u.Password,
-			DialTimeout:           time.Second,
-			DialerRetries:         1,
-			ReadTimeout:           time.Second,
-			WriteTimeout:          time.Second,
-			PoolTimeout:           time.Second,
-			ContextTimeoutEnabled: true, // the caller's deadline is the bound
-			MaxRetries:            -1,   // per node: a failure is the caller's to count
-			MaxRedirects:          3,    // MOVED and ASK after a failover or a resharding
-			DisableIdentity:       true,
-		})
-		return &Redis{client: cc, cluster: cc, prefix: prefix, RetryInterval: time.Second}, nil
-	}
-	opt, err := redis.ParseURL(url)
+	c, err := redisurl.NewClient(url)
 	if err != nil {
-		return nil, fmt.Errorf("store %q: %w", redisurl.Redact(url), redisurl.Error(url, err))
+		return nil, fmt.Errorf("store %q: %w", redisurl.Redact(url), err)
 	}
-	opt.DialTimeout = time.Second
-	opt.DialerRetries = 1
-	opt.ReadTimeout = time.Second
-	opt.WriteTimeout = time.Second
-	opt.PoolTimeout = time.Second
-	opt.ContextTimeoutEnabled = true // the caller's deadline is the bound
-	opt.MaxRetries = -1
-	opt.DisableIdentity = true
-	return &Redis{client: redis.NewClient(opt), prefix: prefix, RetryInterval: time.Second}, nil
+	cc, _ := c.(*redis.ClusterClient)
+	return &Redis{client: c, cluster: cc, prefix: prefix, RetryInterval: time.Second}, nil
 }
 
 // CheckStoreURL reports whether url is a Redis URL NewRedis accepts.
 func CheckStoreURL(url string) error {
-	if isClusterURL(url) {
-		if _, err := redisurl.Parse(url); err != nil {
-			return fmt.Errorf("store %q: %w", redisurl.Redact(url), err)
-		}
-		return nil
-	}
-	if _, err := redis.ParseURL(url); err != nil {
-		return fmt.Errorf("store %q: %w", redisurl.Redact(url), redisurl.Error(url, err))
+	if err := redisurl.Check(url); err != nil {
+		return fmt.Errorf("store %q: %w", redisurl.Redact(url), err)
 	}
 	return nil
-}
-
-func isClusterURL(url string) bool {
-	return len(url) >= len(redisurl.SchemeCluster)+3 && strings.EqualFold(url[:len(redisurl.SchemeCluster)+3], redisurl.SchemeCluster+"://")
 }
 
 // Allow takes one token from key's bucket. It returns an error, and no

@@ -35,9 +35,15 @@ func TestStoreURLs(t *testing.T) {
 		{"redis-cluster://", false, nil},
 		{"memcached://10.0.0.1:11211", false, nil},
 		{"10.0.0.1:6379", false, nil},
+		{"redis://", false, nil},
+		{"redis:///0", false, nil},
+		{"unix://", false, nil},
 		{"redis://user:pa55word@host:notaport/0", false, nil},
 	} {
-		o, err := clientOptions(tt.url)
+		c, err := newClient(tt.url)
+		if checkErr := CheckStore(tt.url); (checkErr == nil) != (err == nil) {
+			t.Errorf("%s: CheckStore %v, newClient %v", tt.url, checkErr, err)
+		}
 		if (err == nil) != tt.ok {
 			t.Errorf("%s: err %v, want ok=%v", tt.url, err, tt.ok)
 			continue
@@ -48,19 +54,20 @@ func TestStoreURLs(t *testing.T) {
 			}
 			continue
 		}
-		if tt.cluster != nil && (o.cluster == nil || strings.Join(o.cluster.Addrs, ",") != strings.Join(tt.cluster, ",")) {
-			t.Errorf("%s: cluster options %+v", tt.url, o.cluster)
+		defer c.Close()
+		var addrs []string
+		pass := ""
+		switch c := c.(type) {
+		case *redis.ClusterClient:
+			addrs, pass = c.Options().Addrs, c.Options().Password
+		case *redis.Client:
+			pass = c.Options().Password
 		}
-		if strings.Contains(tt.url, "pa55word") {
-			pass := ""
-			if o.single != nil {
-				pass = o.single.Password
-			} else {
-				pass = o.cluster.Password
-			}
-			if pass != "pa55word" {
-				t.Errorf("%s: password %q", tt.url, pass)
-			}
+		if strings.Join(addrs, ",") != strings.Join(tt.cluster, ",") {
+			t.Errorf("%s: cluster nodes %v, want %v", tt.url, addrs, tt.cluster)
+		}
+		if strings.Contains(tt.url, "pa55word") && pass != "pa55word" {
+			t.Errorf("%s: password %q", tt.url, pass)
 		}
 	}
 	if got := Redacted("redis://user:pa55word@host:1/0"); got != "redis://user:xxxxx@host:1/0" {
