@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/appstate"
+
 	"go.uber.org/zap"
 
 	"github.com/caddyserver/caddy/v2"
@@ -211,17 +213,7 @@ func (a *App) HasASN() bool { return len(a.asn) > 0 }
 
 // Get returns the geoip app of ctx's config, loading it with defaults (the
 // embedded database) when the config does not configure it.
-func Get(ctx caddy.Context) (*App, error) {
-	v, err := ctx.App("geoip")
-	if err != nil {
-		return nil, fmt.Errorf("loading geoip app: %w", err)
-	}
-	app, ok := v.(*App)
-	if !ok {
-		return nil, fmt.Errorf("geoip app has unexpected type %T", v)
-	}
-	return app, nil
-}
+func Get(ctx caddy.Context) (*App, error) { return appstate.Get[App](ctx, "geoip") }
 
 // Interface guards
 var (

@@ -55,7 +55,7 @@ func (a *adminAPI) handleList(w http.ResponseWriter, r *http.Request) error {
 		return apiError(http.StatusMethodNotAllowed, "method %s not allowed; use GET", r.Method)
 	}
 	docs := []maint.Document{}
-	if app := current.get(); app != nil {
+	if app := current.Current(); app != nil {
 		now := time.Now()
 		for _, sw := range app.registry.Switches() {
 			docs = append(docs, sw.Document(now))
@@ -66,7 +66,7 @@ func (a *adminAPI) handleList(w http.ResponseWriter, r *http.Request) error {
 
 func (a *adminAPI) handleName(w http.ResponseWriter, r *http.Request) error {
 	name := strings.TrimPrefix(r.URL.Path, "/maintenance/")
-	app := current.get()
+	app := current.Current()
 	if app == nil {
 		return apiError(http.StatusNotFound, "unknown maintenance %q: the running config has no maintenance handlers", name)
 	}

@@ -3,14 +3,13 @@ package maintenance
 import (
 	"context"
 	"fmt"
-	"slices"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/caddyserver/caddy/v2"
 
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/appstate"
 	maint "github.com/frontdoor-gateway/frontdoor/modules/internal/maintenance"
 )
 
@@ -71,7 +70,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	}
 	a.registry = maint.NewRegistry(stor)
 	a.registry.OnChange(a.logChange)
-	if prev := current.get(); prev != nil {
+	if prev := current.Current(); prev != nil {
 		a.registry.Inherit(prev.registry)
 	}
 	m, err := newMetrics(ctx.GetMetricsRegistry(), a.registry)
@@ -135,7 +134,7 @@ func (a *App) Start() error {
 	// config while this one was provisioned: writes and refreshes are
 	// serialized, so no write can fall between the two configs.
 	a.registry.Inherit(nil) // registration is over: let the previous config go
-	current.set(a)
+	current.Add(a)
 	a.refresh()
 	if a.PollInterval > 0 {
 		go a.poll(time.Duration(a.PollInterval))
@@ -146,7 +145,7 @@ func (a *App) Start() error {
 // Stop withdraws the app from the admin API. Polling ends with the config's
 // context.
 func (a *App) Stop() error {
-	current.clear(a)
+	current.Remove(a)
 	return nil
 }
 
@@ -171,50 +170,11 @@ func (a *App) refresh() {
 	_ = a.registry.Refresh(ctx)
 }
 
-// currentApp tracks the started apps for the admin API, which outlives
-// configs and so cannot hold an app itself. The newest started app is the
-// running config's; when a new config fails to start and its app is stopped,
-// the previous one is current again.
-type currentApp struct {
-	mu   sync.RWMutex
-	apps []*App // started, oldest first
-}
-
-var current currentApp
-
-func (c *currentApp) set(a *App) {
-	c.mu.Lock()
-	c.apps = append(c.apps, a)
-	c.mu.Unlock()
-}
-
-func (c *currentApp) clear(a *App) {
-	c.mu.Lock()
-	c.apps = slices.DeleteFunc(c.apps, func(x *App) bool { return x == a })
-	c.mu.Unlock()
-}
-
-func (c *currentApp) get() *App {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if len(c.apps) == 0 {
-		return nil
-	}
-	return c.apps[len(c.apps)-1]
-}
+// current is the started apps, for the admin API, which outlives configs.
+var current appstate.Started[App]
 
 // getApp returns the maintenance app of ctx's config.
-func getApp(ctx caddy.Context) (*App, error) {
-	v, err := ctx.App("maintenance")
-	if err != nil {
-		return nil, fmt.Errorf("loading maintenance app: %w", err)
-	}
-	app, ok := v.(*App)
-	if !ok {
-		return nil, fmt.Errorf("maintenance app has unexpected type %T", v)
-	}
-	return app, nil
-}
+func getApp(ctx caddy.Context) (*App, error) { return appstate.Get[App](ctx, "maintenance") }
 
 // Interface guards
 var (

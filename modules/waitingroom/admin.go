@@ -97,7 +97,7 @@ func (a *adminAPI) handleList(w http.ResponseWriter, r *http.Request) error {
 		return apiError(http.StatusMethodNotAllowed, "method %s not allowed; use GET", r.Method)
 	}
 	docs := []Document{}
-	if app := current.get(); app != nil {
+	if app := current.Current(); app != nil {
 		for _, name := range app.names() {
 			u, ok := app.lookup(name)
 			if !ok {
@@ -123,7 +123,7 @@ func status(ctx context.Context, u *roomUse) (wr.Status, error) {
 
 func (a *adminAPI) handleName(w http.ResponseWriter, r *http.Request) error {
 	name := strings.TrimPrefix(r.URL.Path, "/waiting-room/")
-	app := current.get()
+	app := current.Current()
 	if app == nil {
 		return apiError(http.StatusNotFound, "unknown waiting room %q: the running config has no waiting_room handlers", name)
 	}

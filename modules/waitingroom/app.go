@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/appstate"
 	wr "github.com/frontdoor-gateway/frontdoor/modules/internal/waitingroom"
 )
 
@@ -175,7 +175,7 @@ func (a *App) names() []string {
 // Start publishes the app to the admin API and starts reading the rooms'
 // state.
 func (a *App) Start() error {
-	current.set(a)
+	current.Add(a)
 	a.refresh()
 	go a.poll()
 	return nil
@@ -184,7 +184,7 @@ func (a *App) Start() error {
 // Stop withdraws the app from the admin API; polling ends with the
 // config's context.
 func (a *App) Stop() error {
-	current.clear(a)
+	current.Remove(a)
 	return nil
 }
 
@@ -221,50 +221,11 @@ func (a *App) refresh() {
 	}
 }
 
-// currentApp tracks the started apps for the admin API, which outlives
-// configs. The newest started app is the running config's; when a new
-// config fails to start and its app is stopped, the previous one is current
-// again.
-type currentApp struct {
-	mu   sync.RWMutex
-	apps []*App
-}
-
-var current currentApp
-
-func (c *currentApp) set(a *App) {
-	c.mu.Lock()
-	c.apps = append(c.apps, a)
-	c.mu.Unlock()
-}
-
-func (c *currentApp) clear(a *App) {
-	c.mu.Lock()
-	c.apps = slices.DeleteFunc(c.apps, func(x *App) bool { return x == a })
-	c.mu.Unlock()
-}
-
-func (c *currentApp) get() *App {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if len(c.apps) == 0 {
-		return nil
-	}
-	return c.apps[len(c.apps)-1]
-}
+// current is the started apps, for the admin API, which outlives configs.
+var current appstate.Started[App]
 
 // getApp returns the waiting_room app of ctx's config.
-func getApp(ctx caddy.Context) (*App, error) {
-	v, err := ctx.App("waiting_room")
-	if err != nil {
-		return nil, fmt.Errorf("loading waiting_room app: %w", err)
-	}
-	app, ok := v.(*App)
-	if !ok {
-		return nil, fmt.Errorf("waiting_room app has unexpected type %T", v)
-	}
-	return app, nil
-}
+func getApp(ctx caddy.Context) (*App, error) { return appstate.Get[App](ctx, "waiting_room") }
 
 // Interface guards
 var (
