@@ -1,12 +1,12 @@
 package maintenance
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/appstate"
 
 	"github.com/caddyserver/caddy/v2"
 
@@ -101,21 +101,10 @@ func (a *adminAPI) handleName(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, next.Document(name, now))
 }
 
-func apiError(status int, format string, args ...any) error {
-	return caddy.APIError{HTTPStatus: status, Err: fmt.Errorf(format, args...)}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return caddy.APIError{HTTPStatus: http.StatusInternalServerError, Err: err}
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n')) // a failed write means the client went away
-	return nil
-}
+var (
+	apiError  = appstate.APIError
+	writeJSON = appstate.WriteJSON
+)
 
 // Interface guards
 var (

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/appstate"
+
 	"github.com/caddyserver/caddy/v2"
 
 	wr "github.com/frontdoor-gateway/frontdoor/modules/internal/waitingroom"
@@ -220,21 +222,10 @@ func storeError(name string, err error) error {
 		Err: fmt.Errorf("waiting room %s: its store did not answer: %v", name, err)}
 }
 
-func apiError(status int, format string, args ...any) error {
-	return caddy.APIError{HTTPStatus: status, Err: fmt.Errorf(format, args...)}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return caddy.APIError{HTTPStatus: http.StatusInternalServerError, Err: err}
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n')) // a failed write means the client went away
-	return nil
-}
+var (
+	apiError  = appstate.APIError
+	writeJSON = appstate.WriteJSON
+)
 
 // Interface guards
 var (

@@ -1,6 +1,7 @@
 // Package appstate holds what frontdoor's Caddy apps share: finding an app
 // of a config, and the started apps of a kind for code that outlives
-// configs (admin API modules, which Caddy provisions apart from them).
+// configs (admin API modules, which Caddy provisions apart from them), and
+// how their admin API endpoints answer.
 package appstate
 
 import (
