@@ -173,7 +173,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	// The request as it arrived: handlers after this one change its
 	// headers (trace_id, visitor_info add theirs for the upstream).
 	rec.req = *r
-	rec.req.Header = r.Header.Clone()
+	rec.req.Header = rec.snapshot(r.Header)
 	// The body's counter is the request's own, never pooled: Go's HTTP
 	// transport may still read or close a request body in its own
 	// goroutine after reverse_proxy has returned (an upstream that answers
@@ -285,12 +285,58 @@ type recorder struct {
 	fieldBuf    [8]zapcore.Field
 	logReq      caddyhttp.LoggableHTTPRequest
 	logResp     caddyhttp.LoggableHTTPHeader
+
+	// The memory of the request header's copy, kept with the recorder
+	// from one request to the next.
+	header http.Header
+	values []string
 }
 
 var recorders = sync.Pool{New: func() any { return new(recorder) }}
 
+// A recorder whose header copy grew beyond these is not kept: the pool
+// holds only the memory of ordinary requests.
+const (
+	maxKeptHeaders = 64
+	maxKeptValues  = 128
+)
+
+// snapshot copies h as Header.Clone does (nil values stay nil, each
+// value slice is capped so that an append copies it) into the
+// recorder's own map and value memory.
+func (w *recorder) snapshot(h http.Header) http.Header {
+	n := 0
+	for _, v := range h {
+		n += len(v)
+	}
+	if w.header == nil {
+		w.header = make(http.Header, len(h))
+	}
+	if cap(w.values) < n {
+		w.values = make([]string, 0, n)
+	}
+	vals := w.values[:0]
+	for k, v := range h {
+		if v == nil {
+			w.header[k] = nil
+			continue
+		}
+		start := len(vals)
+		vals = append(vals, v...)
+		w.header[k] = vals[start:len(vals):len(vals)]
+	}
+	w.values = vals
+	return w.header
+}
+
 func (w *recorder) release() {
+	header, values := w.header, w.values
 	*w = recorder{}
+	if len(header) <= maxKeptHeaders && cap(values) <= maxKeptValues {
+		clear(header)
+		clear(values) // the strings are the request's: do not hold them
+		w.header, w.values = header, values[:0]
+	}
 	recorders.Put(w)
 }
 

@@ -445,3 +445,47 @@ http://127.0.0.1:19762 {
 		t.Fatalf("log holds %d refused uploads and %d echoed ones, want %d each", refused, echoed, rounds)
 	}
 }
+
+// TestSnapshot checks the recorder's copy of the request header: a copy
+// like Header.Clone's, in memory kept from one request to the next and
+// dropped when a request made it large.
+func TestSnapshot(t *testing.T) {
+	rec := new(recorder)
+	h := http.Header{"A": {"1", "2"}, "B": {"3"}, "Nil": nil, "Empty": {}}
+	got := rec.snapshot(h)
+	if !reflect.DeepEqual(got, h.Clone()) {
+		t.Fatalf("snapshot %v, want %v", got, h)
+	}
+	h["A"][0] = "changed"
+	h.Set("B", "changed")
+	if got.Get("A") != "1" || got.Get("B") != "3" {
+		t.Fatalf("the copy follows the header: %v", got)
+	}
+	got["A"] = append(got["A"], "appended")
+	if got.Get("B") != "3" {
+		t.Fatalf("an append to one value overwrote another: %v", got)
+	}
+
+	rec.release()
+	if rec.header == nil || len(rec.header) != 0 || len(rec.values) != 0 {
+		t.Fatalf("released recorder keeps %v %v, want its empty memory", rec.header, rec.values)
+	}
+	for _, v := range rec.values[:cap(rec.values)] {
+		if v != "" {
+			t.Fatalf("released recorder holds the value %q", v)
+		}
+	}
+	if got := rec.snapshot(http.Header{"C": {"4"}}); !reflect.DeepEqual(got, http.Header{"C": {"4"}}) {
+		t.Fatalf("second snapshot %v", got)
+	}
+
+	big := http.Header{}
+	for i := range maxKeptValues + 1 {
+		big.Add("X", fmt.Sprint(i))
+	}
+	rec.snapshot(big)
+	rec.release()
+	if rec.header != nil || rec.values != nil {
+		t.Fatal("a recorder that copied a large header keeps its memory")
+	}
+}
