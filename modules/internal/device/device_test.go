@@ -264,6 +264,14 @@ func TestSigns(t *testing.T) {
 		name, ua, wantType, wantOS string
 	}{
 		{"Compatible outside a parenthesis", "Mozilla/5.0 (Web0S; Linux/SmartTV) AppleWebKit/537.41 (KHTML, like Gecko) Large Screen Safari/537.41 LG Browser/7.00.00(LGE; WEBOS1; 00.00.00; 1); webOS.TV-2014; LG NetCast.TV-2013 Compatible (LGE, WEBOS1, wired)", "tv", "linux"},
+		{"an Alcatel tablet's number", "Mozilla/5.0 (Linux; Android 12; 9024W Build/SP1A.210812.016; wv" + wv, "tablet", "android"},
+		{"an Alcatel phone's number", "Mozilla/5.0 (Linux; Android 7.0; 9008X Build/NRD90M" + chrome, "mobile", "android"},
+		{"Puffin's phone suffix is no Alcatel number", "Mozilla/5.0 (X11; U; Linux x86_64; en-gb) AppleWebKit/534.35 (KHTML, like Gecko) Chrome/11.0.696.65 Safari/534.35 Puffin/2.9174AP", "mobile", "android"},
+		{"an X88 box", "Mozilla/5.0 (Linux; Android 9; X88 Pro Build/PPR1.180610.011" + chrome, "tv", "android"},
+		{"x88 inside an escaped byte is no box", `DoCoMo/2.0\xe3\x80\x80P2101V\xef\xbc\x88c100\xef\xbc\x89`, "mobile", "other"},
+		{"a Rockchip TV box processor", "Dalvik/2.1.0 (Linux; U; Android 9; rk3318-box Build/PQ2A.190405.003)", "tv", "android"},
+		{"an IPTV box", "Mozilla/5.0 (Linux; Android 9; B860H_V5.0 Build/PI" + chrome, "tv", "android"},
+		{"Irbis TZ tablet", "Mozilla/5.0 (Linux; Android 7.0; TZ717 Build/NRD90M" + chrome, "tablet", "android"},
 		{"a late (compatible; Name)", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 (compatible; ExampleScan/1.0)", "bot", "windows"},
 		{"Andr0id, a crawler's word with digits", "Mozilla/5.0 (Linux; Andr0id 12; IP2300) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/114.0.5735.198 Safari/537.36 OPR/46.0.2207.0 OMI/4.24.0.81.CRON5.4 Model/Swisscom-IP2300", "tv", "android"},
 		{"Box in a device name", "Mozilla/5.0 (Linux; Android 12; Nokia Streaming Box 8000 Build/SC; wv" + wv, "tv", "android"},
