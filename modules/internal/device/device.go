@@ -26,7 +26,9 @@
 //     vendors and models (BRAVIA, Fire TV's AFT..., Chromecast, Roku, SHIELD
 //     Android TV, Mi Box, Philips TPM...), the families of Android TV boxes
 //     (MXQ, MXIII, MX9, M8S, H96, X96, Tanix TX2-TX9, KM8, V88, Minix NEO X,
-//     MK808 sticks) and Amlogic's TV box processors (S905, S912...), "Box",
+//     MK808 sticks, X88, X92), the TV box processors of Amlogic (S905,
+//     S912...), Rockchip (RK3318, RK3328) and Allwinner (H313, H616), IPTV
+//     boxes (B860H, EC6108, HG680, CM201), Netbox, "Box",
 //     "Stick", "Dongle" and "4K" in a device's name, names holding TVBox and
 //     names ending in STB, Box or TV ("VirginMediaSTB", "MagicBox",
 //     "LGwebOSTV"; an app named ...TV on a phone, Windows or a Mac stays
@@ -40,7 +42,9 @@
 //     (TB-, YT-) and Lenovo's Wi-Fi and 3G variants (A3500-FL, B6000-HV),
 //     Huawei and Honor codes (BAH3-W09, KOB2-AL00), Acer Iconia (A1-810,
 //     B3-A30), Asus Transformer and MeMO Pad (ME173X), Prestigio MultiPad
-//     (PMP5080B), iconBIT NetTAB (NT-1710), Nexus 7/9/10, Pixel C,
+//     (PMP5080B), iconBIT NetTAB (NT-1710), Alcatel and TCL tablet
+//     numbers (9024W, 9137W), Lenovo IdeaTab codes (A2109, S6000), Toshiba
+//     AT100, Irbis TZ, Onda, nabi, Nexus 7/9/10, Pixel C,
 //     e-readers, the words Tablet, Tab and Pad and names ending in
 //     them ("HuaweiMediaPad", "EVOTAB", "GALAXY_Tab"; not Notepad, Coolpad
 //     or an app named ...Pad), and Puffin's AT and IT version suffixes. A

@@ -885,6 +885,10 @@ func numberFacts(w string) flags {
 		(strings.Contains(w, "rp") || strings.HasPrefix(w, "21051182") || strings.HasPrefix(w, "22081283")) {
 		return fTablet // Xiaomi Pad and Redmi Pad model numbers: 21051182G, 23073RPBFG
 	}
+	if n == 5 && w[0] == '9' && (w[1] == '0' || w[1] == '1') && w[2] != '0' &&
+		isDigit(w[2]) && isDigit(w[3]) && isLetter(w[4]) {
+		return fTablet // Alcatel and TCL tablets: 9024W, 9060X, 9137W (not the 900x phones)
+	}
 	if n >= 4 && !isDigit(w[n-1]) {
 		return nameFacts(w) // 360Spider
 	}
@@ -1208,16 +1212,25 @@ func prefixFacts(w string) flags {
 		switch {
 		case p(w, "a95x"), p(w, "aquos"):
 			return fTV
+		case len(w) == 5 && p(w, "at") && isDigit(w[2]) && isDigit(w[3]) && isDigit(w[4]),
+			p(w, "a2107"), p(w, "a2109"), p(w, "a5500"), p(w, "a7600"):
+			return fTablet // Toshiba AT100-AT300; Lenovo IdeaTab A2107, A2109, A5500, A7600
 		case p(w, "alcatel"):
 			return fFeature
 		}
 	case 'b':
-		if p(w, "beelink") {
-			return fTV
+		switch {
+		case p(w, "beelink"), p(w, "b860h"):
+			return fTV // Beelink boxes; ZTE's B860H IPTV boxes
+		case p(w, "b6000"), p(w, "b8000"), p(w, "b8080"):
+			return fTablet // Lenovo Yoga Tablet 8 and 10
 		}
 	case 'c':
-		if p(w, "cygwin") {
+		switch {
+		case p(w, "cygwin"):
 			return fWindows
+		case p(w, "ciscobrowser"), p(w, "cm201"):
+			return fTV // Cisco's set-top box browser; China Mobile's CM201 IPTV boxes
 		}
 	case 'd':
 		switch {
@@ -1228,15 +1241,17 @@ func prefixFacts(w string) flags {
 		}
 	case 'e':
 		switch {
-		case p(w, "espial"):
-			return fTV // EspialTVBrowser
+		case p(w, "espial"), p(w, "ec6108"):
+			return fTV // EspialTVBrowser; Huawei's EC6108 IPTV boxes
 		case p(w, "ebrd"):
 			return fTablet // Sony Reader: EBRD1101
 		}
 	case 'h':
 		switch {
 		case p(w, "h96"), p(w, "hk1"), // the H96 and HK1 families of boxes
-			p(w, "histb"): // HiSilicon's set-top box platform: HiSTBAndroidV5
+			p(w, "histb"),                            // HiSilicon's set-top box platform: HiSTBAndroidV5
+			p(w, "hg680"),                            // Fiberhome's HG680 IPTV boxes
+			p(w, "h313"), p(w, "h616"), p(w, "h618"): // Allwinner's TV box processors
 			return fTV
 		case p(w, "htc_"):
 			return fFeature
@@ -1274,15 +1289,19 @@ func prefixFacts(w string) flags {
 		}
 	case 'n':
 		switch {
-		case p(w, "nxm"), p(w, "novo"):
+		case p(w, "nxm"), p(w, "novo"), p(w, "nabi"): // nabi: Fuhu's children's tablets
 			return fTablet
+		case p(w, "netbox"):
+			return fTV // Netgem's set-top boxes
 		case p(w, "nokia"):
 			return fFeature
 		}
 	case 'o':
 		switch {
-		case p(w, "opd2"):
-			return fTablet // OnePlus Pad, Oppo Pad
+		case p(w, "opd2"), p(w, "onda"):
+			return fTablet // OnePlus Pad, Oppo Pad; Onda tablets (ONDA_VI10)
+		case w == "ott":
+			return fTV // an over-the-top TV box: OTT-G1
 		case p(w, "obigo"):
 			return fFeature
 		}
@@ -1299,16 +1318,21 @@ func prefixFacts(w string) flags {
 		switch {
 		case p(w, "roku"):
 			return fTV
-		case p(w, "rmp2"):
+		case p(w, "rmp2"),
+			p(w, "rk2818"), p(w, "rk29"), p(w, "rk30"): // Rockchip's tablet processors
 			return fTablet // Realme Pad
+		case p(w, "rk3228"), p(w, "rk3229"), p(w, "rk3318"), p(w, "rk3328"):
+			return fTV // Rockchip's TV box processors
 		}
 	case 's':
 		switch {
 		case p(w, "smarttv"), p(w, "sonydtv"), p(w, "sagemcom"),
 			// Amlogic's TV box processors: S802, S805, S812, S905X, S912, S922X
-			p(w, "s802"), p(w, "s805"), p(w, "s812"), p(w, "s905"), p(w, "s912"), p(w, "s922"):
+			p(w, "s802"), p(w, "s805"), p(w, "s812"), p(w, "s905"), p(w, "s912"), p(w, "s922"),
+			p(w, "sunniwell"): // Sunniwell IPTV boxes
 			return fTV
-		case p(w, "smarttab"), len(w) > 3 && isDigit(w[3]) && p(w, "sgp"): // Sony Xperia Tablet SGP311
+		case p(w, "smarttab"), len(w) > 3 && isDigit(w[3]) && p(w, "sgp"), // Sony Xperia Tablet SGP311
+			p(w, "s6000"), p(w, "s5000"): // Lenovo IdeaTab S6000, S5000
 			return fTablet
 		case p(w, "sonyericsson"), p(w, "symbian"), p(w, "series40"), p(w, "series60"), p(w, "samsung_sgh"):
 			return fFeature
@@ -1321,7 +1345,8 @@ func prefixFacts(w string) flags {
 			len(w) >= 3 && w[1] == 'x' && w[2] >= '2' && w[2] <= '9' && (len(w) == 3 || isLetter(w[3])):
 			return fTV
 		case len(w) > 3 && isDigit(w[3]) && p(w, "tab"), // TAB260, Tab2A7
-			len(w) > 3 && isDigit(w[2]) && p(w, "tb"): // Lenovo TB350FU
+			len(w) >= 4 && isDigit(w[2]) && isDigit(w[3]) && p(w, "tz"), // Irbis TZ tablets: TZ70, TZ150
+			len(w) > 3 && isDigit(w[2]) && p(w, "tb"):                   // Lenovo TB350FU
 			return fTablet
 		case len(w) == 7 && p(w, "tpm") && isDigit(w[3]) && isDigit(w[4]) && isDigit(w[5]) && isLetter(w[6]):
 			return fTV // Philips (TP Vision) Android TVs: TPM171E, TPM191E
@@ -1349,7 +1374,8 @@ func prefixFacts(w string) flags {
 		}
 	case 'x':
 		switch {
-		case p(w, "xbox"), p(w, "x96"):
+		case p(w, "xbox"), p(w, "x96"), p(w, "xtreamer"),
+			(p(w, "x88") || p(w, "x92")) && boxSuffix(w[3:]): // X88 and X92 boxes: X88, X88Pro, X88 King, X92
 			return fTV
 		case p(w, "xoom"):
 			return fTablet
@@ -1369,6 +1395,16 @@ func prefixFacts(w string) flags {
 		}
 	}
 	return 0
+}
+
+// boxSuffix reports whether s, what follows a TV box family's name in one
+// word, is nothing or one of the names box makers add (X88Pro, X88King).
+func boxSuffix(s string) bool {
+	switch s {
+	case "", "pro", "king", "mini", "plus", "max":
+		return true
+	}
+	return false
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
