@@ -2,6 +2,7 @@ package fastjson
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"io"
 	"math"
@@ -669,10 +670,7 @@ const hexDigits = "0123456789abcdef"
 // \ufffd; nothing else (no HTML escaping, U+2028 left as is).
 func appendEscaped(buf *buffer.Buffer, s string) {
 	// Most strings need no escaping: find the first byte that does.
-	i := 0
-	for i < len(s) && plain[s[i]] {
-		i++
-	}
+	i := plainPrefix(s)
 	if i == len(s) {
 		buf.AppendString(s)
 		return
@@ -726,6 +724,32 @@ var plain = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// plainPrefix returns the length of the longest prefix of s that is
+// plain, reading eight bytes at a time while none of them can need an
+// escape (a chunk that may is read byte by byte).
+func plainPrefix(s string) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		quote := x ^ (ones * '"')
+		backslash := x ^ (ones * '\\')
+		// A byte below 0x20, a zero byte of quote or backslash, or a
+		// byte of 0x80 or above sets its high bit here.
+		if ((x-ones*0x20)&^x|(quote-ones)&^quote|(backslash-ones)&^backslash|x)&highs != 0 {
+			break
+		}
+	}
+	for i < len(b) && plain[b[i]] {
+		i++
+	}
+	return i
+}
 
 // appendEscapedBytes is appendEscaped for bytes, which it only reads.
 func appendEscapedBytes(buf *buffer.Buffer, b []byte) {

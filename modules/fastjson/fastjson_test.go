@@ -421,3 +421,37 @@ func BenchmarkAccessEntry(b *testing.B) {
 func contextWithVars(r *http.Request, vars map[string]any) context.Context {
 	return context.WithValue(r.Context(), caddyhttp.VarsCtxKey, vars)
 }
+
+// TestPlainPrefix checks the eight-bytes-at-a-time scan against the
+// byte-by-byte one: every byte value at every position of strings of
+// several lengths, and mixed strings.
+func TestPlainPrefix(t *testing.T) {
+	slow := func(s string) int {
+		i := 0
+		for i < len(s) && plain[s[i]] {
+			i++
+		}
+		return i
+	}
+	for _, n := range []int{0, 1, 7, 8, 9, 16, 23, 33} {
+		base := strings.Repeat("a", n)
+		if got := plainPrefix(base); got != n {
+			t.Fatalf("plainPrefix(%q) = %d, want %d", base, got, n)
+		}
+		for p := 0; p < n; p++ {
+			for c := 0; c < 256; c++ {
+				s := base[:p] + string([]byte{byte(c)}) + base[p+1:]
+				if got, want := plainPrefix(s), slow(s); got != want {
+					t.Fatalf("plainPrefix(%q) = %d, want %d", s, got, want)
+				}
+			}
+		}
+	}
+	// A byte just above a borrow (0x20 after a byte below it) and the
+	// neighbours of the quote and the backslash.
+	for _, s := range []string{"\x1f\x20aaaaaaaaaa", "aaaaaaa\x1f\x20aaa", "!#[]aaaaaaaa\"", "aaaaaaaa\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\\", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) \"q\""} {
+		if got, want := plainPrefix(s), slow(s); got != want {
+			t.Fatalf("plainPrefix(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
