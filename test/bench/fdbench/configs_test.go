@@ -52,6 +52,7 @@ func TestFrontdoorConfigs(t *testing.T) {
 		{"all features untuned", true, false, lokiOr(has), append(presentHandlers(has), "reverse_proxy", "subroute"), writerOf(lokiOr(has))},
 		{"all features, Caddy's log", true, true, "caddy_json", append(presentHandlers(has), "reverse_proxy", "subroute"), "loki"},
 		{"all features, Caddy's log with fast_json", true, true, "caddy_fast", append(presentHandlers(has), "reverse_proxy", "subroute"), "loki"},
+		{"all features, no access log", true, true, "none", append(presentHandlers(has), "reverse_proxy", "subroute"), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,7 +88,10 @@ func TestFrontdoorConfigs(t *testing.T) {
 			// for the caddy_* variants, never by both.
 			caddyLog := strings.Contains(string(adapted), `"logs":{"log0"`) || strings.Contains(string(adapted), `"log0":{`)
 			accessLog := strings.Contains(string(adapted), `"handler":"access_log"`)
-			if tt.full && (caddyLog == accessLog || caddyLog != strings.HasPrefix(tt.log, "caddy_")) {
+			if tt.log == "none" && (caddyLog || accessLog) {
+				t.Errorf("no access log wanted: Caddy's log %v, access_log %v:\n%s", caddyLog, accessLog, adapted)
+			}
+			if tt.full && tt.log != "none" && (caddyLog == accessLog || caddyLog != strings.HasPrefix(tt.log, "caddy_")) {
 				t.Errorf("log %q: Caddy's log %v, access_log %v:\n%s", tt.log, caddyLog, accessLog, adapted)
 			}
 			if tt.log == "caddy_fast" && strings.Count(string(adapted), `"format":"fast_json"`) != 2 {
@@ -151,7 +155,7 @@ func TestNginxConfigs(t *testing.T) {
 		name, template string
 		data           map[string]any
 	}{
-		{"upstream", "upstream.nginx.conf", map[string]any{"Dir": dir, "Port": 19798, "Root": os.Geteuid() == 0}},
+		{"upstream", "upstream.nginx.conf", map[string]any{"Dir": dir, "Port": 19798, "HeadersPort": 19796, "Root": os.Geteuid() == 0}},
 		{"proxy", "proxy.nginx.conf", map[string]any{"Dir": dir, "Port": 19797, "Upstream": 19798,
 			"Root": os.Geteuid() == 0, "CountryDB": db, "Workers": 1}},
 	}

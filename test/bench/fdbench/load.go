@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,13 +41,20 @@ func requestHeader() http.Header {
 	return h
 }
 
+// wrkHeaders are the request headers wrk sends to t.
+func (t *target) wrkHeaders() []string {
+	return append(slices.Clip(headers), t.Headers...)
+}
+
 // target is one server the load goes to.
 type target struct {
 	Key   string // a, b, b_loki_down, c, upstream
 	Label string
 	URL   string
 	Admin string // frontdoor admin address; empty for nginx
-	proc  *process
+	// Headers are sent by wrk besides the common ones.
+	Headers []string
+	proc    *process
 }
 
 // alive reports an error, with the end of its output, when the target's
@@ -142,6 +150,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	upstreamPort, lokiPort, deadPort, sinkPort := port(1), port(2), port(4), port(5)
 	aPort, bPort, bDownPort, cPort, bExactPort, bDevNullPort, bSinkPort := port(10), port(11), port(12), port(13), port(14), port(15), port(16)
 	aGCPort, aIdlePort, bCaddyPort, bFastPort, aFastPort := port(17), port(18), port(19), port(20), port(21)
+	bNoLogPort, aHeadersPort, upstreamHeadersPort := port(22), port(23), port(6)
 
 	// The country database nginx reads: the one frontdoor embeds.
 	db := filepath.Join(dir, "country.mmdb")
@@ -170,7 +179,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 
 	// Upstream.
 	conf, err := renderTemplate(configDir, "upstream.nginx.conf", dir, "upstream.conf",
-		map[string]any{"Dir": dir, "Port": upstreamPort, "Root": root})
+		map[string]any{"Dir": dir, "Port": upstreamPort, "HeadersPort": upstreamHeadersPort, "Root": root})
 	if err != nil {
 		return err
 	}
@@ -214,6 +223,9 @@ func runLoad(ctx context.Context, o loadOptions) error {
 			"Admin": adminPort, "Port": sitePort, "Upstream": upstreamPort,
 			"Dir": filepath.Join(dir, key), "Full": full, "Has": has,
 			"Log": log, "LokiPort": lokiAt, "Tuned": tuned, "FastGlobal": fastGlobal,
+		}
+		if key == "a_headers" {
+			data["Upstream"] = upstreamHeadersPort
 		}
 		conf, err := renderTemplate(configDir, "frontdoor.Caddyfile", dir, key+".Caddyfile", data)
 		if err != nil {
@@ -281,6 +293,26 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	if err != nil {
 		return err
 	}
+	// Where (b)'s cost is: its handlers without the access log, and (a)
+	// with only the headers they add.
+	tbNoLog, err := fd("b_nolog", "(b) without the access log", bNoLogPort, o.AdminBasePort+11, true, "none", lokiPort)
+	if err != nil {
+		return err
+	}
+	// The headers come from the client and the upstream: the proxy
+	// carries them, no handler sets them.
+	taHeaders, err := fd("a_headers", "(a) carrying (b)'s added headers", aHeadersPort, o.AdminBasePort+12, false, "", lokiPort)
+	if err != nil {
+		return err
+	}
+	if taHeaders != nil {
+		taHeaders.Headers = []string{
+			"Traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+			"X-Request-Id: 4bf92f3577b34da6a3ce929d0e0e4736",
+			"X-Geo-Country: GB",
+			"X-Device-Type: desktop",
+		}
+	}
 	// The access log written by Caddy's own log (format json, as before
 	// access_log; and format fast_json).
 	var tbCaddyLog, tbFastJSON *target
@@ -322,7 +354,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	if err := waitHTTP(ctx, upstream, tu.URL, h, 20*time.Second); err != nil {
 		return err
 	}
-	for _, t := range []*target{ta, tb, tbDown, tbDevNull, tbSink, tc, tbExact, taGC, taIdle, taFast, tbCaddyLog, tbFastJSON} {
+	for _, t := range []*target{ta, tb, tbDown, tbDevNull, tbSink, tc, tbExact, taGC, taIdle, taFast, tbCaddyLog, tbFastJSON, tbNoLog, taHeaders} {
 		if t == nil {
 			continue
 		}
@@ -339,7 +371,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 		rep.Notes = append(rep.Notes, "no Loki writer in the binary: (b) logs JSON to /dev/null, and the receiver-unreachable run is skipped")
 	}
 	rep.Targets = []*target{ta, tb, tc}
-	for _, t := range []*target{tbDevNull, tbSink, tbDown, tbCaddyLog, tbFastJSON, taGC, taIdle, taFast} {
+	for _, t := range []*target{tbDevNull, tbSink, tbDown, tbCaddyLog, tbFastJSON, taGC, taIdle, taFast, tbNoLog, taHeaders} {
 		if t != nil {
 			rep.Targets = append(rep.Targets, t)
 		}
@@ -354,7 +386,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	// Warm up, then alternate the targets round by round.
 	for _, t := range rep.Targets {
 		logf("warming up %s", t.Label)
-		w, err := runWrk(ctx, wrk, t.URL, o.Threads, o.Conns, o.Warmup, headers)
+		w, err := runWrk(ctx, wrk, t.URL, o.Threads, o.Conns, o.Warmup, t.wrkHeaders())
 		if err != nil {
 			return err
 		}
@@ -418,7 +450,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 			}
 		}
 		logf("profiling %s for %v", pt.Label, o.ProfileDuration)
-		pdir := filepath.Join(repo, o.Out, "profile-"+rep.Started.Format("20060102T150405Z"))
+		pdir := filepath.Join(outDir(repo, o.Out), "profile-"+rep.Started.Format("20060102T150405Z"))
 		if p, err := profileTarget(ctx, wrk, pt, tbExact, o, pdir); err != nil {
 			rep.Notes = append(rep.Notes, "profile failed: "+err.Error())
 		} else {
@@ -440,8 +472,8 @@ func runLoad(ctx context.Context, o loadOptions) error {
 
 	text := rep.markdown()
 	fmt.Print(text)
-	if err := os.MkdirAll(filepath.Join(repo, o.Out), 0o755); err == nil {
-		path := filepath.Join(repo, o.Out, "load-"+rep.Started.Format("20060102T150405Z")+".md")
+	if err := os.MkdirAll(outDir(repo, o.Out), 0o755); err == nil {
+		path := filepath.Join(outDir(repo, o.Out), "load-"+rep.Started.Format("20060102T150405Z")+".md")
 		if err := os.WriteFile(path, []byte(text), 0o644); err == nil {
 			logf("report written to %s", path)
 		}
@@ -472,7 +504,7 @@ func measure(ctx context.Context, wrk string, t *target, o loadOptions, loki *pr
 			return run{}, err
 		}
 	}
-	res, err := runWrk(ctx, wrk, t.URL, o.Threads, o.Conns, o.Duration, headers)
+	res, err := runWrk(ctx, wrk, t.URL, o.Threads, o.Conns, o.Duration, t.wrkHeaders())
 	if err != nil {
 		return run{}, err
 	}

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -104,8 +105,8 @@ func loadFlags(args []string) loadOptions {
 	fs.BoolVar(&o.Untuned, "untuned", false, "frontdoor with Caddy's default upstream keep-alive settings")
 	fs.StringVar(&o.GOGC, "gogc", "", "GOGC of the frontdoor processes (empty: Go's default, 100)")
 	fs.IntVar(&o.BasePort, "port", 19700, "first of the loopback ports used")
-	fs.IntVar(&o.AdminBasePort, "admin-port", 19740, "first of the frontdoor admin ports (11)")
-	variants := fs.String("variants", "", "comma-separated variants to run besides (a), (b) and (c) (b_devnull, b_sink, b_loki_down, b_caddylog, b_fastjson, a_gogc100, a_idle32, a_fastjson); empty: all")
+	fs.IntVar(&o.AdminBasePort, "admin-port", 19740, "first of the frontdoor admin ports (13)")
+	variants := fs.String("variants", "", "comma-separated variants to run besides (a), (b) and (c) (b_devnull, b_sink, b_loki_down, b_caddylog, b_fastjson, a_gogc100, a_idle32, a_fastjson, b_nolog, a_headers); empty: all")
 	_ = fs.Parse(args)
 	for _, v := range strings.Split(*variants, ",") {
 		if v = strings.TrimSpace(v); v != "" {
@@ -116,4 +117,13 @@ func loadFlags(args []string) loadOptions {
 		}
 	}
 	return o
+}
+
+// outDir is where reports go: out itself when absolute, else out in the
+// repository.
+func outDir(repo, out string) string {
+	if filepath.IsAbs(out) {
+		return out
+	}
+	return filepath.Join(repo, out)
 }

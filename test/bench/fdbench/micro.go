@@ -71,10 +71,10 @@ func runMicro(ctx context.Context, o microOptions) error {
 	}
 	text := microMarkdown(results, o)
 	fmt.Print(text)
-	if err := os.MkdirAll(filepath.Join(repo, o.Out), 0o755); err == nil {
+	if err := os.MkdirAll(outDir(repo, o.Out), 0o755); err == nil {
 		stamp := time.Now().UTC().Format("20060102T150405Z")
-		_ = os.WriteFile(filepath.Join(repo, o.Out, "micro-"+stamp+".txt"), []byte(raw.String()), 0o644)
-		_ = os.WriteFile(filepath.Join(repo, o.Out, "micro-"+stamp+".md"), []byte(text), 0o644)
+		_ = os.WriteFile(filepath.Join(outDir(repo, o.Out), "micro-"+stamp+".txt"), []byte(raw.String()), 0o644)
+		_ = os.WriteFile(filepath.Join(outDir(repo, o.Out), "micro-"+stamp+".md"), []byte(text), 0o644)
 	}
 	if werr != nil {
 		return fmt.Errorf("go test -bench: %w (the table holds the packages that passed)", werr)

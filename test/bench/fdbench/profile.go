@@ -61,7 +61,7 @@ func profileTarget(ctx context.Context, wrk string, t, exact *target, o loadOpti
 	}
 	done := make(chan wrkDone, 1)
 	go func() {
-		r, err := runWrk(ctx, wrk, t.URL, o.Threads, o.Conns, o.ProfileDuration+2*time.Second, headers)
+		r, err := runWrk(ctx, wrk, t.URL, o.Threads, o.Conns, o.ProfileDuration+2*time.Second, t.wrkHeaders())
 		done <- wrkDone{r, err}
 	}()
 	time.Sleep(time.Second)

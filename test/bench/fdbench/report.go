@@ -172,6 +172,9 @@ func (r *loadReport) markdown() string {
 		{"(b) with Caddy's log, fast_json / (b)", "b_fastjson", "b"},
 		{"(a) with the global log in fast_json / (a)", "a_fastjson", "a"},
 		{"(b) / (a) with the global log in fast_json", "b", "a_fastjson"},
+		{"(b) without the access log / (a)", "b_nolog", "a"},
+		{"(b) / (b) without the access log", "b", "b_nolog"},
+		{"(a) carrying (b)'s added headers / (a)", "a_headers", "a"},
 		{"(a) GOGC=100 / (a) (default 200)", "a_gogc100", "a"},
 		{"(a) 32 idle upstream connections / (a) (1024)", "a_idle32", "a"},
 	} {

@@ -250,8 +250,8 @@ func runSites(ctx context.Context, o sitesOptions) error {
 
 	text := sitesMarkdown(started, cats, o)
 	fmt.Print(text)
-	if err := os.MkdirAll(filepath.Join(repo, o.Out), 0o755); err == nil {
-		path := filepath.Join(repo, o.Out, "sites-"+started.Format("20060102T150405Z")+".md")
+	if err := os.MkdirAll(outDir(repo, o.Out), 0o755); err == nil {
+		path := filepath.Join(outDir(repo, o.Out), "sites-"+started.Format("20060102T150405Z")+".md")
 		if err := os.WriteFile(path, []byte(text), 0o644); err == nil {
 			logf("report written to %s", path)
 		}
