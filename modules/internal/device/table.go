@@ -533,7 +533,7 @@ func puffinFacts(w string) flags {
 }
 
 // dashPairs are the pairs whose number, after a hyphen, dashNumber reads.
-const dashPairs = 1<<pAcer | 1<<pNT | 1<<pHuaweiNum | 1<<pPB | 1<<pBQ | 1<<pCX
+const dashPairs = 1<<pAcer | 1<<pNT | 1<<pHuaweiNum | 1<<pPB | 1<<pBQ | 1<<pCX | 1<<pTM
 
 // dashNumber returns the facts of the number ua[start:end] (its digits,
 // before any letters) after a pair word and a hyphen: three digits after an
@@ -541,8 +541,9 @@ const dashPairs = 1<<pAcer | 1<<pNT | 1<<pHuaweiNum | 1<<pPB | 1<<pBQ | 1<<pCX
 // series (T1-701u, S7-301u, M2-801L, GEM-703L), four after iconBIT's NT
 // (NT-1710; not "Windows NT 10.0") or Lenovo's PB (PB-6505M), four from
 // 7xxx, 8xxx or 10xx after BQ (BQ-7082G, BQ-1045G; not the BQ-5xxx
-// phones or the BQ-14xx feature phones), 9xx after Tronsmart's CX
-// (CX-919).
+// phones or the BQ-14xx feature phones) and after teXet's TM (TM-7021,
+// TM-1046; not its TM-4xxx and TM-5xxx phones), 7xxx, 8xxx or 9xxx
+// too for teXet (TM-9720), 9xx after Tronsmart's CX (CX-919).
 func dashNumber(ua string, start, end int, pair pairKind) flags {
 	if start == 0 || ua[start-1] != '-' {
 		return 0
@@ -556,7 +557,8 @@ func dashNumber(ua string, start, end int, pair pairKind) flags {
 	switch {
 	case n == 3 && (pair == pAcer || pair == pHuaweiNum),
 		n == 4 && (pair == pNT || pair == pPB),
-		n == 4 && pair == pBQ && (ua[start] == '7' || ua[start] == '8' || ua[start] == '1' && ua[start+1] == '0'):
+		n == 4 && pair == pBQ && (ua[start] == '7' || ua[start] == '8' || ua[start] == '1' && ua[start+1] == '0'),
+		n == 4 && pair == pTM && (ua[start] >= '7' && ua[start] <= '9' || ua[start] == '1' && ua[start+1] == '0'):
 		return fTablet
 	case n == 3 && pair == pCX && ua[start] == '9':
 		return fTV
@@ -1079,7 +1081,7 @@ var pairLengths = func() (t [pKinds]uint64) {
 	set(pPixel, 1, 6)
 	set(pTablet, 2)
 	set(pShield, 6)
-	set(pNokia, 3)
+	set(pNokia, 2, 3)
 	set(pBuild, 4)
 	set(pAcer, 3)
 	set(pM8S, 3, 4)
@@ -1087,6 +1089,8 @@ var pairLengths = func() (t [pKinds]uint64) {
 	set(pHuaweiNum, 4, 5, 6)
 	t[pAllview] = ^uint64(0) &^ 0x7 // 3 bytes or more
 	t[pOysters] = ^uint64(0) &^ 0x7
+	set(pCarrierTab, 4)
+	set(pGT, 4)
 	t[pHuawei] = ^uint64(0) &^ 0x7 // 3 bytes or more
 	return t
 }()
@@ -1119,6 +1123,17 @@ func pairSets(p pairKind, w string) flags {
 		}
 	case pGT: // GT-P (Galaxy Tab), GT-N5/N8 (Galaxy Note 8.0 and 10.1)
 		if len(w) >= 4 && (w[0] == 'p' && isDigit(w[1]) || w[0] == 'n' && (w[1] == '5' || w[1] == '8')) {
+			return fTablet
+		}
+		if w == "king" {
+			return fTV // Beelink's GT-King boxes
+		}
+	case pCarrierTab:
+		// SCH-I800, SCH-I815, SCH-I905, SCH-I915 (Verizon); SGH-T849,
+		// SGH-T859, SGH-T869, SGH-T779 (T-Mobile); SGH-I987, SGH-I957,
+		// SGH-I497, SGH-I467 (AT&T). Their other codes are phones.
+		switch w {
+		case "i800", "i815", "i905", "i915", "t849", "t859", "t869", "t779", "i987", "i957", "i497", "i467":
 			return fTablet
 		}
 	case pTB: // Lenovo Tab and Yoga Tab: TB-X606F, TB-J706F, YT-J706X, TB-8504F
@@ -1221,8 +1236,8 @@ func pairSets(p pairKind, w string) flags {
 		if w[0] >= 'p' && w[0] <= 'u' && w[1] == 't' && (w[2] == 't' || w[2] == 'g' || w[2] == 'm' || w[2] == 'l') {
 			return fTV
 		}
-	case pNokia: // Nokia T10, T20, T21 tablets
-		if w[0] == 't' && isDigit(w[1]) && isDigit(w[2]) {
+	case pNokia: // Nokia T10, T20, T21 tablets; the Nokia N1
+		if w[0] == 't' && isDigit(w[1]) && isDigit(w[2]) || w == "n1" {
 			return fTablet
 		}
 	case pAcer: // Acer Iconia: A3-A10, B1-A71, B3-A32 (A1-810: see dashNumber)
@@ -1447,6 +1462,8 @@ func prefixFacts(w string) flags {
 			return fTV
 		case p(w, "htc_"):
 			return fFeature
+		case len(w) >= 6 && (p(w, "hi3798") || p(w, "hi3796") || p(w, "hi3716")):
+			return fTV // HiSilicon's set-top box processors
 		}
 	case 'i':
 		switch {
@@ -1461,8 +1478,8 @@ func prefixFacts(w string) flags {
 		switch {
 		case len(w) == 4 && (p(w, "k00") || p(w, "k01")):
 			return fTablet // Asus MeMO Pad
-		case p(w, "km8"):
-			return fTV // Mecool KM8 boxes
+		case len(w) >= 3 && p(w, "km") && isDigit(w[2]) && (len(w) == 3 || isLetter(w[3])):
+			return fTV // Mecool KM1 to KM9 boxes: KM3, KM8, KM9PRO
 		}
 	case 'l':
 		if p(w, "lgu") || len(w) >= 5 && p(w, "lg") || isDigit(w[2]) && p(w, "lg") {
@@ -1482,6 +1499,8 @@ func prefixFacts(w string) flags {
 			return fTV // MiniA5X boxes
 		case p(w, "m2105k81"):
 			return fTablet // Xiaomi Pad 5 Pro: M2105K81AC, M2105K81C
+		case len(w) >= 5 && p(w, "mz6") && (w[3] == '0' || w[3] == '1') && isDigit(w[4]):
+			return fTablet // Motorola Xoom and Xyboard: MZ601, MZ604, MZ617
 		}
 	case 'n':
 		switch {
@@ -1507,6 +1526,8 @@ func prefixFacts(w string) flags {
 			return fTV
 		case len(w) == 4 && w[1] == '2' && (w == "p200" || w == "p201" || w == "p212" || w == "p230" || w == "p231" || w == "p281"):
 			return fTV // Amlogic's reference TV boxes, whose names their copies keep: p212, p281
+		case len(w) == 6 && p(w, "pa2") && allDigits(w[3:]):
+			return fTablet // vivo Pad: PA2170, PA2373 (vivo's phones are V2xxx and I2xxx)
 		case p(w, "pov_tab"), p(w, "pg41200"),
 			len(w) == 4 && (p(w, "p00") || p(w, "p01") || p(w, "p02")),                    // Asus ZenPad
 			len(w) >= 7 && (p(w, "pmp") || p(w, "pmt")) && isDigit(w[3]) && isDigit(w[6]): // Prestigio MultiPad: PMP5080B, PMT3047_3G
@@ -1519,8 +1540,11 @@ func prefixFacts(w string) flags {
 		case p(w, "rmp2"),
 			p(w, "rk2818"), p(w, "rk29"), p(w, "rk30"): // Rockchip's tablet processors
 			return fTablet // Realme Pad
-		case p(w, "rk3228"), p(w, "rk3229"), p(w, "rk3318"), p(w, "rk3328"):
+		case p(w, "rk3228"), p(w, "rk3229"), p(w, "rk3318"), p(w, "rk3328"),
+			len(w) >= 7 && p(w, "rtd1") && allDigits(w[4:7]): // Realtek's media player processors: RTD1295, RTD1619
 			return fTV // Rockchip's TV box processors
+		case len(w) >= 6 && p(w, "rct6"):
+			return fTablet // RCA Voyager tablets: RCT6773W22, RCT6K03W13
 		}
 	case 's':
 		switch {
@@ -1530,6 +1554,7 @@ func prefixFacts(w string) flags {
 			p(w, "sunniwell"): // Sunniwell IPTV boxes
 			return fTV
 		case p(w, "smarttab"), len(w) > 3 && isDigit(w[3]) && p(w, "sgp"), // Sony Xperia Tablet SGP311
+			p(w, "sgpt1"), p(w, "sgpt2"), // Sony Tablet S and P: SGPT12, SGPT211
 			p(w, "s6000"), p(w, "s5000"): // Lenovo IdeaTab S6000, S5000
 			return fTablet
 		case p(w, "sonyericsson"), p(w, "symbian"), p(w, "series40"), p(w, "series60"), p(w, "samsung_sgh"):
@@ -1552,10 +1577,15 @@ func prefixFacts(w string) flags {
 			return fTV // Technicolor set-top boxes: Technicolor_DXI807FT
 		case p(w, "tox1"):
 			return fTV // TOX1 boxes
+		case len(w) >= 5 && len(w) <= 7 && p(w, "tf") && allDigits(w[2:5]) && !hasDigit(w[5:]), p(w, "tegranote"):
+			return fTablet // Asus Transformer: TF101, TF300T, TF700T; NVIDIA Tegra Note
 		}
 	case 'q':
-		if len(w) == 6 && (p(w, "qm1") || p(w, "qv1")) && isDigit(w[3]) && isDigit(w[4]) && w[5] == 'e' {
+		switch {
+		case len(w) == 6 && (p(w, "qm1") || p(w, "qv1")) && isDigit(w[3]) && isDigit(w[4]) && w[5] == 'e':
 			return fTV // Philips (TP Vision) Android TVs of 2015-16: QM152E, QV151E
+		case len(w) >= 5 && p(w, "qta") && isLetter(w[3]):
+			return fTablet // Verizon's Ellipsis tablets, made by Quanta: QTAQZ3, QTAIR7
 		}
 	case 'v':
 		switch {

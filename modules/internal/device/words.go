@@ -30,7 +30,9 @@ var wordFacts = []struct {
 		smartpad onepad viewpad nettab surftab freetab lifetab apad tab pad mid pmid odys nextbook
 		flyer epade smarttab pocketbook bookeen cybook tolino
 		teclast chuwi alldocube transformer
-		iplay ursus`}, // Alldocube iPlay (iPlay40), DEXP Ursus
+		iplay ursus pipo sero plane`},
+	// (Alldocube iPlay (iPlay40), DEXP Ursus, PiPO, Hisense Sero, Digma
+	// Plane.)
 	{fAndroid, "android"},
 	{fDalvik, "dalvik"},
 	{fCrOS, "cros"},
@@ -59,8 +61,10 @@ var wordFacts = []struct {
 		kstb mag dune formuler directfb firetv shield tvbox ps3application hybridcast
 		webtv ohtv diga boxee ouya dreamcast dreampassport planetweb ps3 ps4 kdl sonycebrowser sonybdp
 		sagemcom vewd vizio smartcast skyworth metz nitro
-		vuplus bbox kaon arris zeasn rkm vontar nsz pbrm intelce remocon dreamkey`},
-	// (Vu+ receivers, Bouygues' Bbox, Kaon and Arris set-top boxes, Zeasn's
+		vuplus bbox kaon arris zeasn rkm vontar nsz pbrm intelce remocon dreamkey
+		himedia transpeed magicsee sunvell kiii`},
+	// (Vu+ receivers, HiMedia, Transpeed, Magicsee, Sunvell and Mecool KIII
+	// boxes, Bouygues' Bbox, Kaon and Arris set-top boxes, Zeasn's
 	// TV platform, Rikomagic (RKM) and Vontar boxes, Sony's Google TV
 	// players NSZ-GS7 and NSZ-GS8, LG's PBRM TV browser, Intel's CE media
 	// processors, and "REMOCON", a remote control, as the input method of
@@ -79,7 +83,8 @@ var wordFacts = []struct {
 		servicestack twisted pear cakephp newspaper pcore jersey retrofit alamofire libsoup colly
 		httpunit htmlunit jsdom zend laminas symfony drupal typo3 apache nginx httpd http_request
 		urlgrabber gradle maven npm yarn pnpm pip cargo composer bundler rubygems nuget homebrew
-		conda kubectl fasthttp terraform ansible
+		conda kubectl fasthttp terraform ansible typhoeus excon gcdhttprequest rapidapi lavf
+		grafana collectd telegraf
 		whatsapp`}, // WhatsApp's link previews; its Android app names the device
 
 	// Named automated clients that the name rules would not recognise.
@@ -98,7 +103,7 @@ var wordFacts = []struct {
 		monit prometheus openai clamav meltwater brandwatch integromat blogtrottr appengine
 		applesyndication internetarchive siteimprove monsido fuzz googleweblight ruxitsynthetic
 		datadogsynthetics pingdomtms w3c_unicorn favicon scanning watchdog cron dcv certificate
-		wappalyzer zollard`},
+		wappalyzer zollard nessus acunetix whatweb gobuster dirbuster ffuf feroxbuster miniflux`},
 
 	// Words of ordinary browser User-Agents that say nothing: listing them
 	// spares them the name rules.
@@ -193,6 +198,12 @@ var pairWords = []struct {
 	{pOysters, "oysters"},
 	// Tronsmart's CX-919 sticks.
 	{pCX, "cx"},
+	// teXet's tablets: TM-7021, TM-9720, TM-1046 (its phones are TM-4xxx
+	// and TM-5xxx).
+	{pTM, "tm"},
+	// Samsung's Galaxy Tabs on American carriers: SCH-I800, SGH-T849 (see
+	// carrierTab).
+	{pCarrierTab, "sch sgh"},
 	{pShield, "shield"},
 	{pPuffin, "puffin"},
 	{pNokia, "nokia"},
@@ -260,6 +271,8 @@ const (
 	pAllview
 	pOysters
 	pCX
+	pTM
+	pCarrierTab
 
 	pKinds // the number of pair kinds
 )
