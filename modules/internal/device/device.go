@@ -28,7 +28,8 @@
 //     (MXQ, MXIII, MX9, M8S, H96, X96, Tanix TX2-TX9, KM8, V88, Minix NEO X,
 //     MK808 sticks, X88, X92), the TV box processors of Amlogic (S905,
 //     S912...), Rockchip (RK3318, RK3328) and Allwinner (H313, H616), IPTV
-//     boxes (B860H, EC6108, HG680, CM201), Netbox, "Box",
+//     boxes (B860H, EC6108, HG680, CM201), Netbox, Mecool KM and other
+//     vendors' boxes, Google TV players (NSZ-GS7), "Box",
 //     "Stick", "Dongle" and "4K" in a device's name, names holding TVBox and
 //     names ending in STB, Box or TV ("VirginMediaSTB", "MagicBox",
 //     "LGwebOSTV"; an app named ...TV on a phone, Windows or a Mac stays
@@ -44,7 +45,12 @@
 //     B3-A30), Asus Transformer and MeMO Pad (ME173X), Prestigio MultiPad
 //     (PMP5080B), iconBIT NetTAB (NT-1710), Alcatel and TCL tablet
 //     numbers (9024W, 9137W), Lenovo IdeaTab codes (A2109, S6000), Toshiba
-//     AT100, Irbis TZ, Onda, nabi, Nexus 7/9/10, Pixel C,
+//     AT100, Irbis TZ, Onda, nabi, Nexus 7/9/10, Pixel C, docomo's and
+//     au's tablet codes (d-42A, SC-01C, SOT31), Samsung's carrier Galaxy
+//     Tabs (SCH-I800), Huawei's older MediaPads (T1-701u, M2-A01L), BQ and
+//     teXet tablet numbers (BQ-1045G, TM-7021), Archos, Allview, Asus
+//     ZenPad and Transformer codes, Lenovo Tab V7 (PB-6505M), onn., RCA,
+//     vivo Pad and other vendors' tablet lines (see table.go),
 //     e-readers, the words Tablet, Tab and Pad and names ending in
 //     them ("HuaweiMediaPad", "EVOTAB", "GALAXY_Tab"; not Notepad, Coolpad
 //     or an app named ...Pad), and Puffin's AT and IT version suffixes. A

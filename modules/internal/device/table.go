@@ -301,8 +301,16 @@ func scan(ua string) flags {
 			for i < len(p) && (isDigit(p[i]) || (p[i] == '.' || p[i] == '_') && i+1 < len(p) && isDigit(p[i+1])) {
 				i++
 			}
-			if pair == pAcer || pair == pNT {
+			if dashPairs>>pair&1 != 0 {
 				f |= dashNumber(ua, start, i, pair)
+			}
+			switch {
+			case pair == pStreak, pair == pArchos:
+				f |= modelNumber(pair, ua[start:i]) // Streak 7, Archos 101, Archos 97c
+			case pair == pDocomo:
+				f |= docomoTablet(ua, start, i)
+			case i-start == 9:
+				f |= onnTablet(ua, start, i)
 			}
 			if i < len(p) && isWord[p[i]] {
 				// Letters follow (360Spider, 21051182G, 5G): the last number
@@ -443,6 +451,9 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 		return f | fTablet | fName, pNone
 	}
 	if isDigit(ua[end-1]) {
+		if end-start == 5 && auTablet(ua[start:end]) {
+			return f | fTablet | fName, pNone
+		}
 		m := end - 1
 		for isDigit(ua[m-1]) {
 			m--
@@ -460,6 +471,9 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 			// A crawler's name with a number is still that crawler, but
 			// the name rules say so; a known word with digits is as often
 			// a model or build code ("CRON5" in an Opera TV build).
+			if e.pair == pArchos || e.pair == pStreak {
+				f |= modelNumber(e.pair, ua[m:end]) // Archos5, Archos70
+			}
 			return f | e.f&^fBot | fName, e.pair
 		}
 	}
@@ -518,10 +532,18 @@ func puffinFacts(w string) flags {
 	return 0
 }
 
+// dashPairs are the pairs whose number, after a hyphen, dashNumber reads.
+const dashPairs = 1<<pAcer | 1<<pNT | 1<<pHuaweiNum | 1<<pPB | 1<<pBQ | 1<<pCX | 1<<pTM
+
 // dashNumber returns the facts of the number ua[start:end] (its digits,
 // before any letters) after a pair word and a hyphen: three digits after an
-// Acer Iconia series (A1-810, B1-710, A1-840FHD), four after iconBIT's NT
-// (NT-1710; not "Windows NT 10.0").
+// Acer Iconia series (A1-810, B1-710, A1-840FHD) or an older Huawei tablet
+// series (T1-701u, S7-301u, M2-801L, GEM-703L), four after iconBIT's NT
+// (NT-1710; not "Windows NT 10.0") or Lenovo's PB (PB-6505M), four from
+// 7xxx, 8xxx or 10xx after BQ (BQ-7082G, BQ-1045G; not the BQ-5xxx
+// phones or the BQ-14xx feature phones) and after teXet's TM (TM-7021,
+// TM-1046; not its TM-4xxx and TM-5xxx phones), 7xxx, 8xxx or 9xxx
+// too for teXet (TM-9720), 9xx after Tronsmart's CX (CX-919).
 func dashNumber(ua string, start, end int, pair pairKind) flags {
 	if start == 0 || ua[start-1] != '-' {
 		return 0
@@ -532,10 +554,128 @@ func dashNumber(ua string, start, end int, pair pairKind) flags {
 			return 0
 		}
 	}
-	if pair == pAcer && n == 3 || pair == pNT && n == 4 {
+	switch {
+	case n == 3 && (pair == pAcer || pair == pHuaweiNum),
+		n == 4 && (pair == pNT || pair == pPB),
+		n == 4 && pair == pBQ && (ua[start] == '7' || ua[start] == '8' || ua[start] == '1' && ua[start+1] == '0'),
+		n == 4 && pair == pTM && (ua[start] >= '7' && ua[start] <= '9' || ua[start] == '1' && ua[start+1] == '0'):
+		return fTablet
+	case n == 3 && pair == pCX && ua[start] == '9':
+		return fTV
+	}
+	return 0
+}
+
+// modelNumber returns the facts of the number w after the name of a line
+// of devices whose numbers say which are tablets: Dell Streak 7 and 10
+// (the Streak 5 is a phone); Archos 5, 7, 8, 9 and 10 and the 70 to 199
+// lines (Archos 80 Xenon, 97c Platinum, 101 Oxygen), not the 40 to 64
+// phones (Archos 50 Platinum).
+func modelNumber(p pairKind, w string) flags {
+	if len(w) == 0 || len(w) > 3 {
+		return 0
+	}
+	v := 0
+	for k := 0; k < len(w); k++ {
+		if !isDigit(w[k]) {
+			return 0
+		}
+		v = v*10 + int(w[k]-'0')
+	}
+	switch {
+	case p == pStreak && (v == 7 || v == 10),
+		p == pArchos && (v == 5 || v >= 7 && v <= 10 || v >= 70 && v <= 199):
 		return fTablet
 	}
 	return 0
+}
+
+// docomoTablet returns fTablet when the number ua[start:end] and what
+// follows it, after a docomo maker's letters and a hyphen, are one of
+// docomo's tablet codes: any code of the dtab line (d-01G, d-02K, d-42A;
+// written in lowercase), and SC-01C, SC-01D, SC-01E, SC-02D, SC-03G
+// (Galaxy Tab), SH-08E, SH-06F, SH-05G (AQUOS PAD), SO-03E, SO-05F, SO-05G
+// (Xperia Tablet), F-01D, F-05E, F-02F, F-03G (ARROWS Tab), N-06D, N-08D
+// (MEDIAS TAB), L-06C (Optimus Pad). The maker's other codes are phones
+// (SC-02C, SH-01K, SO-01L, F-10D).
+func docomoTablet(ua string, start, end int) flags {
+	// The code: two digits and one letter, then the word ends.
+	if end-start != 2 || end >= len(ua) || !isLetter(ua[end]) || end+1 < len(ua) && isWord[ua[end+1]] {
+		return 0
+	}
+	if start < 2 || ua[start-1] != '-' {
+		return 0
+	}
+	from := start - 1
+	for from > 0 && isLetter(ua[from-1]) {
+		from--
+	}
+	if from > 0 && isWord[ua[from-1]] || start-1-from > 2 {
+		return 0
+	}
+	if ua[from] == 'd' && start-1-from == 1 {
+		return fTablet // dtab: written "d-", in lowercase
+	}
+	var b wordBuf
+	k := b.lower(ua[from : start-1])
+	code := ua[start : end+1]
+	var list string
+	switch k {
+	case "sc":
+		list = "01C 01D 01E 02D 03G"
+	case "sh":
+		list = "08E 06F 05G"
+	case "so":
+		list = "03E 05F 05G"
+	case "f":
+		list = "01D 05E 02F 03G"
+	case "n":
+		list = "06D 08D"
+	case "l":
+		list = "06C"
+	}
+	for len(list) >= 3 {
+		if strings.EqualFold(list[:3], code) {
+			return fTablet
+		}
+		list = list[min(4, len(list)):]
+	}
+	return 0
+}
+
+// onnTablet returns fTablet when the number ua[start:end], nine digits,
+// is an onn. tablet's model number (100011885, 100071485) in the device
+// slot: after "; " and before " Build" or ")".
+func onnTablet(ua string, start, end int) flags {
+	if start < 2 || ua[start-2] != ';' || ua[start-1] != ' ' || !strings.HasPrefix(ua[start:], "1000") ||
+		end < len(ua) && ua[end] != ' ' && ua[end] != ')' {
+		return 0
+	}
+	return fTablet
+}
+
+// auTablet reports whether word, five bytes, is one of au's tablet codes:
+// a maker's two letters, T (tablet), two digits (SHT21 AQUOS PAD, SOT31
+// Xperia Z4 Tablet, SCT21 Galaxy Tab S, KYT31, LGT32, HWT31, FJT21). au's
+// phones have V or L there (SOV33, SHL21).
+func auTablet(word string) bool {
+	if word[2]|0x20 != 't' || !isDigit(word[3]) || !isDigit(word[4]) || word[3] != '2' && word[3] != '3' {
+		return false
+	}
+	switch word[0] | 0x20 {
+	case 's':
+		c := word[1] | 0x20
+		return c == 'h' || c == 'o' || c == 'c'
+	case 'k':
+		return word[1]|0x20 == 'y'
+	case 'l':
+		return word[1]|0x20 == 'g'
+	case 'h':
+		return word[1]|0x20 == 'w'
+	case 'f':
+		return word[1]|0x20 == 'j'
+	}
+	return false
 }
 
 // lenovoTablet reports whether code, followed by a hyphen and rest, is a
@@ -727,6 +867,22 @@ func addresses(ua string, at int) flags {
 // product says it names a product ("Name/1.0"), parts that it has a '_'.
 func unknownFacts(w, orig string, product, parts bool) flags {
 	f := nameFacts(w) | prefixFacts(w) | shapeFacts(w, product, parts)
+	if parts && f&fFeature == 0 {
+		// A device name in parts: its model code may come after a brand
+		// (ASUS_P00A, HX_S905); not in a feature phone's (LG_TB200_CMCC).
+		for k := 1; k+3 <= len(w); k++ {
+			if w[k-1] == '_' && !isDigit(w[k]) {
+				e := k + 1
+				for e < len(w) && w[e] != '_' {
+					e++
+				}
+				if e-k >= 3 {
+					f |= prefixFacts(w[k:e]) & (fTablet | fTV)
+				}
+				k = e
+			}
+		}
+	}
 	switch orig[0] {
 	case 'A':
 		if isModelCode(orig, "AFT") {
@@ -925,11 +1081,16 @@ var pairLengths = func() (t [pKinds]uint64) {
 	set(pPixel, 1, 6)
 	set(pTablet, 2)
 	set(pShield, 6)
-	set(pNokia, 3)
+	set(pNokia, 2, 3)
 	set(pBuild, 4)
 	set(pAcer, 3)
 	set(pM8S, 3, 4)
 	set(pNeo, 2, 3)
+	set(pHuaweiNum, 4, 5, 6)
+	t[pAllview] = ^uint64(0) &^ 0x7 // 3 bytes or more
+	t[pOysters] = ^uint64(0) &^ 0x7
+	set(pCarrierTab, 4)
+	set(pGT, 4)
 	t[pHuawei] = ^uint64(0) &^ 0x7 // 3 bytes or more
 	return t
 }()
@@ -962,6 +1123,17 @@ func pairSets(p pairKind, w string) flags {
 		}
 	case pGT: // GT-P (Galaxy Tab), GT-N5/N8 (Galaxy Note 8.0 and 10.1)
 		if len(w) >= 4 && (w[0] == 'p' && isDigit(w[1]) || w[0] == 'n' && (w[1] == '5' || w[1] == '8')) {
+			return fTablet
+		}
+		if w == "king" {
+			return fTV // Beelink's GT-King boxes
+		}
+	case pCarrierTab:
+		// SCH-I800, SCH-I815, SCH-I905, SCH-I915 (Verizon); SGH-T849,
+		// SGH-T859, SGH-T869, SGH-T779 (T-Mobile); SGH-I987, SGH-I957,
+		// SGH-I497, SGH-I467 (AT&T). Their other codes are phones.
+		switch w {
+		case "i800", "i815", "i905", "i915", "t849", "t859", "t869", "t779", "i987", "i957", "i497", "i467":
 			return fTablet
 		}
 	case pTB: // Lenovo Tab and Yoga Tab: TB-X606F, TB-J706F, YT-J706X, TB-8504F
@@ -1064,8 +1236,8 @@ func pairSets(p pairKind, w string) flags {
 		if w[0] >= 'p' && w[0] <= 'u' && w[1] == 't' && (w[2] == 't' || w[2] == 'g' || w[2] == 'm' || w[2] == 'l') {
 			return fTV
 		}
-	case pNokia: // Nokia T10, T20, T21 tablets
-		if w[0] == 't' && isDigit(w[1]) && isDigit(w[2]) {
+	case pNokia: // Nokia T10, T20, T21 tablets; the Nokia N1
+		if w[0] == 't' && isDigit(w[1]) && isDigit(w[2]) || w == "n1" {
 			return fTablet
 		}
 	case pAcer: // Acer Iconia: A3-A10, B1-A71, B3-A32 (A1-810: see dashNumber)
@@ -1080,6 +1252,30 @@ func pairSets(p pairKind, w string) flags {
 		if (w[0] == 'x' || w[0] == 'u') && isDigit(w[1]) {
 			return fTV
 		}
+	case pHuaweiNum: // T1-A21L, T1-A23L, M2-A01L, FDR-A01w (T1-701u: see dashNumber)
+		if w[0] == 'a' && isDigit(w[1]) && isDigit(w[2]) && isLetter(w[3]) {
+			return fTablet
+		}
+	case pAllview:
+		return allviewTablet(w)
+	case pOysters: // Oysters T72HM, T104, T7V (its phones have names: Pacific, Atlantic)
+		if w[0] == 't' && isDigit(w[1]) {
+			return fTablet
+		}
+	}
+	return 0
+}
+
+// allviewTablet returns fTablet when w, after "Allview" (or in one word
+// with it), names one of Allview's tablet lines: Viva (Viva H8, Viva
+// i7G), Speed and Speedi, City, the Wi series (Wi7, Wi10N) and the AX
+// series (AX4 Nano); its phones are the A, E, P, V and X series.
+func allviewTablet(w string) flags {
+	p := strings.HasPrefix
+	switch {
+	case p(w, "viva"), p(w, "speed"), p(w, "city"),
+		len(w) >= 3 && (p(w, "wi") || p(w, "ax")) && isDigit(w[2]):
+		return fTablet
 	}
 	return 0
 }
@@ -1210,8 +1406,19 @@ func prefixFacts(w string) flags {
 	switch w[0] {
 	case 'a':
 		switch {
-		case p(w, "a95x"), p(w, "aquos"):
+		case p(w, "a95x"), p(w, "aquos"),
+			p(w, "aplix"): // Aplix's browsers of consoles and TVs: Aplix_SEGASATURN_browser, Aplix_SANYO_browser
 			return fTV
+		case p(w, "allview"):
+			return allviewTablet(w[7:]) // AllviewCity, AllviewSpeedi
+		case len(w) > 7 && p(w, "archos_") && isDigit(w[7]):
+			e := 7
+			for e < len(w) && isDigit(w[e]) {
+				e++
+			}
+			return modelNumber(pArchos, w[7:e]) // Archos_80_Helium_4G
+		case (len(w) == 5 || len(w) == 6) && w[len(w)-2] == 'i' && w[len(w)-1] == 't' && allDigits(w[1:len(w)-2]):
+			return fTablet // Archos' internet tablets: A28IT, A43IT, A70IT, A101IT
 		case len(w) == 5 && p(w, "at") && isDigit(w[2]) && isDigit(w[3]) && isDigit(w[4]),
 			p(w, "a2107"), p(w, "a2109"), p(w, "a5500"), p(w, "a7600"):
 			return fTablet // Toshiba AT100-AT300; Lenovo IdeaTab A2107, A2109, A5500, A7600
@@ -1255,6 +1462,8 @@ func prefixFacts(w string) flags {
 			return fTV
 		case p(w, "htc_"):
 			return fFeature
+		case len(w) >= 6 && (p(w, "hi3798") || p(w, "hi3796") || p(w, "hi3716")):
+			return fTV // HiSilicon's set-top box processors
 		}
 	case 'i':
 		switch {
@@ -1269,8 +1478,8 @@ func prefixFacts(w string) flags {
 		switch {
 		case len(w) == 4 && (p(w, "k00") || p(w, "k01")):
 			return fTablet // Asus MeMO Pad
-		case p(w, "km8"):
-			return fTV // Mecool KM8 boxes
+		case len(w) >= 3 && p(w, "km") && isDigit(w[2]) && (len(w) == 3 || isLetter(w[3])):
+			return fTV // Mecool KM1 to KM9 boxes: KM3, KM8, KM9PRO
 		}
 	case 'l':
 		if p(w, "lgu") || len(w) >= 5 && p(w, "lg") || isDigit(w[2]) && p(w, "lg") {
@@ -1286,6 +1495,12 @@ func prefixFacts(w string) flags {
 			return fTablet
 		case p(w, "mac_"):
 			return fMac
+		case p(w, "minia5x"):
+			return fTV // MiniA5X boxes
+		case p(w, "m2105k81"):
+			return fTablet // Xiaomi Pad 5 Pro: M2105K81AC, M2105K81C
+		case len(w) >= 5 && p(w, "mz6") && (w[3] == '0' || w[3] == '1') && isDigit(w[4]):
+			return fTablet // Motorola Xoom and Xyboard: MZ601, MZ604, MZ617
 		}
 	case 'n':
 		switch {
@@ -1309,6 +1524,10 @@ func prefixFacts(w string) flags {
 		switch {
 		case p(w, "pov_tv"), p(w, "playstation"):
 			return fTV
+		case len(w) == 4 && w[1] == '2' && (w == "p200" || w == "p201" || w == "p212" || w == "p230" || w == "p231" || w == "p281"):
+			return fTV // Amlogic's reference TV boxes, whose names their copies keep: p212, p281
+		case len(w) == 6 && p(w, "pa2") && allDigits(w[3:]):
+			return fTablet // vivo Pad: PA2170, PA2373 (vivo's phones are V2xxx and I2xxx)
 		case p(w, "pov_tab"), p(w, "pg41200"),
 			len(w) == 4 && (p(w, "p00") || p(w, "p01") || p(w, "p02")),                    // Asus ZenPad
 			len(w) >= 7 && (p(w, "pmp") || p(w, "pmt")) && isDigit(w[3]) && isDigit(w[6]): // Prestigio MultiPad: PMP5080B, PMT3047_3G
@@ -1321,8 +1540,11 @@ func prefixFacts(w string) flags {
 		case p(w, "rmp2"),
 			p(w, "rk2818"), p(w, "rk29"), p(w, "rk30"): // Rockchip's tablet processors
 			return fTablet // Realme Pad
-		case p(w, "rk3228"), p(w, "rk3229"), p(w, "rk3318"), p(w, "rk3328"):
+		case p(w, "rk3228"), p(w, "rk3229"), p(w, "rk3318"), p(w, "rk3328"),
+			len(w) >= 7 && p(w, "rtd1") && allDigits(w[4:7]): // Realtek's media player processors: RTD1295, RTD1619
 			return fTV // Rockchip's TV box processors
+		case len(w) >= 6 && p(w, "rct6"):
+			return fTablet // RCA Voyager tablets: RCT6773W22, RCT6K03W13
 		}
 	case 's':
 		switch {
@@ -1332,6 +1554,7 @@ func prefixFacts(w string) flags {
 			p(w, "sunniwell"): // Sunniwell IPTV boxes
 			return fTV
 		case p(w, "smarttab"), len(w) > 3 && isDigit(w[3]) && p(w, "sgp"), // Sony Xperia Tablet SGP311
+			p(w, "sgpt1"), p(w, "sgpt2"), // Sony Tablet S and P: SGPT12, SGPT211
 			p(w, "s6000"), p(w, "s5000"): // Lenovo IdeaTab S6000, S5000
 			return fTablet
 		case p(w, "sonyericsson"), p(w, "symbian"), p(w, "series40"), p(w, "series60"), p(w, "samsung_sgh"):
@@ -1352,14 +1575,24 @@ func prefixFacts(w string) flags {
 			return fTV // Philips (TP Vision) Android TVs: TPM171E, TPM191E
 		case p(w, "technicolor"):
 			return fTV // Technicolor set-top boxes: Technicolor_DXI807FT
+		case p(w, "tox1"):
+			return fTV // TOX1 boxes
+		case len(w) >= 5 && len(w) <= 7 && p(w, "tf") && allDigits(w[2:5]) && !hasDigit(w[5:]), p(w, "tegranote"):
+			return fTablet // Asus Transformer: TF101, TF300T, TF700T; NVIDIA Tegra Note
 		}
 	case 'q':
-		if len(w) == 6 && (p(w, "qm1") || p(w, "qv1")) && isDigit(w[3]) && isDigit(w[4]) && w[5] == 'e' {
+		switch {
+		case len(w) == 6 && (p(w, "qm1") || p(w, "qv1")) && isDigit(w[3]) && isDigit(w[4]) && w[5] == 'e':
 			return fTV // Philips (TP Vision) Android TVs of 2015-16: QM152E, QV151E
+		case len(w) >= 5 && p(w, "qta") && isLetter(w[3]):
+			return fTablet // Verizon's Ellipsis tablets, made by Quanta: QTAQZ3, QTAIR7
 		}
 	case 'v':
-		if p(w, "v88") || p(w, "vorke") {
+		switch {
+		case p(w, "v88"), p(w, "vorke"):
 			return fTV // V88 boxes (V88, V88 Pro, V88mini), Vorke boxes
+		case w == "vk700", w == "vk810", w == "vk815":
+			return fTablet // LG G Pad on Verizon (VK Mobile's phones are VK200 to VK900)
 		}
 	case 'u':
 		switch {
@@ -1367,6 +1600,8 @@ func prefixFacts(w string) flags {
 			return fTV
 		case p(w, "ucweb"), p(w, "ucbrowser"):
 			return fFeature
+		case p(w, "ubislate"):
+			return fTablet // Datawind UbiSlate: UBISLATE7C+
 		}
 	case 'w':
 		if p(w, "wap") {
@@ -1377,7 +1612,7 @@ func prefixFacts(w string) flags {
 		case p(w, "xbox"), p(w, "x96"), p(w, "xtreamer"),
 			(p(w, "x88") || p(w, "x92")) && boxSuffix(w[3:]): // X88 and X92 boxes: X88, X88Pro, X88 King, X92
 			return fTV
-		case p(w, "xoom"):
+		case p(w, "xoom"), p(w, "xelio"): // Odys Xelio: XELIO, XELIOPT2
 			return fTablet
 		}
 	case 'y':
@@ -1390,11 +1625,51 @@ func prefixFacts(w string) flags {
 			return fTablet // Lenovo Yoga Tab 3: YT3-850F
 		}
 	case 'z':
-		if p(w, "zidoo") {
+		switch {
+		case p(w, "zidoo"):
 			return fTV
+		case asusZenPad(w):
+			return fTablet
+		}
+	case 'g':
+		switch {
+		case len(w) > 3 && p(w, "gtv") && allDigits(w[3:]):
+			return fTV // Google TV sets and players: GTV100
+		case p(w, "gxl_"), p(w, "gxm_"), p(w, "gxbb_"):
+			return fTV // Amlogic's TV box platforms: gxl_p281, gxm_q201
 		}
 	}
 	return 0
+}
+
+// asusZenPad reports whether w is an Asus ZenPad model code: Z170, Z300,
+// Z301, Z370, Z380, Z500, Z580 or Z581, then one to three letters
+// (Z300C, Z380KL, Z500M, Z581KL). Asus' ZenFone codes start Z0 (Z00AD,
+// Z012D), ZTE's phones with other numbers (Z557BL, Z851M).
+func asusZenPad(w string) bool {
+	if len(w) < 5 || len(w) > 7 {
+		return false
+	}
+	switch w[1:4] {
+	case "170", "300", "301", "370", "380", "500", "580", "581":
+	default:
+		return false
+	}
+	for k := 4; k < len(w); k++ {
+		if !isLetter(w[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return len(s) > 0
 }
 
 // boxSuffix reports whether s, what follows a TV box family's name in one

@@ -19,6 +19,8 @@ var wordFacts = []struct {
 	{fMacArch, "x86_64 arm64 i386 intel64"},
 	{fFeature, "s60 s40"},
 	{fMobile, "mobile iemobile blackberry bb kaios mobi wpdesktop webos maemo meego sailfish palm palmos palmsource fennec"},
+	// Handhelds of the 1990s: Psion's EPOC, the Palm browsers, PDAs.
+	{fMobile, "epoc epoc32 psion palmscape palmpilot xiino pda"},
 	{fAndroid, "fb4a"}, // the Facebook app for Android, which may name no OS
 	{fIOS, "fbios"},
 	{fIOS | fMobile, "iphone ipod"},
@@ -27,7 +29,10 @@ var wordFacts = []struct {
 	{fTablet, `kindle silk playbook tablet xoom nook bntv bnrv kobo mediapad matepad ideatab touchpad
 		smartpad onepad viewpad nettab surftab freetab lifetab apad tab pad mid pmid odys nextbook
 		flyer epade smarttab pocketbook bookeen cybook tolino
-		teclast chuwi alldocube transformer`},
+		teclast chuwi alldocube transformer
+		iplay ursus pipo sero plane`},
+	// (Alldocube iPlay (iPlay40), DEXP Ursus, PiPO, Hisense Sero, Digma
+	// Plane.)
 	{fAndroid, "android"},
 	{fDalvik, "dalvik"},
 	{fCrOS, "cros"},
@@ -37,7 +42,8 @@ var wordFacts = []struct {
 	{fLinux, `linux ubuntu fedora tizen debian centos gentoo mint kubuntu suse opensuse archlinux manjaro
 		mandriva`},
 	{fDesktopOS, `freebsd openbsd netbsd dragonfly sunos solaris haiku beos amiga amigaos morphos aros
-		riscos irix aix syllable inferno unix os2 warp`},
+		riscos irix aix syllable inferno unix os2 warp
+		risc webexplorer`}, // RISC OS; IBM WebExplorer, OS/2's browser
 	{fMSWeak, "microsoft msoffice"},
 	{fSafari, "safari"},
 	{fSamsungBrowser, "samsungbrowser"},
@@ -54,7 +60,15 @@ var wordFacts = []struct {
 		foxxum humax technisat loewe vestel tpvision grundig arcelik freebox dreambox enigma stb stbapp
 		kstb mag dune formuler directfb firetv shield tvbox ps3application hybridcast
 		webtv ohtv diga boxee ouya dreamcast dreampassport planetweb ps3 ps4 kdl sonycebrowser sonybdp
-		sagemcom vewd vizio smartcast skyworth metz nitro`},
+		sagemcom vewd vizio smartcast skyworth metz nitro
+		vuplus bbox kaon arris zeasn rkm vontar nsz pbrm intelce remocon dreamkey
+		himedia transpeed magicsee sunvell kiii`},
+	// (Vu+ receivers, HiMedia, Transpeed, Magicsee, Sunvell and Mecool KIII
+	// boxes, Bouygues' Bbox, Kaon and Arris set-top boxes, Zeasn's
+	// TV platform, Rikomagic (RKM) and Vontar boxes, Sony's Google TV
+	// players NSZ-GS7 and NSZ-GS8, LG's PBRM TV browser, Intel's CE media
+	// processors, and "REMOCON", a remote control, as the input method of
+	// the AVE-Front browsers of TVs and consoles.)
 	// Opera's TV browser writes "Andr0id" on Android TV.
 	{fTV | fAndroid, "andr0id"},
 	{fTV | fAppleTV, "appletv tvos"},
@@ -69,7 +83,8 @@ var wordFacts = []struct {
 		servicestack twisted pear cakephp newspaper pcore jersey retrofit alamofire libsoup colly
 		httpunit htmlunit jsdom zend laminas symfony drupal typo3 apache nginx httpd http_request
 		urlgrabber gradle maven npm yarn pnpm pip cargo composer bundler rubygems nuget homebrew
-		conda
+		conda kubectl fasthttp terraform ansible typhoeus excon gcdhttprequest rapidapi lavf
+		grafana collectd telegraf
 		whatsapp`}, // WhatsApp's link previews; its Android app names the device
 
 	// Named automated clients that the name rules would not recognise.
@@ -87,7 +102,8 @@ var wordFacts = []struct {
 		rigor dareboost openvas splash pageburst duplexweb transcoder wkhtmltopdf cypress apachebench
 		monit prometheus openai clamav meltwater brandwatch integromat blogtrottr appengine
 		applesyndication internetarchive siteimprove monsido fuzz googleweblight ruxitsynthetic
-		datadogsynthetics pingdomtms w3c_unicorn favicon scanning watchdog cron dcv certificate`},
+		datadogsynthetics pingdomtms w3c_unicorn favicon scanning watchdog cron dcv certificate
+		wappalyzer zollard nessus acunetix whatweb gobuster dirbuster ffuf feroxbuster miniflux`},
 
 	// Words of ordinary browser User-Agents that say nothing: listing them
 	// spares them the name rules.
@@ -105,7 +121,8 @@ var wordFacts = []struct {
 		web wireless wired release one app client unknown user device edition generic agent
 		support for note wifi galaxy mi hd uhd plus max lite ultra play store media player en_us
 		en_gb de_de nl_nl fr_fr scale nettype gzip deflate true false null
-		fbdv fbsv fblc fbop fbcr fbmd fbsn fbss fbid fbpn fbrv fbbv fbdm fbca fbrd fbav fb4a`},
+		fbdv fbsv fblc fbop fbcr fbmd fbsn fbss fbid fbpn fbrv fbbv fbdm fbca fbrd fbav fb4a
+		qqdownload firedownload`}, // browser add-ons' tokens, not downloaders
 
 	// "Box", "Stick" and "Dongle" in a device name (Mi Box, Streaming Box
 	// 8000, TOUCAN Stick 3D) are a TV box or stick; the Box app and its
@@ -155,6 +172,38 @@ var pairWords = []struct {
 	// AGS2-L09, DBY-W09, KOB2-AL00.
 	{pHuawei, `bah ags agr agm agrk kob cmr scm btv jdn dby dbr bzt krj mrx bg bgo wgr hey eln gdi
 		brt mon cpn sht vrd btk got hmw rod`},
+	// Huawei's older tablet codes, a series and a number: T1-701u, T1-A21L
+	// (MediaPad T1), S7-301u (MediaPad 7), S8-301L (MediaPad M1), S10-231u,
+	// M2-801L and M2-A01L (MediaPad M2), GEM-703L (MediaPad X2), PLE-701L,
+	// FDR-A01w (MediaPad T2).
+	{pHuaweiNum, "t1 s7 s8 s10 m2 gem ple fdr"},
+	// Lenovo's Tab V7 (PB-6505M); the Phab phones are PB1- and PB2-.
+	{pPB, "pb"},
+	// BQ's tablets: BQ-1045G, BQ-7082G, BQ-8068L (its phones are BQ-4xxx
+	// to BQ-6xxx, its feature phones BQ-14xx and BQ-18xx).
+	{pBQ, "bq"},
+	// Dell Streak 7 and 10 (the Streak 5 is a phone).
+	{pStreak, "streak"},
+	// Archos: the 70 to 1xx lines (Archos 80 Xenon, 101 Oxygen) and the
+	// Archos 5, 7, 8, 9 and 10 are tablets; the 40 to 64 lines are phones.
+	{pArchos, "archos"},
+	// docomo's tablet codes: the dtab line (d-01G, d-42A) and the tablets
+	// of its other makers (SC-01C Galaxy Tab, SH-08E AQUOS PAD, SO-03E
+	// Xperia Tablet Z, F-01D ARROWS Tab, N-06D MEDIAS TAB, L-06C Optimus
+	// Pad; see docomoTablet).
+	{pDocomo, "d sc sh so f n l"},
+	// Allview's tablet lines: Viva, Speed, City, the Wi and AX series.
+	{pAllview, "allview"},
+	// Oysters' tablets: Oysters T72HM, T104.
+	{pOysters, "oysters"},
+	// Tronsmart's CX-919 sticks.
+	{pCX, "cx"},
+	// teXet's tablets: TM-7021, TM-9720, TM-1046 (its phones are TM-4xxx
+	// and TM-5xxx).
+	{pTM, "tm"},
+	// Samsung's Galaxy Tabs on American carriers: SCH-I800, SGH-T849 (see
+	// carrierTab).
+	{pCarrierTab, "sch sgh"},
 	{pShield, "shield"},
 	{pPuffin, "puffin"},
 	{pNokia, "nokia"},
@@ -162,8 +211,9 @@ var pairWords = []struct {
 	{pAcer, "a1 a3 b1 b3"},
 	// iconBIT NetTAB tablets: NT-1710, NT-3702M.
 	{pNT, "nt"},
-	// The M8S TV boxes: M8S PRO, M8S PLUS (not HTC's One M8s).
-	{pM8S, "m8s"},
+	// The M8S TV boxes: M8S PRO, M8S PLUS (not HTC's One M8s), and
+	// Mecool's BB2 PRO.
+	{pM8S, "m8s bb2"},
 	// Minix's NEO X boxes: NEO-X7, NEO X8-H.
 	{pNeo, "neo"},
 }
@@ -212,6 +262,17 @@ const (
 	pNT
 	pM8S
 	pNeo
+	pHuaweiNum
+	pPB
+	pBQ
+	pStreak
+	pArchos
+	pDocomo
+	pAllview
+	pOysters
+	pCX
+	pTM
+	pCarrierTab
 
 	pKinds // the number of pair kinds
 )
