@@ -35,6 +35,7 @@ const (
 	kindCompatible // compatible: names the product after it
 	kindText       // a text browser's name
 	kindBox        // box, stick, dongle: a TV box or stick when it names a device
+	kindLine       // a tablet line's name (Plane, Sero): a tablet when it names a device
 )
 
 const (
@@ -86,7 +87,7 @@ func init() {
 	for _, w := range strings.Fields(tldWords) {
 		add(w).kind = kindTLD
 	}
-	for _, w := range strings.Fields(textBrowsers) {
+	for _, w := range strings.Fields(textBrowsers + " " + tabletLines) {
 		add(w)
 	}
 	for w, i := range index {
@@ -105,6 +106,8 @@ func init() {
 			e.kind = kindText
 		case w == "box", w == "stick", w == "dongle":
 			e.kind = kindBox
+		case strings.Contains(" "+tabletLines+" ", " "+w+" "):
+			e.kind = kindLine
 		case e.pair == pHTTP:
 			e.kind = kindURL
 		case e.pair == pWWW:
@@ -474,6 +477,9 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 			if e.pair == pArchos || e.pair == pStreak {
 				f |= modelNumber(e.pair, ua[m:end]) // Archos5, Archos70
 			}
+			if e.kind == kindLine {
+				f |= fTablet // a tablet line's name and number: iPlay40
+			}
 			return f | e.f&^fBot | fName, e.pair
 		}
 	}
@@ -484,7 +490,11 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 	if n >= 3 {
 		var b wordBuf
 		w, parts := b.lowerParts(ua[start:end])
-		f |= unknownFacts(w, ua[start:end], end < len(ua) && ua[end] == '/', parts)
+		g := unknownFacts(w, ua[start:end], end < len(ua) && ua[end] == '/', parts)
+		if pair == pTecno {
+			g &^= fTV // TECNO's phones: KM5, KM7 (not Mecool's KM boxes)
+		}
+		f |= g
 	}
 	return f, pNone
 }
@@ -773,12 +783,16 @@ func special(e *entry, ua string, start, end, next int) (flags, int) {
 		if start == 0 {
 			return fTextBrowser, next
 		}
-	case e.kind == kindBox:
-		// "Nokia Streaming Box 8000", "Mi Box", "CANAL PLUS BOX Build/...":
-		// a word of a device name. Not a product ("Box/5.0") or part of a
-		// package name ("com.box.android").
+	case e.kind == kindBox, e.kind == kindLine:
+		// "Nokia Streaming Box 8000", "Mi Box", "CANAL PLUS BOX Build/...",
+		// "Digma Plane 1550S": a word of a device name. Not a product
+		// ("Box/5.0", "X-Plane/12.1") or part of a package name
+		// ("com.box.android").
 		if start > 0 && (ua[start-1] == ' ' || ua[start-1] == ';' || ua[start-1] == '(' || ua[start-1] == '-') &&
 			(end == len(ua) || ua[end] != '/' && ua[end] != '.') {
+			if e.kind == kindLine {
+				return fTablet, next
+			}
 			return fTV, next
 		}
 	case e.kind == kindCompatible:
@@ -1455,7 +1469,7 @@ func prefixFacts(w string) flags {
 		}
 	case 'h':
 		switch {
-		case p(w, "h96"), p(w, "hk1"), // the H96 and HK1 families of boxes
+		case p(w, "h96") && (len(w) == 3 || !isDigit(w[3])), p(w, "hk1"), // the H96 and HK1 families of boxes (not LG's H960, H961N)
 			p(w, "histb"),                            // HiSilicon's set-top box platform: HiSTBAndroidV5
 			p(w, "hg680"),                            // Fiberhome's HG680 IPTV boxes
 			p(w, "h313"), p(w, "h616"), p(w, "h618"): // Allwinner's TV box processors
@@ -1513,8 +1527,8 @@ func prefixFacts(w string) flags {
 		}
 	case 'o':
 		switch {
-		case p(w, "opd2"), p(w, "onda"):
-			return fTablet // OnePlus Pad, Oppo Pad; Onda tablets (ONDA_VI10)
+		case p(w, "opd2"), w == "onda", p(w, "onda_"):
+			return fTablet // OnePlus Pad, Oppo Pad; Onda tablets (ONDA_VI10; not OndaCero)
 		case w == "ott":
 			return fTV // an over-the-top TV box: OTT-G1
 		case p(w, "obigo"):

@@ -29,10 +29,7 @@ var wordFacts = []struct {
 	{fTablet, `kindle silk playbook tablet xoom nook bntv bnrv kobo mediapad matepad ideatab touchpad
 		smartpad onepad viewpad nettab surftab freetab lifetab apad tab pad mid pmid odys nextbook
 		flyer epade smarttab pocketbook bookeen cybook tolino
-		teclast chuwi alldocube transformer
-		iplay ursus pipo sero plane`},
-	// (Alldocube iPlay (iPlay40), DEXP Ursus, PiPO, Hisense Sero, Digma
-	// Plane.)
+		teclast chuwi alldocube transformer`},
 	{fAndroid, "android"},
 	{fDalvik, "dalvik"},
 	{fCrOS, "cros"},
@@ -130,6 +127,13 @@ var wordFacts = []struct {
 	{0, "box stick dongle"},
 }
 
+// tabletLines are the names of tablet lines that are also ordinary words
+// or app names: Alldocube iPlay (iPlay40), DEXP Ursus, PiPO, Hisense Sero,
+// Digma Plane. They are a tablet as a word of a device name ("Hisense Sero
+// 7 Pro", "Plane 1550S 3G") or with the model's number (iPlay40), not as a
+// product ("X-Plane/12.1", "iPlay/3.1").
+const tabletLines = "iplay ursus pipo sero plane"
+
 // textBrowsers are the text-mode browsers (desktop programs that are not
 // HTTP libraries). Their name counts as the User-Agent's first word only
 // ("Lynx/2.8.9", "Links (2.1pre15; Linux...)"), not inside another name
@@ -204,6 +208,8 @@ var pairWords = []struct {
 	// Samsung's Galaxy Tabs on American carriers: SCH-I800, SGH-T849 (see
 	// carrierTab).
 	{pCarrierTab, "sch sgh"},
+	// TECNO's model codes are phones' (KM5, KM7): not Mecool's KM boxes.
+	{pTecno, "tecno"},
 	{pShield, "shield"},
 	{pPuffin, "puffin"},
 	{pNokia, "nokia"},
@@ -273,6 +279,7 @@ const (
 	pCX
 	pTM
 	pCarrierTab
+	pTecno
 
 	pKinds // the number of pair kinds
 )
