@@ -300,6 +300,9 @@ const (
 	fX11    // X11: a desktop's window system
 	fSoC    // a processor of embedded devices (ARM, MIPS, SH-4) or QtEmbedded
 	fTVName // a name ending in "tv" (LGwebOSTV, PANATV): a TV unless a phone, tablet, Windows or a Mac is named
+	// fAndroidVersion is an Android version right after "Linux;" in a
+	// User-Agent that does not say Android: it tells the OS, not the device.
+	fAndroidVersion
 
 	// fDevice is what names a phone, tablet or TV: a library token beside it
 	// is an app's HTTP client on that device.
@@ -329,7 +332,7 @@ func (f flags) os() OS {
 		return OSOther
 	case f&fCrOS != 0:
 		return ChromeOS
-	case f&fAndroid != 0:
+	case f&(fAndroid|fAndroidVersion) != 0:
 		return Android
 	case f&fWindows != 0:
 		return Windows

@@ -307,6 +307,9 @@ func scan(ua string) flags {
 			if dashPairs>>pair&1 != 0 {
 				f |= dashNumber(ua, start, i, pair)
 			}
+			if start > 0 && (p[start-1] == ';' || p[start-1] == ' ') && androidVersion(ua, start, i) {
+				f |= fAndroidVersion
+			}
 			switch {
 			case pair == pStreak, pair == pArchos:
 				f |= modelNumber(pair, ua[start:i]) // Streak 7, Archos 101, Archos 97c
@@ -376,6 +379,76 @@ func scan(ua string) flags {
 		}
 	}
 	return f
+}
+
+// androidVersion reports whether the number ua[start:end] is an Android
+// version where an Android browser writes it without the word Android:
+// right after "Linux;" or "Linux; U;" ("JUC (Linux; U; 2.3.7; zh-cn; HTC
+// Desire)", "(Linux; 4.4.4; Nexus 7 Build/KTU84P) ... Obigo"). A kernel
+// version follows "Linux " without the semicolon ("Linux 2.6.32"), or
+// has a minor number no Android release had ("Linux;4.15.0-162-generic").
+func androidVersion(ua string, start, end int) bool {
+	v := ua[start:end]
+	dot := strings.IndexByte(v, '.')
+	if dot < 1 || dot > 2 || dot+1 >= len(v) {
+		return false
+	}
+	major := atoiSmall(v[:dot])
+	minor := v[dot+1:]
+	if d := strings.IndexByte(minor, '.'); d >= 0 {
+		minor = minor[:d]
+	}
+	// Android 1.0 to 1.6, 2.0 to 2.3, 3.0 to 3.2, 4.0 to 4.4, then x.0
+	// and x.1 (Android 16 at most, for now).
+	if major < 1 || major > 16 || len(minor) != 1 || minor[0] > '6' || major > 1 && minor[0] > '4' {
+		return false
+	}
+	if end < len(ua) {
+		switch c := ua[end]; {
+		case c == ';', c == ')', c == ' ':
+		case c == '-' && len(ua) >= end+7 && strings.EqualFold(ua[end+1:end+7], "update"): // 2.1-update1
+		default:
+			return false
+		}
+	}
+	i := start
+	for i > 0 && ua[i-1] == ' ' {
+		i--
+	}
+	if i == 0 || ua[i-1] != ';' {
+		return false
+	}
+	i--
+	for i > 0 && ua[i-1] == ' ' {
+		i--
+	}
+	if i >= 2 && (ua[i-1] == 'U' || ua[i-1] == 'u') && !isWord[ua[i-2]] {
+		// "Linux; U;": the U (encryption strength) between them.
+		i--
+		for i > 0 && ua[i-1] == ' ' {
+			i--
+		}
+		if i == 0 || ua[i-1] != ';' {
+			return false
+		}
+		i--
+		for i > 0 && ua[i-1] == ' ' {
+			i--
+		}
+	}
+	return i >= 5 && strings.EqualFold(ua[i-5:i], "linux") && (i == 5 || !isWord[ua[i-6]])
+}
+
+// atoiSmall returns the value of one or two decimal digits, or -1.
+func atoiSmall(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return -1
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
 }
 
 // lowMask[n] keeps the first n bytes of a little-endian word, all eight

@@ -31,6 +31,7 @@ var wordFacts = []struct {
 		flyer epade smarttab pocketbook bookeen cybook tolino
 		teclast chuwi alldocube transformer`},
 	{fAndroid, "android"},
+	{fAndroid, "adr"}, // UC Browser's and QQ Browser's word for Android: "Adr 4.1.2"
 	{fDalvik, "dalvik"},
 	{fCrOS, "cros"},
 	{fWindows, "windows win win32 win64 winnt win9x windowsnt cygwin_nt"},
