@@ -303,12 +303,19 @@ const (
 	// fAndroidVersion is an Android version right after "Linux;" in a
 	// User-Agent that does not say Android: it tells the OS, not the device.
 	fAndroidVersion
+	// fAndroidBuild is Android's "Build/<id>" (Build/JDQ39, Build/MASTER):
+	// Android, unless Windows or a Mac is named.
+	fAndroidBuild
+	fSilk // Amazon's Silk (also the name of the PlayStation Vita's browser)
 
 	// fDevice is what names a phone, tablet or TV: a library token beside it
 	// is an app's HTTP client on that device.
 	fDevice = fTV | fTablet | fMobile | fWinPhone | fIOS | fIPad | fAppleTV | fAndroid | fFeature | fDalvik
 	// fSamsungLinux is Samsung Internet with a Linux desktop User-Agent.
 	fSamsungLinux = fSamsungBrowser | fLinux
+	// fSamsungDesktop is its desktop mode's X11 User-Agent.
+	fSamsungDesktop = fSamsungBrowser | fLinux | fX11
+	fSilkDesktop    = fSilk | fLinux | fX11
 	// fEmbedded is Linux on ARM, MIPS or SH-4, or with QtEmbedded, without
 	// X11: a TV's or set-top box's browser ("Opera/9.80 (Linux armv7l)
 	// Presto/2.12", "(DirectFB; Linux mips)", "(QtEmbedded; Linux)"), when
@@ -338,6 +345,10 @@ func (f flags) os() OS {
 		return Windows
 	case f&(fMac|fMacArch) == fMacArch && f&fDarwin != 0, f&fMac != 0:
 		return MacOS
+	case f&fAndroidBuild != 0, f&fSamsungDesktop == fSamsungDesktop, f&fSilkDesktop == fSilkDesktop:
+		// An Android build id; the desktop mode ("X11; Linux x86_64") of
+		// Samsung Internet and of Silk, which run on Android only.
+		return Android
 	case f&fLinux != 0:
 		return Linux
 	case f&fDarwin != 0:

@@ -351,6 +351,9 @@ func scan(ua string) flags {
 			i++ // "; ", ") ", ", "
 		}
 		n := end - start
+		if pair == pBuild && p[start-1] == '/' {
+			f |= fAndroidBuild // "Build/JDQ39"; a number (Build/20121030) is not one
+		}
 		var a, z uint64
 		switch {
 		case n <= 8 && start+8 <= len(p):

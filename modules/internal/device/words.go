@@ -26,12 +26,15 @@ var wordFacts = []struct {
 	{fIOS | fMobile, "iphone ipod"},
 	{fIOS, "ios watchos"},
 	{fIPad | fTablet, "ipad ipados"},
-	{fTablet, `kindle silk playbook tablet xoom nook bntv bnrv kobo mediapad matepad ideatab touchpad
+	{fTablet, `kindle playbook tablet xoom nook bntv bnrv kobo mediapad matepad ideatab touchpad
 		smartpad onepad viewpad nettab surftab freetab lifetab apad tab pad mid pmid odys nextbook
 		flyer epade smarttab pocketbook bookeen cybook tolino
 		teclast chuwi alldocube transformer`},
 	{fAndroid, "android"},
-	{fAndroid, "adr"}, // UC Browser's and QQ Browser's word for Android: "Adr 4.1.2"
+	{fAndroid, "adr"},
+	// Google TV runs on Android: the OS, even where it names only Linux.
+	{fTV | fAndroidBuild, "googletv"},
+	{fTablet | fSilk, "silk"}, // UC Browser's and QQ Browser's word for Android: "Adr 4.1.2"
 	{fDalvik, "dalvik"},
 	{fCrOS, "cros"},
 	{fWindows, "windows win win32 win64 winnt win9x windowsnt cygwin_nt"},
@@ -52,7 +55,7 @@ var wordFacts = []struct {
 		lge sgh sch alcatel htc opwv openwave netfront jasmine lg samsung jig ddipocket kyocera`},
 
 	// TVs, set-top boxes, streaming sticks and game consoles.
-	{fTV, `tv smarttv smart_tv hbbtv netcast web0s googletv androidtv roku crkey chromecast bravia
+	{fTV, `tv smarttv smart_tv hbbtv netcast web0s androidtv roku crkey chromecast bravia
 		philipstv nettv vidaa viera mibox mitv playstation xbox nintendo wii wiiu psp inettvbrowser dtv
 		sonydtv kreatv omi vstvb espial opentv tsbnettv netrange maple smarthub aquosbrowser aquos
 		foxxum humax technisat loewe vestel tpvision grundig arcelik freebox dreambox enigma stb stbapp
