@@ -349,6 +349,8 @@ func (f flags) os() OS {
 		// An Android build id; the desktop mode ("X11; Linux x86_64") of
 		// Samsung Internet and of Silk, which run on Android only.
 		return Android
+	case f&(fDesktopOS|fX11) == fDesktopOS|fX11:
+		return OSOther // X11 on a BSD, Solaris, IRIX...: not Linux
 	case f&fLinux != 0:
 		return Linux
 	case f&fDarwin != 0:

@@ -359,6 +359,8 @@ func TestSigns(t *testing.T) {
 		{"Google TV", "Mozilla/5.0 (X11; U: Linux i686; en-US) AppleWebKit/533.4 (KHTML, like Gecko) Chrome/5.0.375.127 Large Screen Safari/533.4 GoogleTV/b39389", "tv", "android"},
 		{"Windows Mobile without Windows Phone", "LG-GT500s_TD/1.0 WinMobile/6.5 Release/1.21.2010 Browser/Polaris6.2 Profile/MIDP-2.0 Configuration/CLDC-1.1", "mobile", "windows"},
 		{"Windows Phone 7 in an app's User-Agent", "WhatsApp/2.11.356 WP7/7.10.8107 Device/SAMSUNG-GT-I8350-H23.15.0.8", "mobile", "windows"},
+		{"X11 on FreeBSD", "Mozilla/5.0 (X11; FreeBSD amd64; rv:120.0) Gecko/20100101 Firefox/120.0", "desktop", "other"},
+		{"X11 on Solaris", "Mozilla/5.0 (X11; U; SunOS i86pc; fa; rv:1.8.1.2) Gecko/20091111 Firefox/3.6", "desktop", "other"},
 		{"an Android-like version after another word", "Mozilla/5.0 (X11; Ubuntu; 4.4; Linux x86_64) Gecko/20100101 Firefox/120.0", "desktop", "linux"},
 		{"a Huawei MediaPad M2 code", "Mozilla/5.0 (Linux; Android 5.1.1; HUAWEI M2-A01L Build/HUAWEIM2-A01L" + chrome, "tablet", "android"},
 		{"a Huawei MediaPad X2", "Mozilla/5.0 (Linux; Android 8.0; GEM-703L Build/HUAWEIGEM-703L; wv" + wv, "tablet", "android"},
