@@ -563,6 +563,9 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 	if n >= 2 {
 		f |= fName
 	}
+	if n >= 6 && wapName(ua[start:end]) {
+		f |= fFeature // a feature phone's WAP browser: Videocon_V1388N_Wap Browser
+	}
 	if n >= 3 {
 		var b wordBuf
 		w, parts := b.lowerParts(ua[start:end])
@@ -1807,6 +1810,20 @@ func isModelCode(word, prefix string) bool {
 		}
 	}
 	return true
+}
+
+// wapName reports whether a name joins a feature phone's model and its
+// WAP browser: Sansui_S45_Wap (Browser), Ziox_ZX26_wap_browser.
+func wapName(w string) bool {
+	if hasSuffixFold(w, "_wap") {
+		return true
+	}
+	for i := 1; i+5 <= len(w); i++ {
+		if w[i] == '_' && w[i+4] == '_' && strings.EqualFold(w[i+1:i+4], "wap") {
+			return true
+		}
+	}
+	return false
 }
 
 func hasSuffixFold(s, suffix string) bool {

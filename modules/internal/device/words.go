@@ -36,6 +36,10 @@ var wordFacts = []struct {
 	// does not say "Windows Phone": WindowsMobile/6.5, WinMobile/6.5,
 	// WindowsCEOS/6.0, WhatsApp's WP7/7.10, QQ Browser's WPOS:7.10.
 	{fWinPhone | fMobile, "windowsmobile winmobile windowsceos wp7 wp8 wpos"},
+	// Feature phones' platforms and browsers that name no phone: a WAP
+	// browser, Danger's hiptop, Spreadtrum's MOCOR, ThreadX, Nucleus, the
+	// Dorado browser.
+	{fFeature, "wap hiptop mocor threadx_os nucleus dorado"},
 	// Google TV runs on Android: the OS, even where it names only Linux.
 	{fTV | fAndroidBuild, "googletv"},
 	{fTablet | fSilk, "silk"}, // UC Browser's and QQ Browser's word for Android: "Adr 4.1.2"
