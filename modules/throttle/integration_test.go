@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image/color"
 	"image/png"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -151,6 +153,11 @@ func get(t testing.TB, url string, header ...string) (*http.Response, string) {
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := client.Do(req)
+	if err != nil && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)) {
+		// An idle keep-alive connection that the old server closed as a
+		// reload replaced it: the request never reached a handler.
+		resp, err = client.Do(req)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
