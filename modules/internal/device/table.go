@@ -324,6 +324,8 @@ func scan(ua string) flags {
 				i = numberWord(ua, start, i, &f, pair)
 			} else if pair == pNexus {
 				f |= nexusNumber(ua[start:i])
+			} else if pair == pPixel {
+				f |= fMobile // Pixel 2, Pixel 7 Pro; not Pixel C or the Pixel Tablet
 			}
 			if pair == pTB && i-start >= 4 {
 				f |= fTablet // Lenovo Tab: TB-8504F, YT3-850F
@@ -1171,7 +1173,7 @@ var pairLengths = func() (t [pKinds]uint64) {
 	set(pLarge, 6)
 	set(pLinux, 3)
 	set(pNexus, 6)
-	set(pPixel, 1, 6)
+	set(pPixel, 1, 2, 4, 6)
 	set(pTablet, 2)
 	set(pShield, 6)
 	set(pNokia, 2, 3)
@@ -1213,6 +1215,14 @@ func pairSets(p pairKind, w string) flags {
 	case pSM: // Samsung: SM-T, SM-P and SM-X are Galaxy Tabs
 		if len(w) >= 4 && (w[0] == 't' || w[0] == 'p' || w[0] == 'x') && isDigit(w[1]) {
 			return fTablet
+		}
+		// SM-G, SM-S, SM-A, SM-N, SM-F, SM-M, SM-E, SM-J, SM-C: Galaxy
+		// phones, also in a User-Agent that does not say "Mobile"; but the
+		// Galaxy Note 10.1 (SM-N80xx) is a tablet, and the Z Fold (SM-F9xx)
+		// is either, as its browser says.
+		if len(w) >= 4 && strings.IndexByte("gsanfmejc", w[0]) >= 0 && isDigit(w[1]) && isDigit(w[2]) && isDigit(w[3]) &&
+			!(w[0] == 'n' && w[1] == '8') && !(w[0] == 'f' && w[1] == '9') {
+			return fMobile
 		}
 	case pGT: // GT-P (Galaxy Tab), GT-N5/N8 (Galaxy Note 8.0 and 10.1)
 		if len(w) >= 4 && (w[0] == 'p' && isDigit(w[1]) || w[0] == 'n' && (w[1] == '5' || w[1] == '8')) {
@@ -1315,8 +1325,11 @@ func pairSets(p pairKind, w string) flags {
 			return fTV
 		}
 	case pPixel:
-		if w == "c" || w == "tablet" {
+		switch w {
+		case "c", "tablet":
 			return fTablet
+		case "xl", "fold":
+			return fMobile // Pixel XL, Pixel Fold (numbered Pixels: see scan)
 		}
 	case pHuawei: // BAH3-W09, AGS2-L09, DBY-W09, KOB2-AL00, BTV-DL09, BG2-U03, AGM3-AL09HN
 		if len(w) >= 3 && huaweiVariant(w) {
