@@ -367,6 +367,8 @@ func TestSigns(t *testing.T) {
 		{"the Pixel XL without Mobile", "Mozilla/5.0 (Linux; Android 7.1.1; Pixel XL) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/83.0 Safari/537.36", "mobile", "android"},
 		{"the Pixel Tablet", "Mozilla/5.0 (Linux; Android 14; Pixel Tablet) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36", "tablet", "android"},
 		{"the Pixel C", "Mozilla/5.0 (Linux; Android 8.1.0; Pixel C) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0 Safari/537.36", "tablet", "android"},
+		{"Microsoft Mobile Explorer", "Mozilla/1.22 (compatible; MMEF20; Cellphone; Sony CMD-Z5)", "mobile", "other"},
+		{"a FOMA handset", "Mozilla/4.08 (SH705i2;FOMA;c300;TB)", "mobile", "other"},
 		{"a feature phone's WAP browser", "Sansui_S45_Wap Browser", "mobile", "other"},
 		{"a WAP browser joined to its model", "Ziox_ZX26_wap_browser", "mobile", "other"},
 		{"a WAP crawler", "WapCrawler/1.0 (+http://example.com/bot)", "bot", "other"},

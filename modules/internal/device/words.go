@@ -40,6 +40,9 @@ var wordFacts = []struct {
 	// browser, Danger's hiptop, Spreadtrum's MOCOR, ThreadX, Nucleus, the
 	// Dorado browser.
 	{fFeature, "wap hiptop mocor threadx_os nucleus dorado"},
+	// Microsoft Mobile Explorer (MMEF20, MMEF300), docomo's FOMA handsets,
+	// and the word Cellphone.
+	{fFeature, "mmef foma cellphone"},
 	// Google TV runs on Android: the OS, even where it names only Linux.
 	{fTV | fAndroidBuild, "googletv"},
 	{fTablet | fSilk, "silk"}, // UC Browser's and QQ Browser's word for Android: "Adr 4.1.2"
