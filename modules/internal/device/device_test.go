@@ -369,6 +369,7 @@ func TestSigns(t *testing.T) {
 		{"the Pixel C", "Mozilla/5.0 (Linux; Android 8.1.0; Pixel C) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0 Safari/537.36", "tablet", "android"},
 		{"Microsoft Mobile Explorer", "Mozilla/1.22 (compatible; MMEF20; Cellphone; Sony CMD-Z5)", "mobile", "other"},
 		{"a FOMA handset", "Mozilla/4.08 (SH705i2;FOMA;c300;TB)", "mobile", "other"},
+		{"360's Aphone Browser in a desktop User-Agent", "Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/41.0.2272.118 Safari/537.36; 360 Aphone Browser (6.9.9.30)", "mobile", "windows"},
 		{"a feature phone's WAP browser", "Sansui_S45_Wap Browser", "mobile", "other"},
 		{"a WAP browser joined to its model", "Ziox_ZX26_wap_browser", "mobile", "other"},
 		{"a WAP crawler", "WapCrawler/1.0 (+http://example.com/bot)", "bot", "other"},

@@ -43,6 +43,9 @@ var wordFacts = []struct {
 	// Microsoft Mobile Explorer (MMEF20, MMEF300), docomo's FOMA handsets,
 	// and the word Cellphone.
 	{fFeature, "mmef foma cellphone"},
+	// Phone browsers that may send a desktop User-Agent: 360's Aphone
+	// Browser, Ninesky, Palm's webOS browser and the Pixi.
+	{fMobile, "aphone ninesky webosbrowser pixi"},
 	// Google TV runs on Android: the OS, even where it names only Linux.
 	{fTV | fAndroidBuild, "googletv"},
 	{fTablet | fSilk, "silk"}, // UC Browser's and QQ Browser's word for Android: "Adr 4.1.2"
