@@ -195,7 +195,7 @@ func Classify(userAgent string, h Hints) Result {
 	}
 
 	switch {
-	case f&fBot != 0, f&fAuto != 0 && f&(fDevice|fTextBrowser) == 0:
+	case f&fBot != 0, f&fAuto != 0 && f&(fDevice|fTextBrowser|fElectron) == 0:
 		r.Type = Bot
 		return r
 	case f&fTV != 0,
@@ -306,7 +306,8 @@ const (
 	// fAndroidBuild is Android's "Build/<id>" (Build/JDQ39, Build/MASTER):
 	// Android, unless Windows or a Mac is named.
 	fAndroidBuild
-	fSilk // Amazon's Silk (also the name of the PlayStation Vita's browser)
+	fSilk     // Amazon's Silk (also the name of the PlayStation Vita's browser)
+	fElectron // an Electron app: a desktop program, whatever library or app name it also gives
 
 	// fDevice is what names a phone, tablet or TV: a library token beside it
 	// is an app's HTTP client on that device.

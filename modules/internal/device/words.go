@@ -46,6 +46,9 @@ var wordFacts = []struct {
 	// Phone browsers that may send a desktop User-Agent: 360's Aphone
 	// Browser, Ninesky, Palm's webOS browser and the Pixi.
 	{fMobile, "aphone ninesky webosbrowser pixi"},
+	// Electron: a desktop app (WhatsApp/2.2017.6 ... Electron/6.1.9 is
+	// WhatsApp Desktop, not its link-preview fetcher).
+	{fElectron, "electron"},
 	// Google TV runs on Android: the OS, even where it names only Linux.
 	{fTV | fAndroidBuild, "googletv"},
 	{fTablet | fSilk, "silk"}, // UC Browser's and QQ Browser's word for Android: "Adr 4.1.2"
