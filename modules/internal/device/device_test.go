@@ -515,6 +515,8 @@ func FuzzClassify(f *testing.F) {
 	f.Add("cubot bot", "?0", `"`, "", "")
 	f.Add("Mozilla/5.0 (Linux; Android 10; K) Chrome/124.0.0.0 Safari/537.36", "?1", `"Android"`, `"Tablet", "EInk"`, `"SM-X700"`)
 	f.Add("BAH3-W09 SM- GT-", "?0", `"`, `"Tablet`, `"`)
+	f.Add("JUC(Linux;U;4.2.2;x) Linux; U; 2.1-update Linux;1. u;3.4.0- Build/ Build/x _wap_ x_wap Adr", "", "", "", "")
+	f.Add("Pixel Pixel 2 SM-G9 SM-N8 SM-F9 X11 Silk SamsungBrowser FreeBSD Electron WhatsApp/2 A", "?0", `"Android"`, "", "")
 	f.Fuzz(func(t *testing.T, ua, mob, plat, ff, model string) {
 		r := Classify(ua, Hints{mob, plat, ff, model})
 		if _, ok := ParseType(r.Type.String()); !ok || r.Type > Bot || r.OS > ChromeOS {
