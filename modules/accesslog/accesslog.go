@@ -329,7 +329,15 @@ func (w *recorder) snapshot(h http.Header) http.Header {
 	return w.header
 }
 
+// release resets w and puts it back in the pool.
 func (w *recorder) release() {
+	w.reset()
+	recorders.Put(w)
+}
+
+// reset empties w for the next request, keeping the header copy's memory
+// unless a request made it large.
+func (w *recorder) reset() {
 	header, values := w.header, w.values
 	*w = recorder{}
 	if len(header) <= maxKeptHeaders && cap(values) <= maxKeptValues {
@@ -337,7 +345,6 @@ func (w *recorder) release() {
 		clear(values) // the strings are the request's: do not hold them
 		w.header, w.values = header, values[:0]
 	}
-	recorders.Put(w)
 }
 
 // WriteHeader records the status, as Caddy's response recorder: the last

@@ -466,13 +466,13 @@ func TestSnapshot(t *testing.T) {
 		t.Fatalf("an append to one value overwrote another: %v", got)
 	}
 
-	rec.release()
+	rec.reset()
 	if rec.header == nil || len(rec.header) != 0 || len(rec.values) != 0 {
-		t.Fatalf("released recorder keeps %v %v, want its empty memory", rec.header, rec.values)
+		t.Fatalf("reset recorder keeps %v %v, want its empty memory", rec.header, rec.values)
 	}
 	for _, v := range rec.values[:cap(rec.values)] {
 		if v != "" {
-			t.Fatalf("released recorder holds the value %q", v)
+			t.Fatalf("reset recorder holds the value %q", v)
 		}
 	}
 	if got := rec.snapshot(http.Header{"C": {"4"}}); !reflect.DeepEqual(got, http.Header{"C": {"4"}}) {
@@ -484,7 +484,7 @@ func TestSnapshot(t *testing.T) {
 		big.Add("X", fmt.Sprint(i))
 	}
 	rec.snapshot(big)
-	rec.release()
+	rec.reset()
 	if rec.header != nil || rec.values != nil {
 		t.Fatal("a recorder that copied a large header keeps its memory")
 	}
