@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -88,17 +89,40 @@ func RepoRoot(t testing.TB) string {
 
 var portMu sync.Mutex
 
-// FreePort returns a loopback TCP port that was free a moment ago.
+// FreePort returns a loopback TCP port that was free a moment ago and that
+// no other caller of FreePort holds, in this process or another (go test
+// runs packages in parallel): Caddy listens with SO_REUSEPORT, so two
+// gateways handed the same port would share its connections without an
+// error. The port is held, by a lock on a file named after it in the
+// temporary directory, until the test ends (or its process exits).
 func FreePort(t testing.TB) int {
 	t.Helper()
 	portMu.Lock()
 	defer portMu.Unlock()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	dir := filepath.Join(os.TempDir(), "frontdoor-test-ports")
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		t.Fatalf("finding a free port: %v", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("finding a free port: %v", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(port)), os.O_CREATE|os.O_RDWR, 0o666)
+		if err != nil {
+			t.Fatalf("finding a free port: %v", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close() // held by another test: the kernel offered it again
+			continue
+		}
+		t.Cleanup(func() { f.Close() })
+		return port
+	}
+	t.Fatal("finding a free port: every port offered is held by another test")
+	return 0
 }
 
 // Process is a component started by the harness.
