@@ -416,32 +416,28 @@ func androidVersion(ua string, start, end int) bool {
 			return false
 		}
 	}
-	i := start
+	i := semicolonBefore(ua, start)
+	if i >= 2 && (ua[i-1] == 'U' || ua[i-1] == 'u') && !isWord[ua[i-2]] {
+		i = semicolonBefore(ua, i-1) // "Linux; U;": the U (encryption strength) between them
+	}
+	return i >= 5 && strings.EqualFold(ua[i-5:i], "linux") && (i == 5 || !isWord[ua[i-6]])
+}
+
+// semicolonBefore returns where ua[:i] ends once the spaces, a semicolon
+// and the spaces before it are taken off its end, or -1 when no semicolon
+// is there.
+func semicolonBefore(ua string, i int) int {
 	for i > 0 && ua[i-1] == ' ' {
 		i--
 	}
 	if i == 0 || ua[i-1] != ';' {
-		return false
+		return -1
 	}
 	i--
 	for i > 0 && ua[i-1] == ' ' {
 		i--
 	}
-	if i >= 2 && (ua[i-1] == 'U' || ua[i-1] == 'u') && !isWord[ua[i-2]] {
-		// "Linux; U;": the U (encryption strength) between them.
-		i--
-		for i > 0 && ua[i-1] == ' ' {
-			i--
-		}
-		if i == 0 || ua[i-1] != ';' {
-			return false
-		}
-		i--
-		for i > 0 && ua[i-1] == ' ' {
-			i--
-		}
-	}
-	return i >= 5 && strings.EqualFold(ua[i-5:i], "linux") && (i == 5 || !isWord[ua[i-6]])
+	return i
 }
 
 // atoiSmall returns the value of one or two decimal digits, or -1.
