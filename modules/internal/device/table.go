@@ -34,7 +34,7 @@ const (
 	kindKHTML      // KHTML: likewise
 	kindCompatible // compatible: names the product after it
 	kindText       // a text browser's name
-	kindBox        // box, stick, dongle: a TV box or stick when it names a device
+	kindBox        // box, stick, dongle, projector: a TV box or stick when it names a device
 	kindLine       // a tablet line's name (Plane, Sero): a tablet when it names a device
 )
 
@@ -104,7 +104,7 @@ func init() {
 			e.kind = kindCompatible
 		case strings.Contains(" "+textBrowsers+" ", " "+w+" "):
 			e.kind = kindText
-		case w == "box", w == "stick", w == "dongle":
+		case w == "box", w == "stick", w == "dongle", w == "projector":
 			e.kind = kindBox
 		case strings.Contains(" "+tabletLines+" ", " "+w+" "):
 			e.kind = kindLine
@@ -311,8 +311,12 @@ func scan(ua string) flags {
 				f |= fAndroidVersion
 			}
 			switch {
-			case pair == pStreak, pair == pArchos:
-				f |= modelNumber(pair, ua[start:i]) // Streak 7, Archos 101, Archos 97c
+			case pair == pStreak, pair == pArchos, pair == pVenue, pair == pAlcatelT, pair == pADT:
+				f |= modelNumber(pair, ua[start:i]) // Streak 7, Archos 101, Archos 97c, Venue 8, 1T 10, ADT-1
+			case pair == pVF:
+				f |= vodafoneTablet(ua[start:i]) // VF-1397, VFD 1400
+			case i-start == 4:
+				f |= alcatelTablet(ua, start, i) // 8091
 			case pair == pDocomo:
 				f |= docomoTablet(ua, start, i)
 			case i-start == 9:
@@ -330,8 +334,11 @@ func scan(ua string) flags {
 			if pair == pTB && i-start >= 4 {
 				f |= fTablet // Lenovo Tab: TB-8504F, YT3-850F
 			}
-			i++ // p[i], if any, separates words
 			pair = pNone
+			if i-start == 2 && (p[start] == '1' || p[start] == '3') && p[start+1]|0x20 == 't' {
+				pair = pAlcatelT // Alcatel 1T 10, 3T 8: the number follows
+			}
+			i++ // p[i], if any, separates words
 			continue
 		}
 		// A word. Its end, eight bytes at a time; x is its first eight.
@@ -657,7 +664,9 @@ func dashNumber(ua string, start, end int, pair pairKind) flags {
 // of devices whose numbers say which are tablets: Dell Streak 7 and 10
 // (the Streak 5 is a phone); Archos 5, 7, 8, 9 and 10 and the 70 to 199
 // lines (Archos 80 Xenon, 97c Platinum, 101 Oxygen), not the 40 to 64
-// phones (Archos 50 Platinum).
+// phones (Archos 50 Platinum); Dell Venue 7, 8, 10 and 11 (the Venue Pro
+// is a phone); Alcatel 1T 7, 1T 10, 3T 8 and 3T 10; and Google's ADT-1 to
+// ADT-3 Android TV developer boxes.
 func modelNumber(p pairKind, w string) flags {
 	if len(w) == 0 || len(w) > 3 {
 		return 0
@@ -671,7 +680,39 @@ func modelNumber(p pairKind, w string) flags {
 	}
 	switch {
 	case p == pStreak && (v == 7 || v == 10),
-		p == pArchos && (v == 5 || v >= 7 && v <= 10 || v >= 70 && v <= 199):
+		p == pArchos && (v == 5 || v >= 7 && v <= 10 || v >= 70 && v <= 199),
+		p == pVenue && (v == 7 || v == 8 || v == 10 || v == 11),
+		p == pAlcatelT && (v == 7 || v == 8 || v == 10):
+		return fTablet
+	case p == pADT && v >= 1 && v <= 3:
+		return fTV
+	}
+	return 0
+}
+
+// vodafoneTablet returns fTablet for the number after Vodafone's VF or VFD
+// that names one of its tablets: four digits from 1 (VF-1397, VFD 1100);
+// its phones have three (VF-695, VFD 500).
+func vodafoneTablet(w string) flags {
+	if len(w) == 4 && w[0] == '1' && allDigits(w) {
+		return fTablet
+	}
+	return 0
+}
+
+// alcatelTablet returns fTablet when the number ua[start:end], with at
+// most one letter after it, is a whole word of a device list ("; 8091
+// Build/", "; 8088X)") and one of Alcatel's 806x-809x tablets (1T 7, 1T 10,
+// 3T 10: 8063, 8088X, 8091); its 80[0-5]x are phones (8050D), and so are
+// other makers' numbers after their name (Coolpad 8076D).
+func alcatelTablet(ua string, start, end int) flags {
+	if end < len(ua) && isLetter(ua[end]) {
+		end++
+	}
+	if start < 2 || ua[start-1] != ' ' || ua[start-2] != ';' || end < len(ua) && ua[end] != ' ' && ua[end] != ')' && ua[end] != ';' {
+		return 0
+	}
+	if ua[start] == '8' && ua[start+1] == '0' && ua[start+2] >= '6' {
 		return fTablet
 	}
 	return 0
@@ -1181,6 +1222,9 @@ var pairLengths = func() (t [pKinds]uint64) {
 	t[pAllview] = ^uint64(0) &^ 0x7 // 3 bytes or more
 	t[pOysters] = ^uint64(0) &^ 0x7
 	set(pCarrierTab, 4)
+	set(pLM, 4)
+	set(pAquaris, 2, 3)
+	set(pOukitel, 3, 4)
 	set(pGT, 4)
 	t[pHuawei] = ^uint64(0) &^ 0x7 // 3 bytes or more
 	return t
@@ -1364,8 +1408,53 @@ func pairSets(p pairKind, w string) flags {
 		if w[0] == 't' && isDigit(w[1]) {
 			return fTablet
 		}
+	case pLM: // LM-T600
+		if w[0] == 't' && allDigits(w[1:]) {
+			return fTablet
+		}
+	case pAquaris: // Aquaris E10, Aquaris M10, Aquaris M8
+		switch w {
+		case "e10", "m10", "m8":
+			return fTablet
+		}
+	case pOukitel: // Oukitel RT1, RT7
+		if w[0] == 'r' && w[1] == 't' && isDigit(w[2]) {
+			return fTablet
+		}
 	}
 	return 0
+}
+
+// chuwiHi reports whether w names one of Chuwi's Hi tablets: Hi8, Hi9Air,
+// Hi10, Hi10Pro, Hi10X, Hi12, Hi13 (HiPad is a tablet word).
+func chuwiHi(w string) bool {
+	if len(w) < 3 || w[0] != 'h' || w[1] != 'i' {
+		return false
+	}
+	r := w[2:]
+	switch {
+	case strings.HasPrefix(r, "8"), strings.HasPrefix(r, "9"):
+		r = r[1:]
+	case strings.HasPrefix(r, "10"), strings.HasPrefix(r, "12"), strings.HasPrefix(r, "13"):
+		r = r[2:]
+	default:
+		return false
+	}
+	switch r {
+	case "", "pro", "air", "plus", "x", "xpro":
+		return true
+	}
+	return false
+}
+
+// cubeGT reports whether w is one of Cube's tablet codes: U, a number,
+// GT, and at most a digit after (U30GT, U9GT, U30GT2).
+func cubeGT(w string) bool {
+	i := 1
+	for i < len(w) && isDigit(w[i]) {
+		i++
+	}
+	return i > 1 && i <= 3 && strings.HasPrefix(w[i:], "gt") && len(w) <= i+3 && (len(w) == i+2 || isDigit(w[i+2]))
 }
 
 // allviewTablet returns fTablet when w, after "Allview" (or in one word
@@ -1522,6 +1611,7 @@ func prefixFacts(w string) flags {
 		case (len(w) == 5 || len(w) == 6) && w[len(w)-2] == 'i' && w[len(w)-1] == 't' && allDigits(w[1:len(w)-2]):
 			return fTablet // Archos' internet tablets: A28IT, A43IT, A70IT, A101IT
 		case len(w) == 5 && p(w, "at") && isDigit(w[2]) && isDigit(w[3]) && isDigit(w[4]),
+			w == "at7", w == "at10", w == "at10le", w == "at10pe", w == "at15", w == "at1s0", // Toshiba Excite: AT7-C, AT10LE-A
 			p(w, "a2107"), p(w, "a2109"), p(w, "a5500"), p(w, "a7600"):
 			return fTablet // Toshiba AT100-AT300; Lenovo IdeaTab A2107, A2109, A5500, A7600
 		case p(w, "alcatel"):
@@ -1538,14 +1628,16 @@ func prefixFacts(w string) flags {
 		switch {
 		case p(w, "cygwin"):
 			return fWindows
-		case p(w, "ciscobrowser"), p(w, "cm201"):
+		case p(w, "ciscobrowser"), p(w, "cm201"),
+			p(w, "cvte"): // CVTE's TV mainboards: CVTE_MSD338_4G
 			return fTV // Cisco's set-top box browser; China Mobile's CM201 IPTV boxes
 		}
 	case 'd':
 		switch {
 		case p(w, "darwin"):
 			return fDarwin
-		case p(w, "dvb"):
+		case p(w, "dvb"), p(w, "dreamlink"),
+			len(w) >= 5 && p(w, "diw3") && isDigit(w[4]): // Technicolor's operator boxes: DIW387, DIW3930
 			return fTV // DVB receivers: DVB-T2, DVB-S2 boxes
 		}
 	case 'e':
@@ -1562,8 +1654,12 @@ func prefixFacts(w string) flags {
 			p(w, "hg680"),                            // Fiberhome's HG680 IPTV boxes
 			p(w, "h313"), p(w, "h616"), p(w, "h618"): // Allwinner's TV box processors
 			return fTV
+		case p(w, "htc_flyer"):
+			return fTablet // HTC_Flyer_P512
 		case p(w, "htc_"):
 			return fFeature
+		case chuwiHi(w):
+			return fTablet
 		case len(w) >= 6 && (p(w, "hi3798") || p(w, "hi3796") || p(w, "hi3716")):
 			return fTV // HiSilicon's set-top box processors
 		}
@@ -1594,7 +1690,7 @@ func prefixFacts(w string) flags {
 			p(w, "mk802"), p(w, "mk808"), p(w, "mk90"): // HDMI sticks: MK802, MK808, MK903V, MK908
 			return fTV
 		case len(w) > 3 && p(w, "mid") && (isDigit(w[3]) || w[3] == 'c'):
-			return fTablet
+			return fTablet // MID7015, MIDC700PR001
 		case p(w, "mac_"):
 			return fMac
 		case p(w, "minia5x"):
@@ -1615,7 +1711,8 @@ func prefixFacts(w string) flags {
 		}
 	case 'o':
 		switch {
-		case p(w, "opd2"), w == "onda", p(w, "onda_"):
+		case p(w, "opd2"), w == "onda", p(w, "onda_"),
+			len(w) >= 4 && p(w, "okt") && isDigit(w[3]): // Oukitel's tablets: OKT1, OKT3
 			return fTablet // OnePlus Pad, Oppo Pad; Onda tablets (ONDA_VI10; not OndaCero)
 		case w == "ott":
 			return fTV // an over-the-top TV box: OTT-G1
@@ -1630,7 +1727,8 @@ func prefixFacts(w string) flags {
 			return fTV // Amlogic's reference TV boxes, whose names their copies keep: p212, p281
 		case len(w) == 6 && p(w, "pa2") && allDigits(w[3:]):
 			return fTablet // vivo Pad: PA2170, PA2373 (vivo's phones are V2xxx and I2xxx)
-		case p(w, "pov_tab"), p(w, "pg41200"),
+		case p(w, "pov_tab"), p(w, "pg41200"), p(w, "p20hd"), // Teclast P20HD
+			len(w) > 4 && p(w, "pmid") && isDigit(w[4]),                                   // Polaroid: PMID701i
 			len(w) == 4 && (p(w, "p00") || p(w, "p01") || p(w, "p02")),                    // Asus ZenPad
 			len(w) >= 7 && (p(w, "pmp") || p(w, "pmt")) && isDigit(w[3]) && isDigit(w[6]): // Prestigio MultiPad: PMP5080B, PMT3047_3G
 			return fTablet
@@ -1653,9 +1751,11 @@ func prefixFacts(w string) flags {
 		case p(w, "smarttv"), p(w, "sonydtv"), p(w, "sagemcom"),
 			// Amlogic's TV box processors: S802, S805, S812, S905X, S912, S922X
 			p(w, "s802"), p(w, "s805"), p(w, "s812"), p(w, "s905"), p(w, "s912"), p(w, "s922"),
-			p(w, "sunniwell"): // Sunniwell IPTV boxes
+			p(w, "sunniwell"), // Sunniwell IPTV boxes
+			len(w) >= 6 && p(w, "sei") && allDigits(w[3:6]): // SEI Robotics' operator boxes: SEI400, SEI530
 			return fTV
 		case p(w, "smarttab"), len(w) > 3 && isDigit(w[3]) && p(w, "sgp"), // Sony Xperia Tablet SGP311
+			len(w) >= 7 && p(w, "st") && allDigits(w[2:7]), // TrekStor SurfTab: ST10216-2, ST70104
 			p(w, "sgpt1"), p(w, "sgpt2"), // Sony Tablet S and P: SGPT12, SGPT211
 			p(w, "s6000"), p(w, "s5000"): // Lenovo IdeaTab S6000, S5000
 			return fTablet
@@ -1702,8 +1802,10 @@ func prefixFacts(w string) flags {
 			return fTV
 		case p(w, "ucweb"), p(w, "ucbrowser"):
 			return fFeature
-		case p(w, "ubislate"):
-			return fTablet // Datawind UbiSlate: UBISLATE7C+
+		case p(w, "ubislate"), cubeGT(w):
+			return fTablet // Datawind UbiSlate: UBISLATE7C+; Cube: U30GT, U27GT
+		case len(w) >= 5 && p(w, "uiw4") && isDigit(w[4]):
+			return fTV // Technicolor's operator Android TV boxes: UIW4020, UIW4060
 		}
 	case 'w':
 		if p(w, "wap") {

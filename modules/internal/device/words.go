@@ -29,7 +29,8 @@ var wordFacts = []struct {
 	{fTablet, `kindle playbook tablet xoom nook bntv bnrv kobo mediapad matepad ideatab touchpad
 		smartpad onepad viewpad nettab surftab freetab lifetab apad tab pad mid pmid odys nextbook
 		flyer epade smarttab pocketbook bookeen cybook tolino
-		teclast chuwi alldocube transformer`},
+		teclast chuwi alldocube transformer iconia
+		uk410 uk495 lk460`}, // LG G Pad X: UK410, UK495, LK460
 	{fAndroid, "android"},
 	{fAndroid, "adr"},
 	// Windows Mobile, Windows CE and Windows Phone where the User-Agent
@@ -80,7 +81,8 @@ var wordFacts = []struct {
 		webtv ohtv diga boxee ouya dreamcast dreampassport planetweb ps3 ps4 kdl sonycebrowser sonybdp
 		sagemcom vewd vizio smartcast skyworth metz nitro
 		vuplus bbox kaon arris zeasn rkm vontar nsz pbrm intelce remocon dreamkey
-		himedia transpeed magicsee sunvell kiii`},
+		himedia transpeed magicsee sunvell kiii
+		jmgo xgimi`}, // JMGO's and XGIMI's projectors run Android TV
 	// (Vu+ receivers, HiMedia, Transpeed, Magicsee, Sunvell and Mecool KIII
 	// boxes, Bouygues' Bbox, Kaon and Arris set-top boxes, Zeasn's
 	// TV platform, Rikomagic (RKM) and Vontar boxes, Sony's Google TV
@@ -142,18 +144,20 @@ var wordFacts = []struct {
 		fbdv fbsv fblc fbop fbcr fbmd fbsn fbss fbid fbpn fbrv fbbv fbdm fbca fbrd fbav fb4a
 		qqdownload firedownload`}, // browser add-ons' tokens, not downloaders
 
-	// "Box", "Stick" and "Dongle" in a device name (Mi Box, Streaming Box
-	// 8000, TOUCAN Stick 3D) are a TV box or stick; the Box app and its
-	// package names are not (see special).
-	{0, "box stick dongle"},
+	// "Box", "Stick", "Dongle" and "Projector" in a device name (Mi Box,
+	// Streaming Box 8000, TOUCAN Stick 3D, an Android TV projector) are a
+	// TV box or stick; the Box app and its package names are not (see
+	// special).
+	{0, "box stick dongle projector"},
 }
 
 // tabletLines are the names of tablet lines that are also ordinary words
 // or app names: Alldocube iPlay (iPlay40), DEXP Ursus, PiPO, Hisense Sero,
-// Digma Plane. They are a tablet as a word of a device name ("Hisense Sero
+// Digma Plane, HP Slate, HTC Jetstream, Kurio, Toshiba Excite, BQ Edison,
+// Maxwell and Curie. They are a tablet as a word of a device name ("Hisense Sero
 // 7 Pro", "Plane 1550S 3G") or with the model's number (iPlay40), not as a
 // product ("X-Plane/12.1", "iPlay/3.1").
-const tabletLines = "iplay ursus pipo sero plane"
+const tabletLines = "iplay ursus pipo sero plane slate jetstream kurio excite edison maxwell curie"
 
 // textBrowsers are the text-mode browsers (desktop programs that are not
 // HTTP libraries). Their name counts as the User-Agent's first word only
@@ -243,6 +247,20 @@ var pairWords = []struct {
 	{pM8S, "m8s bb2"},
 	// Minix's NEO X boxes: NEO-X7, NEO X8-H.
 	{pNeo, "neo"},
+	// LG G Pad 5 10.1: LM-T600 (LG's LM- codes are otherwise phones).
+	{pLM, "lm"},
+	// Dell Venue 7, 8, 10 and 11 tablets (the Venue Pro is a phone).
+	{pVenue, "venue"},
+	// Vodafone's tablets: VF-1397, VF-1497, VFD 1100, VFD 1400 (its
+	// phones are VF-6xx to VF-9xx and VFD 100 to VFD 8xx).
+	{pVF, "vf vfd"},
+	// BQ Aquaris tablets: Aquaris E10, M10, M8 (its phones are E4 to E6,
+	// M4.5 to M5.5, U, V, X).
+	{pAquaris, "aquaris"},
+	// Oukitel's RT rugged tablets: RT1, RT3, RT7.
+	{pOukitel, "oukitel"},
+	// Google's Android TV developer boxes: ADT-1, ADT-3.
+	{pADT, "adt"},
 }
 
 // tldWords are the top-level domains of contact addresses: "example.com"
@@ -301,6 +319,13 @@ const (
 	pTM
 	pCarrierTab
 	pTecno
+	pLM
+	pVenue
+	pVF
+	pAquaris
+	pAlcatelT // Alcatel's 1T 7, 1T 10, 3T 8, 3T 10 tablets (opened by the number word; see scan)
+	pOukitel
+	pADT
 
 	pKinds // the number of pair kinds
 )
