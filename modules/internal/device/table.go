@@ -1223,6 +1223,7 @@ var pairLengths = func() (t [pKinds]uint64) {
 	t[pOysters] = ^uint64(0) &^ 0x7
 	set(pCarrierTab, 4)
 	set(pLM, 4)
+	set(pFZ, 2, 3, 4)
 	set(pAquaris, 2, 3)
 	set(pOukitel, 3, 4)
 	set(pGT, 4)
@@ -1417,6 +1418,13 @@ func pairSets(p pairKind, w string) flags {
 		case "e10", "m10", "m8":
 			return fTablet
 		}
+	case pFZ: // FZ-A1, FZ-A1B, FZ-B2
+		switch w[:2] {
+		case "a1", "a2", "b2":
+			if len(w) == 2 || isLetter(w[2]) && (len(w) == 3 || isLetter(w[3])) {
+				return fTablet
+			}
+		}
 	case pOukitel: // Oukitel RT1, RT7
 		if w[0] == 'r' && w[1] == 't' && isDigit(w[2]) {
 			return fTablet
@@ -1597,7 +1605,7 @@ func prefixFacts(w string) flags {
 	switch w[0] {
 	case 'a':
 		switch {
-		case p(w, "a95x"), p(w, "aquos"),
+		case p(w, "a95x"), p(w, "aquos"), p(w, "aminet"), // Amino's set-top boxes: Aminet/2.0
 			p(w, "aplix"): // Aplix's browsers of consoles and TVs: Aplix_SEGASATURN_browser, Aplix_SANYO_browser
 			return fTV
 		case p(w, "allview"):

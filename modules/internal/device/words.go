@@ -30,7 +30,7 @@ var wordFacts = []struct {
 		smartpad onepad viewpad nettab surftab freetab lifetab apad tab pad mid pmid odys nextbook
 		flyer epade smarttab pocketbook bookeen cybook tolino
 		teclast chuwi alldocube transformer iconia
-		uk410 uk495 lk460`}, // LG G Pad X: UK410, UK495, LK460
+		uk410 uk495 lk460 boox likebook meebook hudl`}, // LG G Pad X: UK410, UK495, LK460; Onyx BOOX, Boyue Likebook, Meebook e-readers; Tesco's Hudl
 	{fAndroid, "android"},
 	{fAndroid, "adr"},
 	// Windows Mobile, Windows CE and Windows Phone where the User-Agent
@@ -82,7 +82,10 @@ var wordFacts = []struct {
 		sagemcom vewd vizio smartcast skyworth metz nitro
 		vuplus bbox kaon arris zeasn rkm vontar nsz pbrm intelce remocon dreamkey
 		himedia transpeed magicsee sunvell kiii
-		jmgo xgimi`}, // JMGO's and XGIMI's projectors run Android TV
+		jmgo xgimi wpe metrological kamai entone technicolor`},
+	// (JMGO's and XGIMI's projectors run Android TV; WPE WebKit and
+	// Metrological's app platform are set-top boxes' browsers; Entone's
+	// Kamai and Technicolor's boxes are operators' set-top boxes.)
 	// (Vu+ receivers, HiMedia, Transpeed, Magicsee, Sunvell and Mecool KIII
 	// boxes, Bouygues' Bbox, Kaon and Arris set-top boxes, Zeasn's
 	// TV platform, Rikomagic (RKM) and Vontar boxes, Sony's Google TV
@@ -154,10 +157,10 @@ var wordFacts = []struct {
 // tabletLines are the names of tablet lines that are also ordinary words
 // or app names: Alldocube iPlay (iPlay40), DEXP Ursus, PiPO, Hisense Sero,
 // Digma Plane, HP Slate, HTC Jetstream, Kurio, Toshiba Excite, BQ Edison,
-// Maxwell and Curie. They are a tablet as a word of a device name ("Hisense Sero
+// Maxwell and Curie, Hyundai Koral, Woxter Nimbus. They are a tablet as a word of a device name ("Hisense Sero
 // 7 Pro", "Plane 1550S 3G") or with the model's number (iPlay40), not as a
 // product ("X-Plane/12.1", "iPlay/3.1").
-const tabletLines = "iplay ursus pipo sero plane slate jetstream kurio excite edison maxwell curie"
+const tabletLines = "iplay ursus pipo sero plane slate jetstream kurio excite edison maxwell curie koral nimbus"
 
 // textBrowsers are the text-mode browsers (desktop programs that are not
 // HTTP libraries). Their name counts as the User-Agent's first word only
@@ -261,6 +264,9 @@ var pairWords = []struct {
 	{pOukitel, "oukitel"},
 	// Google's Android TV developer boxes: ADT-1, ADT-3.
 	{pADT, "adt"},
+	// Panasonic's Android Toughpads: FZ-A1, FZ-A2, FZ-B2 (the FZ-X1 and
+	// FZ-E1 are phones, the FZ-G1 and FZ-M1 Windows tablets).
+	{pFZ, "fz"},
 }
 
 // tldWords are the top-level domains of contact addresses: "example.com"
@@ -326,6 +332,7 @@ const (
 	pAlcatelT // Alcatel's 1T 7, 1T 10, 3T 8, 3T 10 tablets (opened by the number word; see scan)
 	pOukitel
 	pADT
+	pFZ
 
 	pKinds // the number of pair kinds
 )
