@@ -452,6 +452,21 @@ func TestSigns(t *testing.T) {
 		{"a Realtek media player processor", dalvik + "9; RTD1619 Build/PPR1.180610.011)", "tv", "android"},
 		{"a scanner that says nothing else", "Mozilla/5.0 (compatible; Nessus)", "bot", "other"},
 		{"a TV app on Windows", "Mozilla/5.0 (Windows NT 6.3; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) PlutoTV/0.2.0 Chrome/49.0.2623.75 Electron/0.37.2 Safari/537.36", "desktop", "windows"},
+		{"a TV's model code", "Mozilla/5.0 (Linux; Android 9; 55C825 Build/PPR1.180610.011" + chrome, "tv", "android"},
+		{"a TV's model code with one digit", dalvik + "9; 65A7GQ Build/PPR1.180610.011)", "tv", "android"},
+		{"a size and one digit is no TV code", "Mozilla/5.0 (Linux; Android 10; 55A6 Build/QP1A.190711.020" + chrome, "mobile", "android"},
+		{"a UUID's group is no TV code", "ServiceCheck/1.0 (instance 55cafe00-2dac-4c0e-a34a-734020b8af66)", "bot", "other"},
+		{"an Alcatel phone's four digits are no TV code", "Mozilla/5.0 (Linux; Android 6.0; 5033D Build/MRA58K" + chrome, "mobile", "android"},
+		{"an Alcatel tablet number alone", "Mozilla/5.0 (Linux; Android 11; 8091" + chrome, "tablet", "android"},
+		{"another maker's number is no Alcatel tablet", "Mozilla/5.0 (Linux; Android 4.2.2; Coolpad 8076D Build/JDQ39" + chrome, "mobile", "android"},
+		{"Alcatel 1T 10", "Mozilla/5.0 (Linux; Android 8.1.0; Alcatel 1T 10 Build/O11019" + chrome, "tablet", "android"},
+		{"a Venue tablet", "Mozilla/5.0 (Linux; Android 4.4.2; Venue 8 3830 Build/KOT49H" + chrome, "tablet", "android"},
+		{"Vodafone's four digits", "Mozilla/5.0 (Linux; Android 6.0; VFD 1400 Build/MRA58K" + chrome, "tablet", "android"},
+		{"Vodafone's three digits", "Mozilla/5.0 (Linux; Android 6.0; VFD 500 Build/MRA58K" + chrome, "mobile", "android"},
+		{"a Chuwi Hi", "Mozilla/5.0 (Linux; Android 8.0.0; Hi9Air Build/O00623" + chrome, "tablet", "android"},
+		{"a Cube GT code", "Mozilla/5.0 (Linux; Android 4.2.2; U30GT2 Build/JDQ39" + chrome, "tablet", "android"},
+		{"a projector", "Mozilla/5.0 (Linux; Android 11; Smart Projector Build/RP1A.201005.006" + chrome, "tv", "android"},
+		{"a program named Projector", "Projector/2.0 (Windows NT 10.0; Win64; x64)", "desktop", "windows"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

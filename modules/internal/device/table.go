@@ -690,6 +690,52 @@ func modelNumber(p pairKind, w string) flags {
 	return 0
 }
 
+// tvModel reports whether w is a TV's model code, which starts with its
+// screen size in inches: a size TVs are made in, one to three letters, two
+// to six digits (or one and letters), and at most a few letters and digits
+// more (TCL 55C825, 43P615; Philips 55PUS780912; Hisense 55A6502EA, 65A7GQ;
+// Toshiba 32SL863).
+// Phones' codes that start with digits have four of them (Alcatel 5033D)
+// or three (SoftBank's 402SH). numberWord has ended w at the first byte
+// that is not a letter or digit.
+func tvModel(w string) bool {
+	if len(w) < 5 || len(w) > 14 || !isDigit(w[0]) || !isDigit(w[1]) || !tvSizes[(w[0]-'0')*10+w[1]-'0'] {
+		return false
+	}
+	i := 2
+	for i < len(w) && i < 6 && isLetter(w[i]) {
+		i++
+	}
+	if i == 2 || i == 6 {
+		return false
+	}
+	d := i
+	for i < len(w) && isDigit(w[i]) {
+		i++
+	}
+	if i-d == 0 || i-d > 6 || i-d == 1 && i == len(w) { // one digit only with letters after it: Hisense 55A6G, 65A7GQ
+		return false
+	}
+	if len(w) == 7 || len(w) == 8 {
+		// A short commit hash or a UUID's first group: 62171b3, 28d414cc.
+		for k := 0; k < len(w); k++ {
+			if !isDigit(w[k]) && (w[k] < 'a' || w[k] > 'f') {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// tvSizes are the screen sizes, in inches, that TVs are sold in.
+var tvSizes = func() (t [100]bool) {
+	for _, n := range []int{22, 24, 28, 32, 39, 40, 42, 43, 48, 49, 50, 55, 58, 60, 65, 70, 75, 77, 82, 83, 85, 86, 98} {
+		t[n] = true
+	}
+	return t
+}()
+
 // vodafoneTablet returns fTablet for the number after Vodafone's VF or VFD
 // that names one of its tablets: four digits from 1 (VF-1397, VFD 1100);
 // its phones have three (VF-695, VFD 500).
@@ -1168,6 +1214,9 @@ func numberFacts(w string) flags {
 	n := len(w)
 	if n == 2 && w == "4k" {
 		return fTV // a 4K screen or player in a device name: BRAVIA 4K GB, GD1 4K
+	}
+	if tvModel(w) {
+		return fTV // a TV's model code, its screen size first: 55C825, 43P615, 50PUS8505
 	}
 	if n >= 9 && n <= 11 && w[0] == '2' &&
 		(strings.Contains(w, "rp") || strings.HasPrefix(w, "21051182") || strings.HasPrefix(w, "22081283")) {
