@@ -1406,6 +1406,12 @@ func pairSets(p pairKind, w string) flags {
 		if strings.HasPrefix(w, "m180") || strings.HasPrefix(w, "m380") || strings.HasPrefix(w, "m480") || strings.HasPrefix(w, "m500") {
 			return fTablet // Galaxy Tab in Korea: SHW-M380S
 		}
+		// Galaxy Tab 8.9 and 7.7 LTE, Galaxy Note 10.1 and 8.0 LTE in
+		// Korea: SHV-E140S, SHV-E150S, SHV-E230K, SHV-E310L (its other
+		// SHV-E codes are phones: SHV-E210S, SHV-E300K).
+		if strings.HasPrefix(w, "e140") || strings.HasPrefix(w, "e150") || strings.HasPrefix(w, "e230") || strings.HasPrefix(w, "e310") {
+			return fTablet
+		}
 	case pM:
 		if strings.HasPrefix(w, "mp7") || strings.HasPrefix(w, "mp8") || strings.HasPrefix(w, "mp1") {
 			return fTablet // Mediacom SmartPad: M-MP722M

@@ -82,10 +82,11 @@ var wordFacts = []struct {
 		sagemcom vewd vizio smartcast skyworth metz nitro
 		vuplus bbox kaon arris zeasn rkm vontar nsz pbrm intelce remocon dreamkey
 		himedia transpeed magicsee sunvell kiii
-		jmgo xgimi wpe metrological kamai entone technicolor`},
+		jmgo xgimi wpe metrological kamai entone technicolor coocaa iffalcon`},
 	// (JMGO's and XGIMI's projectors run Android TV; WPE WebKit and
 	// Metrological's app platform are set-top boxes' browsers; Entone's
-	// Kamai and Technicolor's boxes are operators' set-top boxes.)
+	// Kamai and Technicolor's boxes are operators' set-top boxes; Coocaa
+	// and iFFALCON are Skyworth's and TCL's TV brands.)
 	// (Vu+ receivers, HiMedia, Transpeed, Magicsee, Sunvell and Mecool KIII
 	// boxes, Bouygues' Bbox, Kaon and Arris set-top boxes, Zeasn's
 	// TV platform, Rikomagic (RKM) and Vontar boxes, Sony's Google TV
@@ -188,7 +189,7 @@ var pairWords = []struct {
 	{pCE, "ce"},
 	{pWindows, "windows"},
 	{pSPH, "sph"},
-	{pSHW, "shw"},
+	{pSHW, "shw shv"}, // Samsung's Korean codes
 	{pM, "m"},
 	{pNexus, "nexus"},
 	{pPixel, "pixel"},
@@ -203,7 +204,7 @@ var pairWords = []struct {
 	// Huawei and Honor tablet model codes, digits stripped: BAH3-W09,
 	// AGS2-L09, DBY-W09, KOB2-AL00.
 	{pHuawei, `bah ags agr agm agrk kob cmr scm btv jdn dby dbr bzt krj mrx bg bgo wgr hey eln gdi
-		brt mon cpn sht vrd btk got hmw rod`},
+		brt mon cpn sht vrd btk got hmw rod hdn`},
 	// Huawei's older tablet codes, a series and a number: T1-701u, T1-A21L
 	// (MediaPad T1), S7-301u (MediaPad 7), S8-301L (MediaPad M1), S10-231u,
 	// M2-801L and M2-A01L (MediaPad M2), GEM-703L (MediaPad X2), PLE-701L,
