@@ -598,6 +598,9 @@ func numberWord(ua string, start, i int, f *flags, pair pairKind) int {
 		var b wordBuf
 		w := b.lower(ua[start:end])
 		*f |= numberFacts(w)
+		if tvModel(w) && inDeviceName(ua, start, end) {
+			*f |= fTV // a TV's model code, its screen size first: 55C825, 43P615, 50PUS6704/12
+		}
 		if pair == pPuffin {
 			*f |= puffinFacts(w)
 		}
@@ -726,6 +729,28 @@ func tvModel(w string) bool {
 		return false
 	}
 	return true
+}
+
+// inDeviceName reports whether ua[start:end] stands where a device's name
+// does: after "; ", ";" or a brand's name and a space ("; 55C825 Build/",
+// "(Hisense;55A6502EA;", "; TCL 55C825)"), before a space, ";", ")" or
+// "/". Not a version's or a build's part ("AppleCoreMedia/1.0.0.22B83",
+// "Mobile/22B83", "(Build 24B83)", "iOS/18.1 (22B83)",
+// "UnityPlayer/2020.3.42f1c1").
+func inDeviceName(ua string, start, end int) bool {
+	if start < 2 || end < len(ua) && ua[end] != ' ' && ua[end] != ';' && ua[end] != ')' && ua[end] != '/' {
+		return false
+	}
+	switch ua[start-1] {
+	case ';':
+		return true
+	case ' ':
+		if ua[start-2] == ';' {
+			return true
+		}
+		return !(start >= 6 && strings.EqualFold(ua[start-6:start-1], "build"))
+	}
+	return false
 }
 
 // tvSizes are the screen sizes, in inches, that TVs are sold in.
@@ -1214,9 +1239,6 @@ func numberFacts(w string) flags {
 	n := len(w)
 	if n == 2 && w == "4k" {
 		return fTV // a 4K screen or player in a device name: BRAVIA 4K GB, GD1 4K
-	}
-	if tvModel(w) {
-		return fTV // a TV's model code, its screen size first: 55C825, 43P615, 50PUS8505
 	}
 	if n >= 9 && n <= 11 && w[0] == '2' &&
 		(strings.Contains(w, "rp") || strings.HasPrefix(w, "21051182") || strings.HasPrefix(w, "22081283")) {

@@ -30,7 +30,7 @@ var wordFacts = []struct {
 		smartpad onepad viewpad nettab surftab freetab lifetab apad tab pad mid pmid odys nextbook
 		flyer epade smarttab pocketbook bookeen cybook tolino
 		teclast chuwi alldocube transformer iconia
-		uk410 uk495 lk460 boox likebook meebook hudl`}, // LG G Pad X: UK410, UK495, LK460; Onyx BOOX, Boyue Likebook, Meebook e-readers; Tesco's Hudl
+		uk410 uk495 lk460 boox likebook meebook`}, // LG G Pad X: UK410, UK495, LK460; Onyx BOOX, Boyue Likebook, Meebook e-readers
 	{fAndroid, "android"},
 	{fAndroid, "adr"},
 	// Windows Mobile, Windows CE and Windows Phone where the User-Agent
@@ -158,10 +158,11 @@ var wordFacts = []struct {
 // tabletLines are the names of tablet lines that are also ordinary words
 // or app names: Alldocube iPlay (iPlay40), DEXP Ursus, PiPO, Hisense Sero,
 // Digma Plane, HP Slate, HTC Jetstream, Kurio, Toshiba Excite, BQ Edison,
-// Maxwell and Curie, Hyundai Koral, Woxter Nimbus. They are a tablet as a word of a device name ("Hisense Sero
+// Maxwell and Curie, Hyundai Koral, Woxter Nimbus, Tesco's Hudl (also the
+// name of a sports-video app: Hudl/2024.11.0 CFNetwork/...). They are a tablet as a word of a device name ("Hisense Sero
 // 7 Pro", "Plane 1550S 3G") or with the model's number (iPlay40), not as a
 // product ("X-Plane/12.1", "iPlay/3.1").
-const tabletLines = "iplay ursus pipo sero plane slate jetstream kurio excite edison maxwell curie koral nimbus"
+const tabletLines = "iplay ursus pipo sero plane slate jetstream kurio excite edison maxwell curie koral nimbus hudl"
 
 // textBrowsers are the text-mode browsers (desktop programs that are not
 // HTTP libraries). Their name counts as the User-Agent's first word only
