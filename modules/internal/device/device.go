@@ -322,6 +322,8 @@ const (
 	// Presto/2.12", "(DirectFB; Linux mips)", "(QtEmbedded; Linux)"), when
 	// nothing else is named.
 	fEmbedded = fLinux | fSoC
+	// fApple names an Apple device or system.
+	fApple = fIOS | fIPad | fMac | fMacArch | fDarwin
 	// fHandheld names a phone or tablet: with it, fTVName is an app's name.
 	fHandheld = fMobile | fIOS | fIPad | fTablet | fWinPhone | fFeature | fAndroid
 )

@@ -598,8 +598,12 @@ func numberWord(ua string, start, i int, f *flags, pair pairKind) int {
 		var b wordBuf
 		w := b.lower(ua[start:end])
 		*f |= numberFacts(w)
-		if tvModel(w) && inDeviceName(ua, start, end) {
-			*f |= fTV // a TV's model code, its screen size first: 55C825, 43P615, 50PUS6704/12
+		if tvModel(w) && *f&(fTablet|fApple) == 0 && inDeviceName(ua, start, end) {
+			// A TV's model code, its screen size first: 55C825, 43P615,
+			// 50PUS6704/12. Not after a tablet's name (Mediacom's
+			// "SmartPad 85S23G") or an Apple system's, whose builds look
+			// alike ("(Macintosh; OS X 15.3.2; 24D81)").
+			*f |= fTV
 		}
 		if pair == pPuffin {
 			*f |= puffinFacts(w)
@@ -1070,6 +1074,9 @@ func addresses(ua string, at int) flags {
 // product says it names a product ("Name/1.0"), parts that it has a '_'.
 func unknownFacts(w, orig string, product, parts bool) flags {
 	f := nameFacts(w) | prefixFacts(w) | shapeFacts(w, product, parts)
+	if chuwiHi(w) {
+		f |= fTablet // a whole word only: not iHunt's Like_Hi10_2021 phone
+	}
 	if parts && f&fFeature == 0 {
 		// A device name in parts: its model code may come after a brand
 		// (ASUS_P00A, HX_S905); not in a feature phone's (LG_TB200_CMCC).
@@ -1428,10 +1435,10 @@ func pairSets(p pairKind, w string) flags {
 		if strings.HasPrefix(w, "m180") || strings.HasPrefix(w, "m380") || strings.HasPrefix(w, "m480") || strings.HasPrefix(w, "m500") {
 			return fTablet // Galaxy Tab in Korea: SHW-M380S
 		}
-		// Galaxy Tab 8.9 and 7.7 LTE, Galaxy Note 10.1 and 8.0 LTE in
-		// Korea: SHV-E140S, SHV-E150S, SHV-E230K, SHV-E310L (its other
-		// SHV-E codes are phones: SHV-E210S, SHV-E300K).
-		if strings.HasPrefix(w, "e140") || strings.HasPrefix(w, "e150") || strings.HasPrefix(w, "e230") || strings.HasPrefix(w, "e310") {
+		// Galaxy Tab 8.9 and 7.7 LTE and Galaxy Note 10.1 LTE in Korea:
+		// SHV-E140S, SHV-E150S, SHV-E230K (its other SHV-E codes are
+		// phones: SHV-E210S, SHV-E300K, the Galaxy Mega's SHV-E310K).
+		if strings.HasPrefix(w, "e140") || strings.HasPrefix(w, "e150") || strings.HasPrefix(w, "e230") {
 			return fTablet
 		}
 	case pM:
@@ -1743,8 +1750,6 @@ func prefixFacts(w string) flags {
 			return fTablet // HTC_Flyer_P512
 		case p(w, "htc_"):
 			return fFeature
-		case chuwiHi(w):
-			return fTablet
 		case len(w) >= 6 && (p(w, "hi3798") || p(w, "hi3796") || p(w, "hi3716")):
 			return fTV // HiSilicon's set-top box processors
 		}

@@ -157,12 +157,12 @@ var wordFacts = []struct {
 
 // tabletLines are the names of tablet lines that are also ordinary words
 // or app names: Alldocube iPlay (iPlay40), DEXP Ursus, PiPO, Hisense Sero,
-// Digma Plane, HP Slate, HTC Jetstream, Kurio, Toshiba Excite, BQ Edison,
+// Digma Plane, HP Slate, HTC Jetstream, Kurio, BQ Edison,
 // Maxwell and Curie, Hyundai Koral, Woxter Nimbus, Tesco's Hudl (also the
 // name of a sports-video app: Hudl/2024.11.0 CFNetwork/...). They are a tablet as a word of a device name ("Hisense Sero
 // 7 Pro", "Plane 1550S 3G") or with the model's number (iPlay40), not as a
 // product ("X-Plane/12.1", "iPlay/3.1").
-const tabletLines = "iplay ursus pipo sero plane slate jetstream kurio excite edison maxwell curie koral nimbus hudl"
+const tabletLines = "iplay ursus pipo sero plane slate jetstream kurio edison maxwell curie koral nimbus hudl"
 
 // textBrowsers are the text-mode browsers (desktop programs that are not
 // HTTP libraries). Their name counts as the User-Agent's first word only
