@@ -335,8 +335,13 @@ func scan(ua string) flags {
 				f |= fTablet // Lenovo Tab: TB-8504F, YT3-850F
 			}
 			pair = pNone
-			if i-start == 2 && (p[start] == '1' || p[start] == '3') && p[start+1]|0x20 == 't' {
-				pair = pAlcatelT // Alcatel 1T 10, 3T 8: the number follows
+			if i-start == 2 && p[start+1]|0x20 == 't' {
+				switch p[start] {
+				case '1', '3':
+					pair = pAlcatelT // Alcatel 1T 10, 3T 8: the number follows
+				case '2', '4', '8':
+					pair = pSharpT // Sharp 4T-C50BN1: the model follows
+				}
 			}
 			i++ // p[i], if any, separates words
 			continue
@@ -598,6 +603,16 @@ func numberWord(ua string, start, i int, f *flags, pair pairKind) int {
 		var b wordBuf
 		w := b.lower(ua[start:end])
 		*f |= numberFacts(w)
+		switch pair {
+		case pTVSize: // TH-55JX750, KD-55X85J
+			if len(w) >= 4 && isDigit(w[1]) && tvSizes[(w[0]-'0')*10+w[1]-'0'] && isLetter(w[2]) {
+				*f |= fTV
+			}
+		case pNS: // NS-15AT07, NS-14T004
+			if len(w) >= 5 && isDigit(w[1]) && (strings.HasPrefix(w[2:], "at") && isDigit(w[4]) || w[2] == 't' && isDigit(w[3])) {
+				*f |= fTablet
+			}
+		}
 		if tvModel(w) && *f&(fTablet|fApple) == 0 && inDeviceName(ua, start, end) {
 			// A TV's model code, its screen size first: 55C825, 43P615,
 			// 50PUS6704/12. Not after a tablet's name (Mediacom's
@@ -698,10 +713,10 @@ func modelNumber(p pairKind, w string) flags {
 }
 
 // tvModel reports whether w is a TV's model code, which starts with its
-// screen size in inches: a size TVs are made in, one to three letters, two
+// screen size in inches: a size TVs are made in, one to four letters, two
 // to six digits (or one and letters), and at most a few letters and digits
-// more (TCL 55C825, 43P615; Philips 55PUS780912; Hisense 55A6502EA, 65A7GQ;
-// Toshiba 32SL863).
+// more (TCL 55C825, 43P615; Philips 55PUS780912, 65OLED806; Hisense
+// 55A6502EA, 65A7GQ; Toshiba 32SL863).
 // Phones' codes that start with digits have four of them (Alcatel 5033D)
 // or three (SoftBank's 402SH). numberWord has ended w at the first byte
 // that is not a letter or digit.
@@ -710,10 +725,10 @@ func tvModel(w string) bool {
 		return false
 	}
 	i := 2
-	for i < len(w) && i < 6 && isLetter(w[i]) {
+	for i < len(w) && i < 7 && isLetter(w[i]) {
 		i++
 	}
-	if i == 2 || i == 6 {
+	if i == 2 || i == 7 {
 		return false
 	}
 	d := i
@@ -1302,6 +1317,9 @@ var pairLengths = func() (t [pKinds]uint64) {
 	set(pCarrierTab, 4)
 	set(pLM, 4)
 	set(pFZ, 2, 3, 4)
+	t[pNS] = ^uint64(0) &^ 0x3f    // 6 bytes or more
+	t[pPC] = ^uint64(0) &^ 0xf     // 4 bytes or more
+	t[pSharpT] = ^uint64(0) &^ 0x7 // 3 bytes or more
 	set(pAquaris, 2, 3)
 	set(pOukitel, 3, 4)
 	set(pGT, 4)
@@ -1501,6 +1519,18 @@ func pairSets(p pairKind, w string) flags {
 		switch w {
 		case "e10", "m10", "m8":
 			return fTablet
+		}
+	case pNS: // NS-P08A7100, NS-P10A6100
+		if w[0] == 'p' && isDigit(w[1]) && isDigit(w[2]) && isLetter(w[3]) {
+			return fTablet
+		}
+	case pPC: // PC-TE510KAS, PC-TS508FAM, PC-T1195BAS, PC-TAB08H01
+		if w[0] == 't' && (allDigits(w[1:4]) || (w[1] == 'e' || w[1] == 's') && allDigits(w[2:4]) || strings.HasPrefix(w, "tab") && isDigit(w[3])) {
+			return fTablet
+		}
+	case pSharpT: // 4T-C50BN1
+		if w[0] == 'c' && isDigit(w[1]) && isDigit(w[2]) {
+			return fTV
 		}
 	case pFZ: // FZ-A1, FZ-A1B, FZ-B2
 		switch w[:2] {

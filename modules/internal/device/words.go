@@ -82,7 +82,7 @@ var wordFacts = []struct {
 		sagemcom vewd vizio smartcast skyworth metz nitro
 		vuplus bbox kaon arris zeasn rkm vontar nsz pbrm intelce remocon dreamkey
 		himedia transpeed magicsee sunvell kiii
-		jmgo xgimi wpe metrological kamai entone technicolor coocaa iffalcon`},
+		jmgo xgimi wpe metrological kamai entone technicolor coocaa iffalcon tivo`},
 	// (JMGO's and XGIMI's projectors run Android TV; WPE WebKit and
 	// Metrological's app platform are set-top boxes' browsers; Entone's
 	// Kamai and Technicolor's boxes are operators' set-top boxes; Coocaa
@@ -269,6 +269,13 @@ var pairWords = []struct {
 	// Panasonic's Android Toughpads: FZ-A1, FZ-A2, FZ-B2 (the FZ-X1 and
 	// FZ-E1 are phones, the FZ-G1 and FZ-M1 Windows tablets).
 	{pFZ, "fz"},
+	// TVs named by brand letters and their screen size: Panasonic TH-55JX750,
+	// Sony KD-55X85J, XR-65A80J, KJ-55X80K.
+	{pTVSize, "th kd xr kj"},
+	// Insignia's tablets: NS-P08A7100, NS-15AT07, NS-14T004.
+	{pNS, "ns"},
+	// NEC's LAVIE Tab: PC-TE510KAS, PC-TS508FAM, PC-T1195BAS, PC-TAB08H01.
+	{pPC, "pc"},
 }
 
 // tldWords are the top-level domains of contact addresses: "example.com"
@@ -335,6 +342,10 @@ const (
 	pOukitel
 	pADT
 	pFZ
+	pTVSize
+	pNS
+	pPC
+	pSharpT // Sharp's AQUOS TVs: 4T-C50BN1, 2T-C32AE1 (opened by the number word; see scan)
 
 	pKinds // the number of pair kinds
 )
