@@ -304,6 +304,10 @@ func scan(ua string) flags {
 			for i < len(p) && (isDigit(p[i]) || (p[i] == '.' || p[i] == '_') && i+1 < len(p) && isDigit(p[i+1])) {
 				i++
 			}
+			inches := screenInches(ua, start, i) // 10.1 inch, 7inch: a tablet's screen
+			if inches && isWord[p[i]] {
+				f |= fTablet // glued: 10.1inch
+			}
 			if dashPairs>>pair&1 != 0 {
 				f |= dashNumber(ua, start, i, pair)
 			}
@@ -335,6 +339,9 @@ func scan(ua string) flags {
 				f |= fTablet // Lenovo Tab: TB-8504F, YT3-850F
 			}
 			pair = pNone
+			if inches {
+				pair = pInches // then the word "inch"
+			}
 			if i-start == 2 && p[start+1]|0x20 == 't' {
 				switch p[start] {
 				case '1', '3':
@@ -779,6 +786,27 @@ var tvSizes = func() (t [100]bool) {
 	}
 	return t
 }()
+
+// screenInches reports whether the number run ua[start:end] (10.1, 7) is a
+// tablet's screen size in inches, 7 to 13, with "inch" glued to it or after
+// a space (10.1inch, 7 Inch).
+func screenInches(ua string, start, end int) bool {
+	v := 0
+	for k := start; k < end && isDigit(ua[k]); k++ {
+		v = v*10 + int(ua[k]-'0')
+		if v > 13 {
+			return false
+		}
+	}
+	if v < 7 {
+		return false
+	}
+	rest := ua[end:]
+	if len(rest) > 0 && rest[0] == ' ' {
+		rest = rest[1:]
+	}
+	return len(rest) >= 4 && strings.EqualFold(rest[:4], "inch")
+}
 
 // vodafoneTablet returns fTablet for the number after Vodafone's VF or VFD
 // that names one of its tablets: four digits from 1 (VF-1397, VFD 1100);
@@ -1317,6 +1345,7 @@ var pairLengths = func() (t [pKinds]uint64) {
 	set(pCarrierTab, 4)
 	set(pLM, 4)
 	set(pFZ, 2, 3, 4)
+	set(pInches, 4, 5, 6)
 	t[pNS] = ^uint64(0) &^ 0x3f    // 6 bytes or more
 	t[pPC] = ^uint64(0) &^ 0xf     // 4 bytes or more
 	t[pSharpT] = ^uint64(0) &^ 0x7 // 3 bytes or more
@@ -1518,6 +1547,10 @@ func pairSets(p pairKind, w string) flags {
 	case pAquaris: // Aquaris E10, Aquaris M10, Aquaris M8
 		switch w {
 		case "e10", "m10", "m8":
+			return fTablet
+		}
+	case pInches:
+		if strings.HasPrefix(w, "inch") {
 			return fTablet
 		}
 	case pNS: // NS-P08A7100, NS-P10A6100
@@ -1815,7 +1848,8 @@ func prefixFacts(w string) flags {
 			return fMac
 		case p(w, "minia5x"):
 			return fTV // MiniA5X boxes
-		case p(w, "m2105k81"):
+		case p(w, "m2105k81"),
+			len(w) >= 6 && (p(w, "mt81") || p(w, "mt83")) && isDigit(w[4]) && isDigit(w[5]): // MediaTek's tablet processors: MT8127, MT8163, MT8382
 			return fTablet // Xiaomi Pad 5 Pro: M2105K81AC, M2105K81C
 		case len(w) >= 5 && p(w, "mz6") && (w[3] == '0' || w[3] == '1') && isDigit(w[4]):
 			return fTablet // Motorola Xoom and Xyboard: MZ601, MZ604, MZ617
@@ -1875,6 +1909,7 @@ func prefixFacts(w string) flags {
 			len(w) >= 6 && p(w, "sei") && allDigits(w[3:6]): // SEI Robotics' operator boxes: SEI400, SEI530
 			return fTV
 		case p(w, "smarttab"), len(w) > 3 && isDigit(w[3]) && p(w, "sgp"), // Sony Xperia Tablet SGP311
+			p(w, "softwin"), // Allwinner's reference tablets: SoftwinerEvb, softwinners
 			len(w) >= 7 && p(w, "st") && allDigits(w[2:7]), // TrekStor SurfTab: ST10216-2, ST70104
 			p(w, "sgpt1"), p(w, "sgpt2"), // Sony Tablet S and P: SGPT12, SGPT211
 			p(w, "s6000"), p(w, "s5000"): // Lenovo IdeaTab S6000, S5000

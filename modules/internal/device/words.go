@@ -345,6 +345,7 @@ const (
 	pTVSize
 	pNS
 	pPC
+	pInches // a screen of 7 to 13 inches: 10.1 inch, 7inch (opened by the number; see scan)
 	pSharpT // Sharp's AQUOS TVs: 4T-C50BN1, 2T-C32AE1 (opened by the number word; see scan)
 
 	pKinds // the number of pair kinds
