@@ -34,7 +34,7 @@ const (
 	kindKHTML      // KHTML: likewise
 	kindCompatible // compatible: names the product after it
 	kindText       // a text browser's name
-	kindBox        // box, stick, dongle, projector: a TV box or stick when it names a device
+	kindBox        // box, stick, dongle, projector, tivo: a TV box or stick when it names a device
 	kindLine       // a tablet line's name (Plane, Sero): a tablet when it names a device
 )
 
@@ -104,7 +104,7 @@ func init() {
 			e.kind = kindCompatible
 		case strings.Contains(" "+textBrowsers+" ", " "+w+" "):
 			e.kind = kindText
-		case w == "box", w == "stick", w == "dongle", w == "projector":
+		case w == "box", w == "stick", w == "dongle", w == "projector", w == "tivo":
 			e.kind = kindBox
 		case strings.Contains(" "+tabletLines+" ", " "+w+" "):
 			e.kind = kindLine
@@ -611,8 +611,8 @@ func numberWord(ua string, start, i int, f *flags, pair pairKind) int {
 		w := b.lower(ua[start:end])
 		*f |= numberFacts(w)
 		switch pair {
-		case pTVSize: // TH-55JX750, KD-55X85J
-			if len(w) >= 4 && isDigit(w[1]) && tvSizes[(w[0]-'0')*10+w[1]-'0'] && isLetter(w[2]) {
+		case pTVSize: // TH-55JX750, KD-55X85J (after the brand's letters and a hyphen)
+			if start > 0 && ua[start-1] == '-' && tvModel(w) && *f&(fTablet|fApple) == 0 {
 				*f |= fTV
 			}
 		case pNS: // NS-15AT07, NS-14T004
@@ -1561,8 +1561,8 @@ func pairSets(p pairKind, w string) flags {
 		if w[0] == 't' && (allDigits(w[1:4]) || (w[1] == 'e' || w[1] == 's') && allDigits(w[2:4]) || strings.HasPrefix(w, "tab") && isDigit(w[3])) {
 			return fTablet
 		}
-	case pSharpT: // 4T-C50BN1
-		if w[0] == 'c' && isDigit(w[1]) && isDigit(w[2]) {
+	case pSharpT: // 4T-C50BN1 (not a phone's name after a OnePlus 8T: C12)
+		if len(w) >= 5 && w[0] == 'c' && isDigit(w[1]) && isDigit(w[2]) {
 			return fTV
 		}
 	case pFZ: // FZ-A1, FZ-A1B, FZ-B2

@@ -82,7 +82,7 @@ var wordFacts = []struct {
 		sagemcom vewd vizio smartcast skyworth metz nitro
 		vuplus bbox kaon arris zeasn rkm vontar nsz pbrm intelce remocon dreamkey
 		himedia transpeed magicsee sunvell kiii
-		jmgo xgimi wpe metrological kamai entone technicolor coocaa iffalcon tivo`},
+		jmgo xgimi wpe metrological kamai entone technicolor coocaa iffalcon`},
 	// (JMGO's and XGIMI's projectors run Android TV; WPE WebKit and
 	// Metrological's app platform are set-top boxes' browsers; Entone's
 	// Kamai and Technicolor's boxes are operators' set-top boxes; Coocaa
@@ -148,11 +148,11 @@ var wordFacts = []struct {
 		fbdv fbsv fblc fbop fbcr fbmd fbsn fbss fbid fbpn fbrv fbbv fbdm fbca fbrd fbav fb4a
 		qqdownload firedownload`}, // browser add-ons' tokens, not downloaders
 
-	// "Box", "Stick", "Dongle" and "Projector" in a device name (Mi Box,
-	// Streaming Box 8000, TOUCAN Stick 3D, an Android TV projector) are a
-	// TV box or stick; the Box app and its package names are not (see
-	// special).
-	{0, "box stick dongle projector"},
+	// "Box", "Stick", "Dongle", "Projector" and "TiVo" in a device name
+	// (Mi Box, Streaming Box 8000, TOUCAN Stick 3D, an Android TV
+	// projector, TiVo Stream 4K) are a TV box or stick; the Box and TiVo
+	// apps and their package names are not (see special).
+	{0, "box stick dongle projector tivo"},
 }
 
 // tabletLines are the names of tablet lines that are also ordinary words
