@@ -1,11 +1,9 @@
 package visitorinfo
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +17,7 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
 	"github.com/frontdoor-gateway/frontdoor/modules/internal/device"
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/device/corpus"
 	"github.com/frontdoor-gateway/frontdoor/test/harness"
 )
 
@@ -33,30 +32,19 @@ func TestCorpusOverHTTP(t *testing.T) {
 	if err != nil || len(files) < 5 {
 		t.Fatalf("corpus files: %v %v", files, err)
 	}
+	read, err := corpus.Read(files...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	type row struct {
 		where string
 		ua    string
 		hints device.Hints
 	}
-	var rows []row
-	for _, name := range files {
-		f, err := os.Open(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(f)
-		for n := 1; sc.Scan(); n++ {
-			line := sc.Text()
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			p := append(strings.Split(line, "\t"), "", "", "", "")
-			rows = append(rows, row{fmt.Sprintf("%s:%d", filepath.Base(name), n), p[2], device.Hints{Mobile: p[3], Platform: p[4], FormFactors: p[5], Model: p[6]}})
-		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			t.Fatal(err)
-		}
+	rows := make([]row, 0, len(read))
+	for _, r := range read {
+		rows = append(rows, row{fmt.Sprintf("%s:%d", filepath.Base(r.File), r.Line), r.UA,
+			device.Hints{Mobile: r.Mobile, Platform: r.Platform, FormFactors: r.FormFactors, Model: r.Model}})
 	}
 
 	port := harness.FreePort(t)

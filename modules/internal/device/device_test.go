@@ -1,12 +1,11 @@
 package device
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/device/corpus"
 	"github.com/frontdoor-gateway/frontdoor/test/harness/cputime"
 )
 
@@ -36,42 +35,24 @@ var (
 	fixtureFiles = []string{"testdata/holdout-fixtures.tsv"}
 )
 
-// readCorpus reads labelled rows: type<TAB>os<TAB>User-Agent, optionally
-// followed by Sec-CH-UA-Mobile, Sec-CH-UA-Platform, Sec-CH-UA-Form-Factors
-// and Sec-CH-UA-Model. An OS of * is not labelled.
+// readCorpus reads labelled rows (see package corpus) and checks their
+// labels. An OS of * is not labelled.
 func readCorpus(t testing.TB, files ...string) []labelled {
 	t.Helper()
-	var rows []labelled
-	for _, name := range files {
-		f, err := os.Open(name)
-		if err != nil {
-			t.Fatal(err)
+	read, err := corpus.Read(files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]labelled, 0, len(read))
+	for _, r := range read {
+		if _, ok := ParseType(r.Type); !ok {
+			t.Fatalf("%s: unknown type %q", r.Where(), r.Type)
 		}
-		sc := bufio.NewScanner(f)
-		for n := 1; sc.Scan(); n++ {
-			line := sc.Text()
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			parts := strings.Split(line, "\t")
-			if len(parts) < 3 || len(parts) > 7 {
-				t.Fatalf("%s:%d: want type<TAB>os<TAB>ua[<TAB>mobile<TAB>platform<TAB>form-factors<TAB>model]", name, n)
-			}
-			if _, ok := ParseType(parts[0]); !ok {
-				t.Fatalf("%s:%d: unknown type %q", name, n, parts[0])
-			}
-			if parts[1] != "*" && !validOS(parts[1]) {
-				t.Fatalf("%s:%d: unknown os %q", name, n, parts[1])
-			}
-			parts = append(parts, "", "", "", "")
-			rows = append(rows, labelled{name, n, parts[0], parts[1], parts[2],
-				Hints{Mobile: parts[3], Platform: parts[4], FormFactors: parts[5], Model: parts[6]}})
+		if r.OS != "*" && !validOS(r.OS) {
+			t.Fatalf("%s: unknown os %q", r.Where(), r.OS)
 		}
-		err = sc.Err()
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		rows = append(rows, labelled{r.File, r.Line, r.Type, r.OS, r.UA,
+			Hints{Mobile: r.Mobile, Platform: r.Platform, FormFactors: r.FormFactors, Model: r.Model}})
 	}
 	return rows
 }
