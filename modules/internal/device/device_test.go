@@ -426,6 +426,7 @@ func TestSigns(t *testing.T) {
 		{"a tablet line's name and number", "Mozilla/5.0 (Linux; Android 10; iPlay40 Build/QP1A.190711.020" + chrome, "tablet", "android"},
 		{"a tablet line's name as a product", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) X-Plane/12.1.0 Chrome/116.0.0.0 Safari/537.36", "desktop", "windows"},
 		{"a tablet line's name as an app", "iPlay/3.1 (iPhone; iOS 17.5; Scale/3.00)", "mobile", "ios"},
+		{"a tablet line's name after a browser's", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Nimbus Note/1.2", "desktop", "windows"},
 		{"Onda's tablets", "Mozilla/5.0 (Linux; Android 4.4.2; ONDA V975m Build/KOT49H" + chrome, "tablet", "android"},
 		{"an app whose name starts with Onda", "OndaCero/5.2.1 (iPhone; iOS 17.5; Scale/3.00)", "mobile", "ios"},
 		{"Beelink's GT-King", dalvik + "9; GT-King Build/PPR1.180610.011)", "tv", "android"},

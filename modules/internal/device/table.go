@@ -1027,7 +1027,13 @@ func special(e *entry, ua string, start, end, next int) (flags, int) {
 		if start > 0 && (ua[start-1] == ' ' || ua[start-1] == ';' || ua[start-1] == '(' || ua[start-1] == '-') &&
 			(end == len(ua) || ua[end] != '/' && ua[end] != '.') {
 			if e.kind == kindLine {
-				return fTablet, next
+				// Only in the device list, between parentheses: not an
+				// app's name written after a browser's ("Safari/537.36
+				// Nimbus Note/1.2").
+				if strings.Count(ua[:start], "(") > strings.Count(ua[:start], ")") {
+					return fTablet, next
+				}
+				return 0, next
 			}
 			return fTV, next
 		}

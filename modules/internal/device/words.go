@@ -159,9 +159,11 @@ var wordFacts = []struct {
 // or app names: Alldocube iPlay (iPlay40), DEXP Ursus, PiPO, Hisense Sero,
 // Digma Plane, HP Slate, HTC Jetstream, Kurio, BQ Edison,
 // Maxwell and Curie, Hyundai Koral, Woxter Nimbus, Tesco's Hudl (also the
-// name of a sports-video app: Hudl/2024.11.0 CFNetwork/...). They are a tablet as a word of a device name ("Hisense Sero
-// 7 Pro", "Plane 1550S 3G") or with the model's number (iPlay40), not as a
-// product ("X-Plane/12.1", "iPlay/3.1").
+// name of a sports-video app: Hudl/2024.11.0 CFNetwork/...). They are a
+// tablet as a word of a device name in the User-Agent's parentheses
+// ("Hisense Sero 7 Pro", "Plane 1550S 3G") or with the model's number
+// (iPlay40), not as a product ("X-Plane/12.1", "iPlay/3.1") or an app's
+// name after a browser's ("Safari/537.36 Nimbus Note/1.2").
 const tabletLines = "iplay ursus pipo sero plane slate jetstream kurio edison maxwell curie koral nimbus hudl"
 
 // textBrowsers are the text-mode browsers (desktop programs that are not
