@@ -1,7 +1,6 @@
 package sitesadapter
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -50,22 +49,23 @@ type waitingRoomEvent struct {
 
 // waitingRoomJSON mirrors http.handlers.waiting_room.
 type waitingRoomJSON struct {
-	Name              string          `json:"name,omitempty"`
-	ActiveUsers       int             `json:"active_users,omitempty"`
-	NewUsersPerMinute int             `json:"new_users_per_minute,omitempty"`
-	SessionDuration   caddy.Duration  `json:"session_duration,omitempty"`
-	Queue             string          `json:"queue,omitempty"`
-	Event             *waitingRoomEJS `json:"event,omitempty"`
-	Store             string          `json:"store,omitempty"`
-	StoreTimeout      caddy.Duration  `json:"store_timeout,omitempty"`
-	OnStoreError      string          `json:"on_store_error,omitempty"`
-	Secrets           []string        `json:"secrets,omitempty"`
-	CookieDomain      string          `json:"cookie_domain,omitempty"`
-	Page              string          `json:"page,omitempty"`
-	Refresh           caddy.Duration  `json:"refresh,omitempty"`
-	Status            int             `json:"status,omitempty"`
-	MaxQueued         int             `json:"max_queued,omitempty"`
-	SiteName          string          `json:"site_name,omitempty"`
+	Name              string                   `json:"name,omitempty"`
+	Match             caddyhttp.RawMatcherSets `json:"match,omitempty"`
+	ActiveUsers       int                      `json:"active_users,omitempty"`
+	NewUsersPerMinute int                      `json:"new_users_per_minute,omitempty"`
+	SessionDuration   caddy.Duration           `json:"session_duration,omitempty"`
+	Queue             string                   `json:"queue,omitempty"`
+	Event             *waitingRoomEJS          `json:"event,omitempty"`
+	Store             string                   `json:"store,omitempty"`
+	StoreTimeout      caddy.Duration           `json:"store_timeout,omitempty"`
+	OnStoreError      string                   `json:"on_store_error,omitempty"`
+	Secrets           []string                 `json:"secrets,omitempty"`
+	CookieDomain      string                   `json:"cookie_domain,omitempty"`
+	Page              string                   `json:"page,omitempty"`
+	Refresh           caddy.Duration           `json:"refresh,omitempty"`
+	Status            int                      `json:"status,omitempty"`
+	MaxQueued         int                      `json:"max_queued,omitempty"`
+	SiteName          string                   `json:"site_name,omitempty"`
 }
 
 type waitingRoomEJS struct {
@@ -177,10 +177,11 @@ func (b *builder) waitingRoom(s *site, w *waitingRoomConfig) (any, string) {
 		}
 		paths = append(paths, p.v)
 	}
-	return caddyhttp.Subroute{Routes: caddyhttp.RouteList{{
-		MatcherSetsRaw: caddyhttp.RawMatcherSets{caddy.ModuleMap{"path": caddyconfig.JSON(paths, &b.warnings)}},
-		HandlersRaw:    []json.RawMessage{caddyconfig.JSONModuleObject(j, "handler", "waiting_room", &b.warnings)},
-	}}}, "subroute"
+	// The room's own matcher, not a route's: the handler sees every request
+	// and removes a client's X-Waiting-Room-Session from those that do not
+	// wait too.
+	j.Match = caddyhttp.RawMatcherSets{caddy.ModuleMap{"path": caddyconfig.JSON(paths, &b.warnings)}}
+	return j, "waiting_room"
 }
 
 // roomEvent checks an event's times (RFC 3339) and their order.

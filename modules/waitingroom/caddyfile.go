@@ -15,13 +15,29 @@ import (
 )
 
 func init() {
-	httpcaddyfile.RegisterHandlerDirective("waiting_room", parseCaddyfile)
+	httpcaddyfile.RegisterDirective("waiting_room", parseCaddyfile)
 }
 
-func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+// parseCaddyfile sets up the directive. Its matcher becomes the handler's
+// Match, not the route's: the handler sees every request of the site, so
+// it removes a client's own X-Waiting-Room-Session from the requests that
+// do not wait too.
+func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error) {
+	if !h.Next() {
+		return nil, h.ArgErr()
+	}
+	matcherSet, err := h.ExtractMatcherSet()
+	if err != nil {
+		return nil, err
+	}
 	w := new(Handler)
-	err := w.UnmarshalCaddyfile(h.Dispenser)
-	return w, err
+	if err := w.UnmarshalCaddyfile(h.Dispenser); err != nil {
+		return nil, err
+	}
+	if matcherSet != nil {
+		w.MatchersRaw = caddyhttp.RawMatcherSets{matcherSet}
+	}
+	return h.NewRoute(nil, w), nil
 }
 
 // UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:

@@ -162,6 +162,37 @@ func (c counters) counterFor(result string) prometheus.Collector {
 	return c.storeError
 }
 
+// TestMatchAndSessionHeader: requests the room's Match leaves out go on
+// at once, without the client's own session header; a room after one that
+// admitted the request keeps that room's session id.
+func TestMatchAndSessionHeader(t *testing.T) {
+	cfg := newConfig(t)
+	outer := cfg.add(t, newHandler("match-outer"))
+	inner := newHandler("match-inner")
+	inner.ActiveUsers = 100
+	inner.matchers = caddyhttp.MatcherSets{{caddyhttp.MatchPath{"/other*"}}}
+	cfg.add(t, inner)
+	up := &upstream{}
+	chain := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return inner.ServeHTTP(w, r, up)
+	})
+
+	forger := &client{header: http.Header{SessionHeader: {"forged"}}}
+	if w := forger.do(t, inner, up, "GET"); w.Code != 200 || up.count() != 1 || len(w.Result().Cookies()) != 0 {
+		t.Fatalf("a request outside Match: %d, %d upstream hits, cookies %v", w.Code, up.count(), w.Result().Cookies())
+	}
+	if up.sessions[0] != "" {
+		t.Fatalf("outside Match the upstream saw session %q, want none", up.sessions[0])
+	}
+
+	if w := forger.do(t, outer, chain, "GET"); w.Code != 200 || up.count() != 2 {
+		t.Fatalf("admitted by the outer room: %d", w.Code)
+	}
+	if sid := up.sessions[1]; !wr.ValidSID(sid) {
+		t.Fatalf("after a second room the upstream saw session %q, want the outer room's", sid)
+	}
+}
+
 func TestQueueResponse(t *testing.T) {
 	cfg := newConfig(t)
 	h := cfg.add(t, newHandler("queue-response"))

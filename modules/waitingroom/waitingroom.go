@@ -50,7 +50,10 @@ const SessionHeader = "X-Waiting-Room-Session"
 // X-Forwarded-Proto: https). A forged, expired or other-room cookie, or one
 // issued before the room was reset, counts as no cookie (and is counted).
 // Admitted requests carry X-Waiting-Room-Session: <session id> upstream;
-// copies sent by the client are removed.
+// copies sent by the client are removed from every request the handler
+// sees, the ones its Match leaves out too, so that an upstream can trust
+// it. Put the handler in a route without a matcher and give it Match: a
+// route's matcher would keep the handler from seeing the other requests.
 //
 // Queued visitors get a page (html/template, see Page) with their place,
 // the people ahead and the estimated wait, a Refresh header and a meta
@@ -75,6 +78,12 @@ type Handler struct {
 	// metrics. Handlers with the same name share one room. Required: 1 to
 	// 64 letters, digits, '_', '.' or '-'.
 	Name string `json:"name,omitempty"`
+
+	// Match selects the requests that wait (the booking pages, not static
+	// files or health checks), as a route's "match" does: any of the
+	// matcher sets. The others go on to the site at once, without the
+	// client's X-Waiting-Room-Session. Default: every request.
+	MatchersRaw caddyhttp.RawMatcherSets `json:"match,omitempty" caddy:"namespace=http.matchers"`
 
 	// ActiveUsers is how many visitors may be on the site at once.
 	// Required.
@@ -151,6 +160,7 @@ type Handler struct {
 	// request's host.
 	SiteName string `json:"site_name,omitempty"`
 
+	matchers   caddyhttp.MatcherSets
 	settings   wr.Settings
 	signer     *wr.Signer
 	page       *wr.Page
@@ -195,6 +205,15 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
 	if err := h.compile(); err != nil {
 		return err
+	}
+	if h.MatchersRaw != nil {
+		mods, err := ctx.LoadModule(h, "MatchersRaw")
+		if err != nil {
+			return fmt.Errorf("waiting_room %s: match: %w", h.Name, err)
+		}
+		if err := h.matchers.FromInterface(mods); err != nil {
+			return fmt.Errorf("waiting_room %s: match: %w", h.Name, err)
+		}
 	}
 	app, err := getApp(ctx)
 	if err != nil {
@@ -378,7 +397,16 @@ func (h *Handler) Cleanup() error {
 
 // ServeHTTP lets the request on to the site or answers with the queue page.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	delete(r.Header, SessionHeader)
+	keepRoomSession(r)
+	if h.matchers != nil {
+		selected, err := h.matchers.AnyMatchWithError(r)
+		if err != nil {
+			return caddyhttp.Error(http.StatusInternalServerError, err)
+		}
+		if !selected {
+			return next.ServeHTTP(w, r)
+		}
+	}
 	c, shown, cookie := h.readCookie(r)
 	v := wr.Visit{Op: wr.OpArrive, Seed: rand.Uint64()}
 	switch {
@@ -434,8 +462,24 @@ const queuedCookieLife = 24 * 3600 * 1000
 // admit passes an admitted visitor's request on, with its session id.
 func (h *Handler) admit(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, sid string) error {
 	r.Header[SessionHeader] = []string{sid}
+	caddyhttp.SetVar(r.Context(), sessionVar, sid)
 	h.mark(r, "admitted", 0)
 	return next.ServeHTTP(w, r)
+}
+
+// sessionVar is the request variable holding the session id a room put in
+// SessionHeader.
+const sessionVar = "waiting_room.session"
+
+// keepRoomSession leaves in SessionHeader only what a room that admitted
+// this request (one before this handler: rooms can follow each other)
+// put there, and removes the client's own.
+func keepRoomSession(r *http.Request) {
+	if sid, ok := caddyhttp.GetVar(r.Context(), sessionVar).(string); ok {
+		r.Header[SessionHeader] = []string{sid}
+		return
+	}
+	delete(r.Header, SessionHeader)
 }
 
 func (h *Handler) count(c counter, bad bool) {

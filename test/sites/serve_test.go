@@ -74,6 +74,11 @@ sites:
     hosts: [brand.localhost]
     upstreams: [127.0.0.1:19613]
     throttle: {rate: 1r/m, burst: 2}
+  tickets:
+    hosts: [tickets.localhost]
+    waiting_room: {active_users: 5, paths: [/book*]}
+    respond:
+      body: "tickets sid={http.request.header.X-Waiting-Room-Session}"
 %s`, adminAddr, filepath.Join(dir, "storage"), filepath.Join(dir, "access.log"), filepath.Join(dir, "shop.log"),
 		country, upstreamsSite(19611, 19612, 19613)))
 	writeFile(t, dir, "sites.d/api.yaml", `sites:
@@ -157,6 +162,21 @@ sites:
 			if resp, _ = get(t, client, addr, "shop.localhost", "/x", "X-Forwarded-For", ip, "User-Agent", ua); resp.StatusCode != 200 {
 				t.Errorf("%s from %s was redirected: %d %q", ua, country, resp.StatusCode, resp.Header.Get("Location"))
 			}
+		}
+	})
+
+	t.Run("only the waiting room sets its session header", func(t *testing.T) {
+		// The room guards /book*; a client's own header is removed on
+		// every path, so an upstream can trust it.
+		const forged = "X-Waiting-Room-Session"
+		resp, body := get(t, client, addr, "tickets.localhost", "/static.css", forged, "forged-by-client")
+		if resp.StatusCode != 200 || body != "tickets sid=" {
+			t.Errorf("outside the room's paths: %d %q, want the header removed", resp.StatusCode, body)
+		}
+		resp, body = get(t, client, addr, "tickets.localhost", "/book", forged, "forged-by-client")
+		sid, ok := strings.CutPrefix(body, "tickets sid=")
+		if resp.StatusCode != 200 || !ok || len(sid) != 22 || resp.Header.Get("Set-Cookie") == "" {
+			t.Errorf("an admitted visitor: %d %q %v, want the room's session id", resp.StatusCode, body, resp.Header)
 		}
 	})
 
