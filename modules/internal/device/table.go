@@ -543,7 +543,7 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 		}
 		return f, pNone
 	}
-	if end+1 < len(ua) && ua[end] == '-' && lenovoTablet(ua[start:end], ua[end+1:]) {
+	if end+1 < len(ua) && ua[end] == '-' && (lenovoTablet(ua[start:end], ua[end+1:]) || huaweiWiFi(ua, start, end)) {
 		return f | fTablet | fName, pNone
 	}
 	if isDigit(ua[end-1]) {
@@ -952,6 +952,32 @@ func lenovoTablet(code, rest string) bool {
 		}
 	}
 	return len(rest) == n || !isLetter(rest[n])
+}
+
+// huaweiWiFi reports whether ua[start:end], before a hyphen, begins a
+// Huawei or Honor model code of the Wi-Fi-only kind in a device's name:
+// three or four capitals, perhaps a digit, then -W, a digit and 9 (for the
+// world) or 0 (for China), perhaps a region's letters (NDL-W09, SCMR-W09,
+// AGM3-W09HN, PCE-W29, DBY2-W00). Only tablets come without a cellular
+// radio; the phones' codes are -L, -AL, -LX, -N. Samsung's SM-W2018 flip
+// phones have two letters and four digits; the POMP W88 phone ends in 8.
+func huaweiWiFi(ua string, start, end int) bool {
+	n := end - start
+	if n < 3 || n > 5 || end+4 > len(ua) || ua[end+1] != 'W' || !isDigit(ua[end+2]) || ua[end+3] != '9' && ua[end+3] != '0' {
+		return false
+	}
+	letters := 0
+	for letters < n && 'A' <= ua[start+letters] && ua[start+letters] <= 'Z' {
+		letters++
+	}
+	if letters < 3 || letters > 4 || n-letters > 1 || n > letters && !isDigit(ua[end-1]) {
+		return false
+	}
+	k := end + 4
+	for k < len(ua) && k < end+6 && 'A' <= ua[k] && ua[k] <= 'Z' {
+		k++
+	}
+	return inDeviceName(ua, start, k)
 }
 
 // asusTablet reports whether word (as written) is an Asus MeMO Pad or
@@ -1688,8 +1714,8 @@ func nameFacts(w string) flags {
 			}
 			weak = weak || strings.HasPrefix(r, "scan") || i == 0 && r[1] == 'e' && r[2] == 'o'
 		case 'r':
-			if strings.HasPrefix(r, "robot") {
-				return fBot
+			if strings.HasPrefix(r, "robot") && !strings.HasPrefix(r[5:], "ic") {
+				return fBot // not a maker of robotics (SEI Robotics' TV boxes)
 			}
 			weak = weak || r[1] == 's' && r[2] == 's'
 		case 'h':
@@ -1862,7 +1888,8 @@ func prefixFacts(w string) flags {
 		}
 	case 'n':
 		switch {
-		case p(w, "nxm"), p(w, "novo"), p(w, "nabi"): // nabi: Fuhu's children's tablets
+		case p(w, "nxm"), p(w, "novo"), p(w, "nabi"), // nabi: Fuhu's children's tablets
+			nextbookQC(w): // Nextbook's quad-core tablets: NX785QC8G, NXA8QC116, NXW10QC32G
 			return fTablet
 		case p(w, "netbox"):
 			return fTV // Netgem's set-top boxes
@@ -1890,7 +1917,8 @@ func prefixFacts(w string) flags {
 		case p(w, "pov_tab"), p(w, "pg41200"), p(w, "p20hd"), // Teclast P20HD
 			len(w) > 4 && p(w, "pmid") && isDigit(w[4]),                                   // Polaroid: PMID701i
 			len(w) == 4 && (p(w, "p00") || p(w, "p01") || p(w, "p02")),                    // Asus ZenPad
-			len(w) >= 7 && (p(w, "pmp") || p(w, "pmt")) && isDigit(w[3]) && isDigit(w[6]): // Prestigio MultiPad: PMP5080B, PMT3047_3G
+			len(w) >= 7 && (p(w, "pmp") || p(w, "pmt")) && isDigit(w[3]) && isDigit(w[6]), // Prestigio MultiPad: PMP5080B, PMT3047_3G
+			len(w) >= 7 && p(w, "plt") && allDigits(w[3:7]):                               // Proscan's tablets: PLT7223G, PLT1066
 			return fTablet
 		}
 	case 'r':
@@ -1932,7 +1960,8 @@ func prefixFacts(w string) flags {
 			return fTV
 		case len(w) > 3 && isDigit(w[3]) && p(w, "tab"), // TAB260, Tab2A7
 			len(w) >= 4 && isDigit(w[2]) && isDigit(w[3]) && p(w, "tz"), // Irbis TZ tablets: TZ70, TZ150
-			len(w) > 3 && isDigit(w[2]) && p(w, "tb"):                   // Lenovo TB350FU
+			len(w) > 3 && isDigit(w[2]) && p(w, "tb"),                   // Lenovo TB350FU
+			zekiTablet(w): // Zeki's tablets: TBDG773, TBQG884, TBD1083
 			return fTablet
 		case len(w) == 7 && p(w, "tpm") && isDigit(w[3]) && isDigit(w[4]) && isDigit(w[5]) && isLetter(w[6]):
 			return fTV // Philips (TP Vision) Android TVs: TPM171E, TPM191E
@@ -2011,6 +2040,34 @@ func prefixFacts(w string) flags {
 // Z301, Z370, Z380, Z500, Z580 or Z581, then one to three letters
 // (Z300C, Z380KL, Z500M, Z581KL). Asus' ZenFone codes start Z0 (Z00AD,
 // Z012D), ZTE's phones with other numbers (Z557BL, Z851M).
+// nextbookQC reports whether w is one of Nextbook's tablet codes that name
+// a quad-core processor and the storage: NX, the model, QC and gigabytes
+// (NX785QC8G, NXA8QC116, NXW10QC32G).
+func nextbookQC(w string) bool {
+	if len(w) < 7 || w[0] != 'n' || w[1] != 'x' {
+		return false
+	}
+	i := strings.Index(w[3:], "qc") + 3
+	return i >= 3 && i+2 < len(w) && isDigit(w[i+2]) && hasDigit(w[2:i])
+}
+
+// zekiTablet reports whether w is one of Zeki's tablet codes: TBD or TBQ,
+// perhaps a letter, and three or four digits (TBDG773, TBQC1063, TBD1083).
+func zekiTablet(w string) bool {
+	if len(w) < 6 || len(w) > 9 || w[0] != 't' || w[1] != 'b' || w[2] != 'd' && w[2] != 'q' {
+		return false
+	}
+	i := 3
+	if isLetter(w[i]) {
+		i++
+	}
+	d := i
+	for i < len(w) && isDigit(w[i]) {
+		i++
+	}
+	return i-d >= 3 && i-d <= 4 && (i == len(w) || i == len(w)-1 && isLetter(w[i]))
+}
+
 func asusZenPad(w string) bool {
 	if len(w) < 5 || len(w) > 7 {
 		return false
@@ -2062,11 +2119,12 @@ func isAddress(s string) bool {
 }
 
 // isModelCode reports whether word is a device model code starting with
-// prefix (4 to 9 letters and digits, a letter first after the prefix),
+// prefix (4 to 9 letters and digits, a letter first after the prefix; 10
+// or 11 when it ends in a digit, as the Fire TV Edition sets' AFTEAMR311),
 // written in the case of prefix: AFTMM, or aftmm in a User-Agent written in
 // lowercase.
 func isModelCode(word, prefix string) bool {
-	if len(word) < 4 || len(word) > 9 || !strings.HasPrefix(word, prefix) {
+	if len(word) < 4 || len(word) > 11 || len(word) > 9 && !isDigit(word[len(word)-1]) || !strings.HasPrefix(word, prefix) {
 		return false
 	}
 	lo, hi := byte('A'), byte('Z')
