@@ -257,6 +257,11 @@ func Classify(userAgent string, h Hints) Result {
 		r.Type = Mobile // an iOS app's CFNetwork client
 	case f&fFeature != 0:
 		r.Type = Mobile
+	case f&(fWindows|fSoC|fX11) == fWindows|fSoC:
+		// Windows on ARM that is not Windows Phone: Windows RT, which ran
+		// only on tablets (Surface RT and 2, VivoTab RT): "(Windows NT
+		// 6.2; ARM; Trident/6.0; Touch)". Windows on ARM PCs send x64.
+		r.Type = Tablet
 	case f&(fWindows|fMac|fMacArch|fLinux|fCrOS|fDesktopOS|fMSWeak|fTextBrowser) != 0:
 		r.Type = Desktop
 	case f&fName != 0 && printable(userAgent):

@@ -334,6 +334,8 @@ func scan(ua string) flags {
 				f |= nexusNumber(ua[start:i])
 			} else if pair == pPixel {
 				f |= fMobile // Pixel 2, Pixel 7 Pro; not Pixel C or the Pixel Tablet
+			} else if pair == pLumia && ua[start:i] == "2520" {
+				f |= fTablet // the Lumia 2520, a Windows RT tablet
 			}
 			if pair == pTB && i-start >= 4 {
 				f |= fTablet // Lenovo Tab: TB-8504F, YT3-850F
@@ -589,6 +591,14 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 		g := unknownFacts(w, ua[start:end], end < len(ua) && ua[end] == '/', parts)
 		if pair == pTecno {
 			g &^= fTV // TECNO's phones: KM5, KM7 (not Mecool's KM boxes)
+		}
+		if g&fTVName != 0 && !parts && !hasDigit(w) && inDeviceName(ua, start, end) && strings.HasPrefix(ua[end:], " Build/") {
+			// A name of letters ending in TV as an Android device's model,
+			// right before its build (WhaleyTV Build/, HisenseAndroidTV
+			// Build/), is the device's name, not an app's; not a tablet's
+			// code with a TV tuner (MID7012TV) or a board's build name
+			// (e1908_v77_jbl1a535ntv).
+			g |= fTV
 		}
 		f |= g
 	}

@@ -18,7 +18,7 @@ var wordFacts = []struct {
 	{fSoC, "arm armv5l armv6l armv7l armv8l aarch64 mips mipsel sh4 qtembedded"},
 	{fMacArch, "x86_64 arm64 i386 intel64"},
 	{fFeature, "s60 s40"},
-	{fMobile, "mobile iemobile blackberry bb kaios mobi wpdesktop webos maemo meego sailfish palm palmos palmsource fennec"},
+	{fMobile, "mobile iemobile blackberry bb kaios mobi wpdesktop webos maemo meego sailfish palm palmos palmsource fennec lumia"},
 	// Handhelds of the 1990s: Psion's EPOC, the Palm browsers, PDAs.
 	{fMobile, "epoc epoc32 psion palmscape palmpilot xiino pda"},
 	{fAndroid, "fb4a"}, // the Facebook app for Android, which may name no OS
@@ -79,7 +79,7 @@ var wordFacts = []struct {
 		foxxum humax technisat loewe vestel tpvision grundig arcelik freebox dreambox enigma stb stbapp
 		kstb mag dune formuler directfb firetv shield tvbox ps3application hybridcast
 		webtv ohtv diga boxee ouya dreamcast dreampassport planetweb ps3 ps4 kdl sonycebrowser sonybdp
-		sagemcom vewd vizio smartcast skyworth metz nitro
+		sagemcom vewd vizio smartcast skyworth metz nitro mediaroom kaonmedia
 		vuplus bbox kaon arris zeasn rkm vontar nsz pbrm intelce remocon dreamkey
 		himedia transpeed magicsee sunvell kiii
 		jmgo xgimi wpe metrological kamai entone technicolor coocaa iffalcon`},
@@ -195,6 +195,10 @@ var pairWords = []struct {
 	{pSHW, "shw shv"}, // Samsung's Korean codes
 	{pM, "m"},
 	{pNexus, "nexus"},
+	// Nokia's and Microsoft's Lumias are phones but the Lumia 2520, a
+	// Windows RT tablet; Edge on Windows 10 Mobile asking for the desktop
+	// site still names its Lumia ("Windows NT 10.0; ARM; Lumia 950").
+	{pLumia, "lumia"},
 	{pPixel, "pixel"},
 	{pOpera, "opera"},
 	{pMac, "mac"},
@@ -349,6 +353,7 @@ const (
 	pPC
 	pInches // a screen of 7 to 13 inches: 10.1 inch, 7inch (opened by the number; see scan)
 	pSharpT // Sharp's AQUOS TVs: 4T-C50BN1, 2T-C32AE1 (opened by the number word; see scan)
+	pLumia
 
 	pKinds // the number of pair kinds
 )
