@@ -592,10 +592,10 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 		if pair == pTecno {
 			g &^= fTV // TECNO's phones: KM5, KM7 (not Mecool's KM boxes)
 		}
-		if g&fTVName != 0 && !parts && !hasDigit(w) && inDeviceName(ua, start, end) && strings.HasPrefix(ua[end:], " Build/") {
-			// A name of letters ending in TV as an Android device's model,
-			// right before its build (WhaleyTV Build/, HisenseAndroidTV
-			// Build/), is the device's name, not an app's; not a tablet's
+		if g&fTVName != 0 && !parts && lettersThenDigits(w) && inDeviceName(ua, start, end) && strings.HasPrefix(ua[end:], " Build/") {
+			// A name of letters ending in TV (and perhaps a number) as an
+			// Android device's model, right before its build (WhaleyTV
+			// Build/, BeyondTV3 Build/), is the device's name, not an app's; not a tablet's
 			// code with a TV tuner (MID7012TV) or a board's build name
 			// (e1908_v77_jbl1a535ntv).
 			g |= fTV
@@ -2050,6 +2050,16 @@ func prefixFacts(w string) flags {
 // Z301, Z370, Z380, Z500, Z580 or Z581, then one to three letters
 // (Z300C, Z380KL, Z500M, Z581KL). Asus' ZenFone codes start Z0 (Z00AD,
 // Z012D), ZTE's phones with other numbers (Z557BL, Z851M).
+// lettersThenDigits reports whether w is letters, perhaps followed by
+// digits (BeyondTV3), and nothing else.
+func lettersThenDigits(w string) bool {
+	i := 0
+	for i < len(w) && isLetter(w[i]) {
+		i++
+	}
+	return i > 0 && (i == len(w) || allDigits(w[i:]))
+}
+
 // nextbookQC reports whether w is one of Nextbook's tablet codes that name
 // a quad-core processor and the storage: NX, the model, QC and gigabytes
 // (NX785QC8G, NXA8QC116, NXW10QC32G).

@@ -276,8 +276,9 @@ var pairWords = []struct {
 	// FZ-E1 are phones, the FZ-G1 and FZ-M1 Windows tablets).
 	{pFZ, "fz"},
 	// TVs named by brand letters and their screen size: Panasonic TH-55JX750,
-	// Sony KD-55X85J, XR-65A80J, KJ-55X80K.
-	{pTVSize, "th kd xr kj"},
+	// Sony KD-55X85J, XR-65A80J, KJ-55X80K, Sharp's AQUOS LC-50LB601U (not
+	// Panasonic's TX-: TX3 and TX6 are Tanix boxes, which prefixFacts knows).
+	{pTVSize, "th kd xr kj lc"},
 	// Insignia's tablets: NS-P08A7100, NS-15AT07, NS-14T004.
 	{pNS, "ns"},
 	// NEC's LAVIE Tab: PC-TE510KAS, PC-TS508FAM, PC-T1195BAS, PC-TAB08H01.
