@@ -545,7 +545,7 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 		}
 		return f, pNone
 	}
-	if end+1 < len(ua) && ua[end] == '-' && (lenovoTablet(ua[start:end], ua[end+1:]) || huaweiWiFi(ua, start, end)) {
+	if end+1 < len(ua) && ua[end] == '-' && (lenovoTablet(ua[start:end], ua[end+1:]) || lenovoTab2(ua[start:end], ua[end+1:]) || huaweiWiFi(ua, start, end)) {
 		return f | fTablet | fName, pNone
 	}
 	if isDigit(ua[end-1]) {
@@ -962,6 +962,30 @@ func lenovoTablet(code, rest string) bool {
 		}
 	}
 	return len(rest) == n || !isLetter(rest[n])
+}
+
+// lenovoTab2 reports whether code, a hyphen and rest begin one of the
+// Lenovo TAB 2 and TAB 3 codes: A7, A8 or A10, two digits ending in 0,
+// and the variant's letters (A7-30F, A8-50LC, A10-70F, A10-30F). Acer's
+// Iconia codes after A1 and A3 have three digits or a letter (A1-810,
+// A3-A40).
+func lenovoTab2(code, rest string) bool {
+	if len(code) < 2 || len(code) > 3 || code[0]|0x20 != 'a' {
+		return false
+	}
+	switch code[1:] {
+	case "7", "8", "10":
+	default:
+		return false
+	}
+	if len(rest) < 3 || !isDigit(rest[0]) || rest[1] != '0' || !isLetter(rest[2]) {
+		return false
+	}
+	k := 3
+	for k < len(rest) && k < 5 && isLetter(rest[k]) {
+		k++
+	}
+	return k == len(rest) || !isLetter(rest[k]) && !isDigit(rest[k])
 }
 
 // huaweiWiFi reports whether ua[start:end], before a hyphen, begins a
@@ -1440,11 +1464,12 @@ func pairSets(p pairKind, w string) flags {
 			return fTV // Beelink's GT-King boxes
 		}
 	case pCarrierTab:
-		// SCH-I800, SCH-I815, SCH-I905, SCH-I915 (Verizon); SGH-T849,
+		// SCH-I705, SCH-I800, SCH-I815, SCH-I905, SCH-I915, SCH-I925
+		// (Verizon); SGH-T849,
 		// SGH-T859, SGH-T869, SGH-T779 (T-Mobile); SGH-I987, SGH-I957,
 		// SGH-I497, SGH-I467 (AT&T). Their other codes are phones.
 		switch w {
-		case "i800", "i815", "i905", "i915", "t849", "t859", "t869", "t779", "i987", "i957", "i497", "i467":
+		case "i705", "i800", "i815", "i905", "i915", "i925", "t849", "t859", "t869", "t779", "i987", "i957", "i497", "i467":
 			return fTablet
 		}
 	case pTB: // Lenovo Tab and Yoga Tab: TB-X606F, TB-J706F, YT-J706X, TB-8504F

@@ -30,7 +30,8 @@ var wordFacts = []struct {
 		smartpad onepad viewpad nettab surftab freetab lifetab apad tab pad mid pmid odys nextbook
 		flyer epade smarttab pocketbook bookeen cybook tolino
 		teclast chuwi alldocube transformer iconia
-		uk410 uk495 lk460 boox likebook meebook`}, // LG G Pad X: UK410, UK495, LK460; Onyx BOOX, Boyue Likebook, Meebook e-readers
+		uk410 uk495 lk460 boox likebook meebook
+		contixo yestel lexibook`}, // LG G Pad X: UK410, UK495, LK460; Onyx BOOX, Boyue Likebook, Meebook e-readers; makers of tablets only
 	{fAndroid, "android"},
 	{fAndroid, "adr"},
 	// Windows Mobile, Windows CE and Windows Phone where the User-Agent
