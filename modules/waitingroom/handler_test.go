@@ -82,12 +82,20 @@ type upstream struct {
 	mu       sync.Mutex
 	hits     int
 	sessions []string
+	fields   [][]string
 }
 
 func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) error {
 	u.mu.Lock()
 	u.hits++
 	u.sessions = append(u.sessions, r.Header.Get(SessionHeader))
+	var fields []string // every field a backend may read as the session header
+	for k := range r.Header {
+		if strings.EqualFold(strings.ReplaceAll(k, "_", "-"), SessionHeader) {
+			fields = append(fields, k)
+		}
+	}
+	u.fields = append(u.fields, fields)
 	u.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte("the site"))
@@ -177,19 +185,34 @@ func TestMatchAndSessionHeader(t *testing.T) {
 		return inner.ServeHTTP(w, r, up)
 	})
 
-	forger := &client{header: http.Header{SessionHeader: {"forged"}}}
+	// Every spelling a backend may read as the header: CGI, FastCGI and
+	// WSGI turn '-' into '_'.
+	forged := http.Header{SessionHeader: {"forged"}, "X_waiting_room_session": {"forged"}, "X-Waiting_Room-Session": {"forged"}}
+	forger := &client{header: forged}
 	if w := forger.do(t, inner, up, "GET"); w.Code != 200 || up.count() != 1 || len(w.Result().Cookies()) != 0 {
 		t.Fatalf("a request outside Match: %d, %d upstream hits, cookies %v", w.Code, up.count(), w.Result().Cookies())
 	}
-	if up.sessions[0] != "" {
-		t.Fatalf("outside Match the upstream saw session %q, want none", up.sessions[0])
+	if up.sessions[0] != "" || len(up.fields[0]) != 0 {
+		t.Fatalf("outside Match the upstream saw session %q and fields %v, want none", up.sessions[0], up.fields[0])
 	}
 
 	if w := forger.do(t, outer, chain, "GET"); w.Code != 200 || up.count() != 2 {
 		t.Fatalf("admitted by the outer room: %d", w.Code)
 	}
-	if sid := up.sessions[1]; !wr.ValidSID(sid) {
-		t.Fatalf("after a second room the upstream saw session %q, want the outer room's", sid)
+	sid := up.sessions[1]
+	if !wr.ValidSID(sid) || !strings.Contains(forger.cookie, "."+sid+".") || len(up.fields[1]) != 1 {
+		t.Fatalf("after a second room the upstream saw session %q (fields %v), want the outer room's (cookie %s)", sid, up.fields[1], forger.cookie)
+	}
+
+	// A request variable of that name set by a config (Caddy's vars
+	// handler sets strings) is no room's admission.
+	vars := &client{header: forged}
+	varsNext := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		caddyhttp.SetVar(r.Context(), sessionVar, "from-config")
+		return inner.ServeHTTP(w, r, up)
+	})
+	if w := vars.do(t, inner, varsNext, "GET"); w.Code != 200 || up.sessions[2] != "" {
+		t.Fatalf("a config's variable: %d, upstream saw session %q, want none", w.Code, up.sessions[2])
 	}
 }
 

@@ -50,9 +50,10 @@ const SessionHeader = "X-Waiting-Room-Session"
 // X-Forwarded-Proto: https). A forged, expired or other-room cookie, or one
 // issued before the room was reset, counts as no cookie (and is counted).
 // Admitted requests carry X-Waiting-Room-Session: <session id> upstream;
-// copies sent by the client are removed from every request the handler
-// sees, the ones its Match leaves out too, so that an upstream can trust
-// it. Put the handler in a route without a matcher and give it Match: a
+// copies sent by the client (in any case, with '_' for '-', in the header
+// or the trailer) are removed from every request the handler sees, the
+// ones its Match leaves out too, so that an upstream can trust it; a
+// request two rooms admit carries the last one's session id. Put the handler in a route without a matcher and give it Match: a
 // route's matcher would keep the handler from seeing the other requests.
 //
 // Queued visitors get a page (html/template, see Page) with their place,
@@ -462,24 +463,52 @@ const queuedCookieLife = 24 * 3600 * 1000
 // admit passes an admitted visitor's request on, with its session id.
 func (h *Handler) admit(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, sid string) error {
 	r.Header[SessionHeader] = []string{sid}
-	caddyhttp.SetVar(r.Context(), sessionVar, sid)
+	caddyhttp.SetVar(r.Context(), sessionVar, roomSession(sid))
 	h.mark(r, "admitted", 0)
 	return next.ServeHTTP(w, r)
 }
 
 // sessionVar is the request variable holding the session id a room put in
-// SessionHeader.
+// SessionHeader, as a roomSession: a value of that type cannot come from
+// a config (Caddy's vars handler sets strings and JSON values).
 const sessionVar = "waiting_room.session"
+
+type roomSession string
 
 // keepRoomSession leaves in SessionHeader only what a room that admitted
 // this request (one before this handler: rooms can follow each other)
-// put there, and removes the client's own.
+// put there. It removes the client's own, under every spelling that a
+// backend may read as the same header (X_Waiting_Room_Session: CGI,
+// FastCGI and WSGI turn '-' into '_'), from the header and the trailer.
 func keepRoomSession(r *http.Request) {
-	if sid, ok := caddyhttp.GetVar(r.Context(), sessionVar).(string); ok {
-		r.Header[SessionHeader] = []string{sid}
-		return
+	dropSessionHeader(r.Header)
+	dropSessionHeader(r.Trailer)
+	if sid, ok := caddyhttp.GetVar(r.Context(), sessionVar).(roomSession); ok {
+		r.Header[SessionHeader] = []string{string(sid)}
 	}
-	delete(r.Header, SessionHeader)
+}
+
+// dropSessionHeader removes from h every field named SessionHeader, in any
+// case, with '_' for any '-'.
+func dropSessionHeader(h http.Header) {
+	for k := range h {
+		if len(k) == len(SessionHeader) && sameSessionName(k) {
+			delete(h, k)
+		}
+	}
+}
+
+func sameSessionName(k string) bool {
+	for i := 0; i < len(k); i++ {
+		c, want := k[i], SessionHeader[i]
+		if c == '_' {
+			c = '-'
+		}
+		if c|0x20 != want|0x20 || (c == '-') != (want == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func (h *Handler) count(c counter, bad bool) {
