@@ -500,6 +500,7 @@ func TestSigns(t *testing.T) {
 		{"a Galaxy Tab 2 on Verizon", "Mozilla/5.0 (Linux; Android 4.1.2; SCH-I705 Build/JZO54K" + chrome, "tablet", "android"},
 		{"a Galaxy S III on Verizon", "Mozilla/5.0 (Linux; Android 4.4.2; SCH-I535 Build/KOT49H" + chrome, "mobile", "android"},
 		{"a maker of tablets only", dalvik + "9; Yestel X7 Build/PPR1.180610.011)", "tablet", "android"},
+		{"a TV box maker", dalvik + "9; Bqeel R1 Build/PPR1.180610.011)", "tv", "android"},
 		{"a Mediaroom set-top box", "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1; Trident/4.0; Mediaroom)", "tv", "windows"},
 		{"a Cube GT code", "Mozilla/5.0 (Linux; Android 4.2.2; U30GT2 Build/JDQ39" + chrome, "tablet", "android"},
 		{"a projector", "Mozilla/5.0 (Linux; Android 11; Smart Projector Build/RP1A.201005.006" + chrome, "tv", "android"},

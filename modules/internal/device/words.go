@@ -81,6 +81,7 @@ var wordFacts = []struct {
 		kstb mag dune formuler directfb firetv shield tvbox ps3application hybridcast
 		webtv ohtv diga boxee ouya dreamcast dreampassport planetweb ps3 ps4 kdl sonycebrowser sonybdp
 		sagemcom vewd vizio smartcast skyworth metz nitro mediaroom kaonmedia
+		egreat bqeel wechip measy zoomtak amiko zgemma gigablue
 		vuplus bbox kaon arris zeasn rkm vontar nsz pbrm intelce remocon dreamkey
 		himedia transpeed magicsee sunvell kiii
 		jmgo xgimi wpe metrological kamai entone technicolor coocaa iffalcon`},
@@ -93,7 +94,9 @@ var wordFacts = []struct {
 	// TV platform, Rikomagic (RKM) and Vontar boxes, Sony's Google TV
 	// players NSZ-GS7 and NSZ-GS8, LG's PBRM TV browser, Intel's CE media
 	// processors, and "REMOCON", a remote control, as the input method of
-	// the AVE-Front browsers of TVs and consoles.)
+	// the AVE-Front browsers of TVs and consoles; Microsoft Mediaroom and
+	// KAON Media set-top boxes; the Egreat, Bqeel, WeChip, Measy, Zoomtak
+	// and Amiko boxes and Zgemma and GigaBlue receivers.)
 	// Opera's TV browser writes "Andr0id" on Android TV.
 	{fTV | fAndroid, "andr0id"},
 	{fTV | fAppleTV, "appletv tvos"},
