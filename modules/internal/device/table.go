@@ -1907,7 +1907,13 @@ func prefixFacts(w string) flags {
 		switch {
 		case p(w, "mxq"), p(w, "mecool"), p(w, "mibox"), p(w, "mitv"),
 			p(w, "mxiii"), p(w, "mx9"), p(w, "minim8s"), // the MXQ, MXIII, MX9 and M8S families of boxes
-			p(w, "mk802"), p(w, "mk808"), p(w, "mk90"): // HDMI sticks: MK802, MK808, MK903V, MK908
+			p(w, "mk802"), p(w, "mk808"), p(w, "mk90"), // HDMI sticks: MK802, MK808, MK903V, MK908
+			p(w, "mstar"), // MStar's TV processors: MStar_Android_TV
+			// MediaTek's TV processors (MT5862, MT9612, MT9638; its phones'
+			// are MT6xxx, its tablets' MT81xx and MT83xx) and MStar's
+			// (MSD6A648, MSD3393)
+			len(w) >= 6 && (p(w, "mt58") || p(w, "mt96")) && isDigit(w[4]) && isDigit(w[5]),
+			len(w) >= 6 && (p(w, "msd3") || p(w, "msd6")):
 			return fTV
 		case len(w) > 3 && p(w, "mid") && (isDigit(w[3]) || w[3] == 'c'):
 			return fTablet // MID7015, MIDC700PR001

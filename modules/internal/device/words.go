@@ -96,7 +96,8 @@ var wordFacts = []struct {
 	// processors, and "REMOCON", a remote control, as the input method of
 	// the AVE-Front browsers of TVs and consoles; Microsoft Mediaroom and
 	// KAON Media set-top boxes; the Egreat, Bqeel, WeChip, Measy, Zoomtak
-	// and Amiko boxes and Zgemma and GigaBlue receivers.)
+	// and Amiko boxes and Zgemma and GigaBlue receivers. Kylo, a browser
+	// for a PC watched on a TV, runs on the PC: not a TV.)
 	// Opera's TV browser writes "Andr0id" on Android TV.
 	{fTV | fAndroid, "andr0id"},
 	{fTV | fAppleTV, "appletv tvos"},
