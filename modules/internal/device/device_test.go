@@ -504,6 +504,8 @@ func TestSigns(t *testing.T) {
 		{"a MediaTek phone processor", "Mozilla/5.0 (Linux; Android 12; MT6789 Build/SP1A.210812.016" + chrome, "mobile", "android"},
 		{"an MStar TV processor", dalvik + "9; MSD6A648 Build/PPR1.180610.011)", "tv", "android"},
 		{"Kylo runs on a PC", "Mozilla/5.0 (Windows; U; Windows NT 5.1; en-US; rv:1.9.2) Gecko/20100222 Firefox/3.6 Kylo/0.8.4.74873", "desktop", "windows"},
+		{"a Chinese operator's IPTV box", "Mozilla/5.0 (Linux; Android 4.4.2; B860AV1.1-T Build/KOT49H" + chrome, "tv", "android"},
+		{"Unionman's IPTV box", dalvik + "9; UNT400B Build/PPR1.180610.011)", "tv", "android"},
 		{"a TV box maker", dalvik + "9; Bqeel R1 Build/PPR1.180610.011)", "tv", "android"},
 		{"a Mediaroom set-top box", "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1; Trident/4.0; Mediaroom)", "tv", "windows"},
 		{"a Cube GT code", "Mozilla/5.0 (Linux; Android 4.2.2; U30GT2 Build/JDQ39" + chrome, "tablet", "android"},

@@ -1841,8 +1841,8 @@ func prefixFacts(w string) flags {
 		}
 	case 'b':
 		switch {
-		case p(w, "beelink"), p(w, "b860h"):
-			return fTV // Beelink boxes; ZTE's B860H IPTV boxes
+		case p(w, "beelink"), p(w, "b860h"), p(w, "b860a"):
+			return fTV // Beelink boxes; ZTE's B860H and B860AV IPTV boxes
 		case p(w, "b6000"), p(w, "b8000"), p(w, "b8080"):
 			return fTablet // Lenovo Yoga Tablet 8 and 10
 		}
@@ -1850,9 +1850,9 @@ func prefixFacts(w string) flags {
 		switch {
 		case p(w, "cygwin"):
 			return fWindows
-		case p(w, "ciscobrowser"), p(w, "cm201"),
+		case p(w, "ciscobrowser"), p(w, "cm201"), p(w, "cm211"),
 			p(w, "cvte"): // CVTE's TV mainboards: CVTE_MSD338_4G
-			return fTV // Cisco's set-top box browser; China Mobile's CM201 IPTV boxes
+			return fTV // Cisco's set-top box browser; China Mobile's CM201 and CM211 IPTV boxes
 		}
 	case 'd':
 		switch {
@@ -1864,8 +1864,9 @@ func prefixFacts(w string) flags {
 		}
 	case 'e':
 		switch {
-		case p(w, "espial"), p(w, "ec6108"):
-			return fTV // EspialTVBrowser; Huawei's EC6108 IPTV boxes
+		case p(w, "espial"), p(w, "ec6108"), p(w, "ec6109"), p(w, "ec6110"), p(w, "ec2108"),
+			len(w) >= 7 && p(w, "e900v2") && isDigit(w[6]): // Skyworth's IPTV boxes: E900V21C, E900V22D
+			return fTV // EspialTVBrowser; Huawei's EC6108, EC6109, EC6110 and EC2108 IPTV boxes
 		case p(w, "ebrd"):
 			return fTablet // Sony Reader: EBRD1101
 		}
@@ -1908,7 +1909,8 @@ func prefixFacts(w string) flags {
 		case p(w, "mxq"), p(w, "mecool"), p(w, "mibox"), p(w, "mitv"),
 			p(w, "mxiii"), p(w, "mx9"), p(w, "minim8s"), // the MXQ, MXIII, MX9 and M8S families of boxes
 			p(w, "mk802"), p(w, "mk808"), p(w, "mk90"), // HDMI sticks: MK802, MK808, MK903V, MK908
-			p(w, "mstar"), // MStar's TV processors: MStar_Android_TV
+			p(w, "mstar"),                    // MStar's TV processors: MStar_Android_TV
+			p(w, "mgv2000"), p(w, "mgv3000"), // China Mobile's MGV IPTV boxes: MGV2000-K, MGV3000-YS
 			// MediaTek's TV processors (MT5862, MT9612, MT9638; its phones'
 			// are MT6xxx, its tablets' MT81xx and MT83xx) and MStar's
 			// (MSD6A648, MSD3393)
@@ -2029,7 +2031,8 @@ func prefixFacts(w string) flags {
 		}
 	case 'u':
 		switch {
-		case p(w, "ugoos"):
+		case p(w, "ugoos"),
+			len(w) >= 6 && p(w, "unt40") && isDigit(w[5]): // Unionman's IPTV boxes: UNT400B, UNT401H
 			return fTV
 		case p(w, "ucweb"), p(w, "ucbrowser"):
 			return fFeature
