@@ -592,12 +592,13 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 		if pair == pTecno {
 			g &^= fTV // TECNO's phones: KM5, KM7 (not Mecool's KM boxes)
 		}
-		if g&fTVName != 0 && !parts && lettersThenDigits(w) && inDeviceName(ua, start, end) && strings.HasPrefix(ua[end:], " Build/") {
+		if g&fTVName != 0 && !parts && lettersThenDigits(w) && afterSemicolon(ua, start) && strings.HasPrefix(ua[end:], " Build/") {
 			// A name of letters ending in TV (and perhaps a number) as an
-			// Android device's model, right before its build (WhaleyTV
-			// Build/, BeyondTV3 Build/), is the device's name, not an app's; not a tablet's
-			// code with a TV tuner (MID7012TV) or a board's build name
-			// (e1908_v77_jbl1a535ntv).
+			// Android device's model, after a semicolon (and perhaps a
+			// brand) and right before its build (WhaleyTV Build/,
+			// BeyondTV3 Build/), is the device's name, not an app's; not a
+			// tablet's code with a TV tuner (MID7012TV) or a board's build
+			// name (e1908_v77_jbl1a535ntv).
 			g |= fTV
 		}
 		f |= g
@@ -2084,6 +2085,26 @@ func prefixFacts(w string) flags {
 // Z301, Z370, Z380, Z500, Z580 or Z581, then one to three letters
 // (Z300C, Z380KL, Z500M, Z581KL). Asus' ZenFone codes start Z0 (Z00AD,
 // Z012D), ZTE's phones with other numbers (Z557BL, Z851M).
+// afterSemicolon reports whether the word at start stands where Android's
+// device model does: after ";" or "; ", perhaps after a brand's name
+// ("; Hisense WhaleyTV"), not after a product token ("Safari/537.36 MyTV").
+func afterSemicolon(ua string, start int) bool {
+	opens := func(i int) bool { // a part of a parenthesis opens before ua[i]
+		return i >= 1 && ua[i-1] == ';' || i >= 2 && ua[i-1] == ' ' && ua[i-2] == ';'
+	}
+	if opens(start) {
+		return true
+	}
+	if start < 2 || ua[start-1] != ' ' {
+		return false
+	}
+	b := start - 1
+	for b > 0 && (isLetter(ua[b-1]) || isDigit(ua[b-1])) {
+		b--
+	}
+	return b < start-1 && opens(b)
+}
+
 // lettersThenDigits reports whether w is letters, perhaps followed by
 // digits (BeyondTV3), and nothing else.
 func lettersThenDigits(w string) bool {

@@ -81,7 +81,7 @@ var wordFacts = []struct {
 		kstb mag dune formuler directfb firetv shield tvbox ps3application hybridcast
 		webtv ohtv diga boxee ouya dreamcast dreampassport planetweb ps3 ps4 kdl sonycebrowser sonybdp
 		sagemcom vewd vizio smartcast skyworth metz nitro mediaroom kaonmedia
-		egreat bqeel wechip measy zoomtak amiko zgemma gigablue
+		egreat bqeel wechip measy zoomtak amiko zgemma gigablue sdmc
 		vuplus bbox kaon arris zeasn rkm vontar nsz pbrm intelce remocon dreamkey
 		himedia transpeed magicsee sunvell kiii
 		jmgo xgimi wpe metrological kamai entone technicolor coocaa iffalcon`},
@@ -96,7 +96,8 @@ var wordFacts = []struct {
 	// processors, and "REMOCON", a remote control, as the input method of
 	// the AVE-Front browsers of TVs and consoles; Microsoft Mediaroom and
 	// KAON Media set-top boxes; the Egreat, Bqeel, WeChip, Measy, Zoomtak
-	// and Amiko boxes and Zgemma and GigaBlue receivers. Kylo, a browser
+	// and Amiko boxes, Zgemma and GigaBlue receivers and SDMC's set-top
+	// boxes. Kylo, a browser
 	// for a PC watched on a TV, runs on the PC: not a TV.)
 	// Opera's TV browser writes "Andr0id" on Android TV.
 	{fTV | fAndroid, "andr0id"},
@@ -281,9 +282,10 @@ var pairWords = []struct {
 	// FZ-E1 are phones, the FZ-G1 and FZ-M1 Windows tablets).
 	{pFZ, "fz"},
 	// TVs named by brand letters and their screen size: Panasonic TH-55JX750,
-	// Sony KD-55X85J, XR-65A80J, KJ-55X80K, Sharp's AQUOS LC-50LB601U (not
+	// Sony KD-55X85J, XR-65A80J, KJ-55X80K and its FWD-55X80J professional
+	// displays, Sharp's AQUOS LC-50LB601U (not
 	// Panasonic's TX-: TX3 and TX6 are Tanix boxes, which prefixFacts knows).
-	{pTVSize, "th kd xr kj lc"},
+	{pTVSize, "th kd xr kj fwd lc"},
 	// Insignia's tablets: NS-P08A7100, NS-15AT07, NS-14T004.
 	{pNS, "ns"},
 	// NEC's LAVIE Tab: PC-TE510KAS, PC-TS508FAM, PC-T1195BAS, PC-TAB08H01.
