@@ -53,8 +53,9 @@ const SessionHeader = "X-Waiting-Room-Session"
 // copies sent by the client (in any case, with '_' for '-', in the header
 // or the trailer) are removed from every request the handler sees, the
 // ones its Match leaves out too, so that an upstream can trust it; a
-// request two rooms admit carries the last one's session id. Put the handler in a route without a matcher and give it Match: a
-// route's matcher would keep the handler from seeing the other requests.
+// request two rooms admit carries the last one's session id. Put the
+// handler in a route without a matcher and give it Match: a route's
+// matcher would keep the handler from seeing the other requests.
 //
 // Queued visitors get a page (html/template, see Page) with their place,
 // the people ahead and the estimated wait, a Refresh header and a meta
