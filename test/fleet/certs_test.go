@@ -69,7 +69,9 @@ func TestCertificatesOnceForTheFleet(t *testing.T) {
 		first[name] = s
 		t.Logf("%s: gw1 and gw2 serve serial %s", name, s)
 	}
-	checkIssuance(t, acme, fleet[:2], 0)
+	// The gateways keep running: a renewal may be under way (ARI may open
+	// the renewal window early), so the check waits for it to settle.
+	checkIssuance(t, acme, fleet[:2], 0, 15*time.Second)
 
 	// A third gateway, started later, serves the stored certificates.
 	fleet[2].start(t)
@@ -100,7 +102,7 @@ func TestCertificatesOnceForTheFleet(t *testing.T) {
 	for _, g := range fleet {
 		g.stop()
 	}
-	checkIssuance(t, acme, fleet, 1)
+	checkIssuance(t, acme, fleet, 1, 0)
 }
 
 // checkIssuance checks the orders Pebble received against what the
@@ -112,13 +114,36 @@ func TestCertificatesOnceForTheFleet(t *testing.T) {
 // two thirds of a certificate's lifetime or at a random time of the
 // renewal window the ACME server suggests (ARI), whichever comes first,
 // so the number of renewals is not fixed: each name must have had at
-// least minRenewals.
-func checkIssuance(t *testing.T, acme *harness.ACME, fleet []*gateway, minRenewals int) {
+// least minRenewals. While gateways run, an order may be in flight (not
+// issued yet, or issued and not yet logged by its gateway): settle is how
+// long the check tries again before it reports what it found.
+func checkIssuance(t *testing.T, acme *harness.ACME, fleet []*gateway, minRenewals int, settle time.Duration) {
 	t.Helper()
+	deadline := time.Now().Add(settle)
+	for {
+		problems, logs := issuanceProblems(t, acme, fleet, minRenewals)
+		if len(problems) == 0 || time.Now().After(deadline) {
+			for _, l := range logs {
+				t.Log(l)
+			}
+			for _, p := range problems {
+				t.Error(p)
+			}
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// issuanceProblems returns what checkIssuance finds wrong, and what it
+// logs.
+func issuanceProblems(t *testing.T, acme *harness.ACME, fleet []*gateway, minRenewals int) (problems, logs []string) {
+	t.Helper()
+	errorf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	byName := map[string][]harness.Issued{}
 	for _, o := range acme.Orders(t) {
 		if o.Serial == "" {
-			t.Errorf("order %s was never issued: a gateway left it", o)
+			errorf("order %s was never issued: a gateway left it", o)
 			continue
 		}
 		key := strings.Join(o.Names, ",")
@@ -136,7 +161,7 @@ func checkIssuance(t *testing.T, acme *harness.ACME, fleet []*gateway, minRenewa
 				// The certificate being renewed, by its expiry.
 				expiry := int64(e.TS + e.Remaining + 0.5)
 				if other, dup := renewedFrom[expiry]; dup {
-					t.Errorf("%s: %s and %s both renewed the certificate that expires at %d", name, other, g.name, expiry)
+					errorf("%s: %s and %s both renewed the certificate that expires at %d", name, other, g.name, expiry)
 				}
 				renewedFrom[expiry] = g.name
 			}
@@ -145,25 +170,26 @@ func checkIssuance(t *testing.T, acme *harness.ACME, fleet []*gateway, minRenewa
 		for _, o := range orders {
 			desc = append(desc, o.String())
 		}
-		t.Logf("%s: %d orders (%d obtained, %d renewed by the fleet): %s", name, len(orders), obtained, renewed, strings.Join(desc, "; "))
+		logs = append(logs, fmt.Sprintf("%s: %d orders (%d obtained, %d renewed by the fleet): %s", name, len(orders), obtained, renewed, strings.Join(desc, "; ")))
 		if obtained != 1 {
-			t.Errorf("%s: the fleet obtained %d certificates, want one", name, obtained)
+			errorf("%s: the fleet obtained %d certificates, want one", name, obtained)
 		}
 		if len(orders) != obtained+renewed {
-			t.Errorf("%s: the ACME server issued %d certificates; the fleet obtained %d and renewed %d", name, len(orders), obtained, renewed)
+			errorf("%s: the ACME server issued %d certificates; the fleet obtained %d and renewed %d", name, len(orders), obtained, renewed)
 		}
 		if renewed < minRenewals {
-			t.Errorf("%s: %d renewals, want at least %d", name, renewed, minRenewals)
+			errorf("%s: %d renewals, want at least %d", name, renewed, minRenewals)
 		}
 		for i := 1; i < len(orders); i++ {
 			if orders[i].Seq < orders[i-1].Done {
-				t.Errorf("%s: %s was ordered before %s was issued: two gateways ordered the name at once", name, orders[i], orders[i-1])
+				errorf("%s: %s was ordered before %s was issued: two gateways ordered the name at once", name, orders[i], orders[i-1])
 			}
 		}
 	}
 	for names, orders := range byName {
-		t.Errorf("orders for names no site has: %s: %v", names, orders)
+		errorf("orders for names no site has: %s: %v", names, orders)
 	}
+	return problems, logs
 }
 
 // certEvent is a certificate management log line of a gateway.
