@@ -1884,6 +1884,8 @@ func prefixFacts(w string) flags {
 			return fFeature
 		case len(w) >= 6 && (p(w, "hi3798") || p(w, "hi3796") || p(w, "hi3716")):
 			return fTV // HiSilicon's set-top box processors
+		case hisenseTV(w):
+			return fTV // Hisense's TV sets: H50A6100UK, H43B7100
 		}
 	case 'i':
 		switch {
@@ -1958,7 +1960,7 @@ func prefixFacts(w string) flags {
 			return fTV // Amlogic's reference TV boxes, whose names their copies keep: p212, p281
 		case len(w) == 6 && p(w, "pa2") && allDigits(w[3:]):
 			return fTablet // vivo Pad: PA2170, PA2373 (vivo's phones are V2xxx and I2xxx)
-		case p(w, "pov_tab"), p(w, "pg41200"), p(w, "p20hd"), // Teclast P20HD
+		case p(w, "pov_tab"), p(w, "pg41200"), teclastHD(w), // Teclast P20HD, P40HD
 			len(w) > 4 && p(w, "pmid") && isDigit(w[4]),                                   // Polaroid: PMID701i
 			len(w) == 4 && (p(w, "p00") || p(w, "p01") || p(w, "p02")),                    // Asus ZenPad
 			len(w) >= 7 && (p(w, "pmp") || p(w, "pmt")) && isDigit(w[3]) && isDigit(w[6]), // Prestigio MultiPad: PMP5080B, PMT3047_3G
@@ -2005,7 +2007,8 @@ func prefixFacts(w string) flags {
 		case len(w) > 3 && isDigit(w[3]) && p(w, "tab"), // TAB260, Tab2A7
 			len(w) >= 4 && isDigit(w[2]) && isDigit(w[3]) && p(w, "tz"), // Irbis TZ tablets: TZ70, TZ150
 			len(w) > 3 && isDigit(w[2]) && p(w, "tb"),                   // Lenovo TB350FU
-			zekiTablet(w): // Zeki's tablets: TBDG773, TBQG884, TBD1083
+			zekiTablet(w), // Zeki's tablets: TBDG773, TBQG884, TBD1083
+			teclastHD(w):  // Teclast T45HD
 			return fTablet
 		case len(w) == 7 && p(w, "tpm") && isDigit(w[3]) && isDigit(w[4]) && isDigit(w[5]) && isLetter(w[6]):
 			return fTV // Philips (TP Vision) Android TVs: TPM171E, TPM191E
@@ -2074,11 +2077,29 @@ func prefixFacts(w string) flags {
 		switch {
 		case len(w) > 3 && p(w, "gtv") && allDigits(w[3:]):
 			return fTV // Google TV sets and players: GTV100
-		case p(w, "gxl_"), p(w, "gxm_"), p(w, "gxbb_"):
-			return fTV // Amlogic's TV box platforms: gxl_p281, gxm_q201
+		case p(w, "gxl_"), p(w, "gxm_"), p(w, "gxbb_"), w == "g18ref":
+			return fTV // Amlogic's TV box platforms: gxl_p281, gxm_q201; its M8 reference box, g18ref
 		}
 	}
 	return 0
+}
+
+// teclastHD reports whether w is one of Teclast's HD tablets: P or T, two
+// digits, HD, perhaps a region (P20HD, P30HD_EEA, P40HD, T45HD).
+func teclastHD(w string) bool {
+	return len(w) >= 5 && (w[0] == 'p' || w[0] == 't') && isDigit(w[1]) && isDigit(w[2]) && w[3:5] == "hd" &&
+		(len(w) == 5 || w[5] == '_')
+}
+
+// hisenseTV reports whether w is a Hisense TV's model code: H, the screen's
+// size in inches, the series' letter and at least three digits, perhaps a
+// region (H50A6100UK, H43B7100). Hisense's phones are H and two
+// digits alone (H40, H30), Sony's Xperia codes H and four digits (H8324).
+func hisenseTV(w string) bool {
+	if len(w) < 7 || w[0] != 'h' || w[1] < '2' || w[1] > '9' || !isDigit(w[2]) || !isLetter(w[3]) {
+		return false
+	}
+	return isDigit(w[4]) && isDigit(w[5]) && isDigit(w[6])
 }
 
 // asusZenPad reports whether w is an Asus ZenPad model code: Z170, Z300,

@@ -31,7 +31,7 @@ var wordFacts = []struct {
 		flyer epade smarttab pocketbook bookeen cybook tolino
 		teclast chuwi alldocube transformer iconia
 		uk410 uk495 lk460 boox likebook meebook
-		contixo yestel lexibook`}, // LG G Pad X: UK410, UK495, LK460; Onyx BOOX, Boyue Likebook, Meebook e-readers; makers of tablets only
+		contixo yestel lexibook headwolf hpad npad`}, // LG G Pad X: UK410, UK495, LK460; Onyx BOOX, Boyue Likebook, Meebook e-readers; makers of tablets only; Headwolf's HPad, N-one's NPad
 	{fAndroid, "android"},
 	{fAndroid, "adr"},
 	// Windows Mobile, Windows CE and Windows Phone where the User-Agent
@@ -217,7 +217,7 @@ var pairWords = []struct {
 	// Huawei and Honor tablet model codes, digits stripped: BAH3-W09,
 	// AGS2-L09, DBY-W09, KOB2-AL00.
 	{pHuawei, `bah ags agr agm agrk kob cmr scm btv jdn dby dbr bzt krj mrx bg bgo wgr hey eln gdi
-		brt mon cpn sht vrd btk got hmw rod hdn`},
+		brt mon cpn sht vrd btk got hmw rod hdn ags3k kob2k`}, // AGS3K-L09, KOB2K-L09: their 2022 editions
 	// Huawei's older tablet codes, a series and a number: T1-701u, T1-A21L
 	// (MediaPad T1), S7-301u (MediaPad 7), S8-301L (MediaPad M1), S10-231u,
 	// M2-801L and M2-A01L (MediaPad M2), GEM-703L (MediaPad X2), PLE-701L,
