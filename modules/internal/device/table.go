@@ -565,7 +565,9 @@ func unknownWord(ua string, start, end int, f flags, pair pairKind) (flags, pair
 			}
 			return f | fName, pNone
 		}
-		if e := lookup(ua, start, m-start); e != nil {
+		// A TV brand's letters with digits are not the brand (Tanix's TX3
+		// and TX6 boxes are no Panasonic TX-): the name rules read them.
+		if e := lookup(ua, start, m-start); e != nil && e.pair != pTVSize {
 			// A crawler's name with a number is still that crawler, but
 			// the name rules say so; a known word with digits is as often
 			// a model or build code ("CRON5" in an Opera TV build).
@@ -626,9 +628,11 @@ func numberWord(ua string, start, i int, f *flags, pair pairKind) int {
 			if start > 0 && ua[start-1] == '-' && tvModel(w) && *f&(fTablet|fApple) == 0 {
 				*f |= fTV
 			}
-		case pNS: // NS-15AT07, NS-14T004
+		case pNS: // NS-15AT07, NS-14T004; Insignia's TVs: NS-50DF710NA21
 			if len(w) >= 5 && isDigit(w[1]) && (strings.HasPrefix(w[2:], "at") && isDigit(w[4]) || w[2] == 't' && isDigit(w[3])) {
 				*f |= fTablet
+			} else if len(w) >= 5 && isDigit(w[0]) && isDigit(w[1]) && w[2] == 'd' && isLetter(w[3]) && isDigit(w[4]) {
+				*f |= fTV
 			}
 		}
 		if tvModel(w) && *f&(fTablet|fApple) == 0 && inDeviceName(ua, start, end) {
@@ -739,6 +743,24 @@ func modelNumber(p pairKind, w string) flags {
 // or three (SoftBank's 402SH). numberWord has ended w at the first byte
 // that is not a letter or digit.
 func tvModel(w string) bool {
+	if !tvModelShape(w) {
+		return false
+	}
+	if len(w) == 7 || len(w) == 8 {
+		// A short commit hash or a UUID's first group: 62171b3, 28d414cc.
+		for k := 0; k < len(w); k++ {
+			if !isDigit(w[k]) && (w[k] < 'a' || w[k] > 'f') {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// tvModelShape reports whether w has the shape tvModel describes, be it
+// also a hexadecimal number's.
+func tvModelShape(w string) bool {
 	if len(w) < 5 || len(w) > 14 || !isDigit(w[0]) || !isDigit(w[1]) || !tvSizes[(w[0]-'0')*10+w[1]-'0'] {
 		return false
 	}
@@ -753,19 +775,8 @@ func tvModel(w string) bool {
 	for i < len(w) && isDigit(w[i]) {
 		i++
 	}
-	if i-d == 0 || i-d > 6 || i-d == 1 && i == len(w) { // one digit only with letters after it: Hisense 55A6G, 65A7GQ
-		return false
-	}
-	if len(w) == 7 || len(w) == 8 {
-		// A short commit hash or a UUID's first group: 62171b3, 28d414cc.
-		for k := 0; k < len(w); k++ {
-			if !isDigit(w[k]) && (w[k] < 'a' || w[k] > 'f') {
-				return true
-			}
-		}
-		return false
-	}
-	return true
+	// One digit only with letters after it: Hisense 55A6G, 65A7GQ.
+	return i-d > 0 && i-d <= 6 && !(i-d == 1 && i == len(w))
 }
 
 // inDeviceName reports whether ua[start:end] stands where a device's name
@@ -1884,8 +1895,8 @@ func prefixFacts(w string) flags {
 			return fFeature
 		case len(w) >= 6 && (p(w, "hi3798") || p(w, "hi3796") || p(w, "hi3716")):
 			return fTV // HiSilicon's set-top box processors
-		case hisenseTV(w):
-			return fTV // Hisense's TV sets: H50A6100UK, H43B7100
+		case letteredTVModel(w):
+			return fTV // Hisense's and Haier's TV sets: H50A6100UK, HE55A6103FUWTS, H55K66UG
 		}
 	case 'i':
 		switch {
@@ -1906,6 +1917,9 @@ func prefixFacts(w string) flags {
 	case 'l':
 		if p(w, "lgu") || len(w) >= 5 && p(w, "lg") || isDigit(w[2]) && p(w, "lg") {
 			return fFeature
+		}
+		if letteredTVModel(w) {
+			return fTV // Haier's LE55K6600G
 		}
 	case 'm':
 		switch {
@@ -2091,15 +2105,20 @@ func teclastHD(w string) bool {
 		(len(w) == 5 || w[5] == '_')
 }
 
-// hisenseTV reports whether w is a Hisense TV's model code: H, the screen's
-// size in inches, the series' letter and at least three digits, perhaps a
-// region (H50A6100UK, H43B7100). Hisense's phones are H and two
-// digits alone (H40, H30), Sony's Xperia codes H and four digits (H8324).
-func hisenseTV(w string) bool {
-	if len(w) < 7 || w[0] != 'h' || w[1] < '2' || w[1] > '9' || !isDigit(w[2]) || !isLetter(w[3]) {
-		return false
+// letteredTVModel reports whether w is a TV's model code behind its brand's
+// letters: Hisense's H and HE (H50A6100UK, H43B7100, HE55A6103FUWTS),
+// Haier's H and LE (H55K66UG, LE55K6600G), then a screen size, the
+// series' letters and digits as tvModel reads them. Hisense's phones are H
+// and two digits alone (H40), LG's H and three (H870), Sony's Xperia codes
+// H and four (H8324): no screen size and series follow.
+func letteredTVModel(w string) bool {
+	switch {
+	case len(w) > 2 && (w[:2] == "he" || w[:2] == "le"):
+		return tvModelShape(w[2:]) // the brand's letters rule out a hexadecimal number
+	case w[0] == 'h':
+		return tvModelShape(w[1:])
 	}
-	return isDigit(w[4]) && isDigit(w[5]) && isDigit(w[6])
+	return false
 }
 
 // asusZenPad reports whether w is an Asus ZenPad model code: Z170, Z300,

@@ -84,11 +84,11 @@ var wordFacts = []struct {
 		egreat bqeel wechip measy zoomtak amiko zgemma gigablue sdmc
 		vuplus bbox kaon arris zeasn rkm vontar nsz pbrm intelce remocon dreamkey
 		himedia transpeed magicsee sunvell kiii
-		jmgo xgimi wpe metrological kamai entone technicolor coocaa iffalcon`},
+		jmgo xgimi wpe metrological kamai entone technicolor coocaa iffalcon chiq`},
 	// (JMGO's and XGIMI's projectors run Android TV; WPE WebKit and
 	// Metrological's app platform are set-top boxes' browsers; Entone's
 	// Kamai and Technicolor's boxes are operators' set-top boxes; Coocaa
-	// and iFFALCON are Skyworth's and TCL's TV brands.)
+	// and iFFALCON are Skyworth's and TCL's TV brands, CHiQ Changhong's.)
 	// (Vu+ receivers, HiMedia, Transpeed, Magicsee, Sunvell and Mecool KIII
 	// boxes, Bouygues' Bbox, Kaon and Arris set-top boxes, Zeasn's
 	// TV platform, Rikomagic (RKM) and Vontar boxes, Sony's Google TV
@@ -281,12 +281,14 @@ var pairWords = []struct {
 	// Panasonic's Android Toughpads: FZ-A1, FZ-A2, FZ-B2 (the FZ-X1 and
 	// FZ-E1 are phones, the FZ-G1 and FZ-M1 Windows tablets).
 	{pFZ, "fz"},
-	// TVs named by brand letters and their screen size: Panasonic TH-55JX750,
-	// Sony KD-55X85J, XR-65A80J, KJ-55X80K and its FWD-55X80J professional
-	// displays, Sharp's AQUOS LC-50LB601U (not
-	// Panasonic's TX-: TX3 and TX6 are Tanix boxes, which prefixFacts knows).
-	{pTVSize, "th kd xr kj fwd lc"},
-	// Insignia's tablets: NS-P08A7100, NS-15AT07, NS-14T004.
+	// TVs named by brand letters and their screen size: Panasonic TH-55JX750
+	// and TX-50HX700B, Sony KD-55X85J, XR-65A80J, KJ-55X80K, XBR-65X900E and
+	// its FW-55BZ35F and FWD-55X80J professional displays, Sharp's AQUOS
+	// LC-50LB601U (TX3 and TX6, without a hyphen, are Tanix boxes, which
+	// prefixFacts knows).
+	{pTVSize, "th tx kd xr kj xbr fw fwd lc"},
+	// Insignia's tablets: NS-P08A7100, NS-15AT07, NS-14T004; its TVs:
+	// NS-50DF710NA21.
 	{pNS, "ns"},
 	// NEC's LAVIE Tab: PC-TE510KAS, PC-TS508FAM, PC-T1195BAS, PC-TAB08H01.
 	{pPC, "pc"},
