@@ -58,6 +58,12 @@ var wordFacts = []struct {
 	{fCrOS, "cros"},
 	{fWindows, "windows win win32 win64 winnt win9x windowsnt cygwin_nt"},
 	{fMac, "mac macintosh macos osx macbook macbookpro macbookair imac macmini macpro mac_powerpc mac_ppc"},
+	// Platforms as desktop apps name them: Spotify's Win32_x86_64 and
+	// OSX_ARM64; Windows Media's NSPlayer and WMFSDK, which only Windows
+	// has. (Windows' WebDAV client, DavClnt, probes a URL before a program
+	// opens it, with no person looking: it stays a bot.)
+	{fWindows, "win32_x86_64 win32_arm64 nsplayer wmfsdk"},
+	{fMac, "osx_arm64 osx_x86_64"},
 	{fDarwin, "cfnetwork darwin darwin_i"},
 	{fLinux, `linux ubuntu fedora tizen debian centos gentoo mint kubuntu suse opensuse archlinux manjaro
 		mandriva`},
