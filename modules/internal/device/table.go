@@ -319,6 +319,10 @@ func scan(ua string) flags {
 				f |= modelNumber(pair, ua[start:i]) // Streak 7, Archos 101, Archos 97c, Venue 8, 1T 10, ADT-1
 			case pair == pVF:
 				f |= vodafoneTablet(ua[start:i]) // VF-1397, VFD 1400
+			case pair == pTA:
+				if p[start-1] == '-' && nokiaTablet(ua[start:i]) {
+					f |= fTablet // Nokia T20 and T10: TA-1392, TA-1457
+				}
 			case i-start == 4:
 				f |= alcatelTablet(ua, start, i) // 8091
 			case pair == pDocomo:
@@ -948,9 +952,9 @@ func auTablet(word string) bool {
 
 // lenovoTablet reports whether code, followed by a hyphen and rest, is a
 // Lenovo tablet's model code: A, B or S, four digits, at most one letter,
-// then the variant, F (Wi-Fi) or H (3G) with at most one more letter
-// (A3500-FL, B6000-HV, A2107A-H, S6000-H). Lenovo's phones do not use
-// these variants.
+// then the variant, F (Wi-Fi) or H (3G) with at most one more letter, or
+// GV (A3500-FL, B6000-HV, A2107A-H, S6000-H, A3300-GV). Lenovo's phones do
+// not use these variants.
 func lenovoTablet(code, rest string) bool {
 	if len(code) < 5 || len(code) > 6 || len(rest) == 0 {
 		return false
@@ -963,7 +967,9 @@ func lenovoTablet(code, rest string) bool {
 	if !isDigit(code[1]) || !isDigit(code[2]) || !isDigit(code[3]) || !isDigit(code[4]) || len(code) == 6 && !isLetter(code[5]) {
 		return false
 	}
-	if v := rest[0] | 0x20; v != 'f' && v != 'h' {
+	if v := rest[0] | 0x20; v == 'g' && len(rest) > 1 && rest[1]|0x20 == 'v' {
+		return len(rest) == 2 || !isLetter(rest[2]) // A3300-GV
+	} else if v != 'f' && v != 'h' {
 		return false
 	}
 	n := 1
@@ -1941,7 +1947,8 @@ func prefixFacts(w string) flags {
 		case p(w, "minia5x"):
 			return fTV // MiniA5X boxes
 		case p(w, "m2105k81"),
-			len(w) >= 6 && (p(w, "mt81") || p(w, "mt83")) && isDigit(w[4]) && isDigit(w[5]): // MediaTek's tablet processors: MT8127, MT8163, MT8382
+			len(w) >= 6 && (p(w, "mt81") || p(w, "mt83")) && isDigit(w[4]) && isDigit(w[5]),   // MediaTek's tablet processors: MT8127, MT8163, MT8382
+			len(w) >= 7 && (p(w, "mtk81") || p(w, "mtk83")) && isDigit(w[5]) && isDigit(w[6]): // and as MTK8382
 			return fTablet // Xiaomi Pad 5 Pro: M2105K81AC, M2105K81C
 		case len(w) >= 5 && p(w, "mz6") && (w[3] == '0' || w[3] == '1') && isDigit(w[4]):
 			return fTablet // Motorola Xoom and Xyboard: MZ601, MZ604, MZ617
@@ -2103,6 +2110,17 @@ func prefixFacts(w string) flags {
 func teclastHD(w string) bool {
 	return len(w) >= 5 && (w[0] == 'p' || w[0] == 't') && isDigit(w[1]) && isDigit(w[2]) && w[3:5] == "hd" &&
 		(len(w) == 5 || w[5] == '_')
+}
+
+// nokiaTablet reports whether w, the number of a Nokia TA- code, is one of
+// its tablets' (T20: TA-1392, TA-1394, TA-1397; T10: TA-1457, TA-1462,
+// TA-1472, TA-1503, TA-1512).
+func nokiaTablet(w string) bool {
+	switch w {
+	case "1392", "1394", "1397", "1457", "1462", "1472", "1503", "1512":
+		return true
+	}
+	return false
 }
 
 // letteredTVModel reports whether w is a TV's model code behind its brand's

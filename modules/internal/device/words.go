@@ -31,7 +31,7 @@ var wordFacts = []struct {
 		flyer epade smarttab pocketbook bookeen cybook tolino
 		teclast chuwi alldocube transformer iconia
 		uk410 uk495 lk460 boox likebook meebook
-		contixo yestel lexibook headwolf hpad npad`}, // LG G Pad X: UK410, UK495, LK460; Onyx BOOX, Boyue Likebook, Meebook e-readers; makers of tablets only; Headwolf's HPad, N-one's NPad
+		contixo yestel lexibook headwolf hpad npad leapfrog leappad`}, // LG G Pad X: UK410, UK495, LK460; Onyx BOOX, Boyue Likebook, Meebook e-readers; makers of tablets only; Headwolf's HPad, N-one's NPad; LeapFrog's children's tablets
 	{fAndroid, "android"},
 	{fAndroid, "adr"},
 	// Windows Mobile, Windows CE and Windows Phone where the User-Agent
@@ -293,6 +293,10 @@ var pairWords = []struct {
 	// LC-50LB601U (TX3 and TX6, without a hyphen, are Tanix boxes, which
 	// prefixFacts knows).
 	{pTVSize, "th tx kd xr kj xbr fw fwd lc"},
+	// Nokia's model codes, TA- and four digits: the T20 and T10 tablets
+	// are TA-1392, TA-1394, TA-1397 and TA-1457, TA-1462, TA-1472,
+	// TA-1503, TA-1512; the rest of the numbers are phones.
+	{pTA, "ta"},
 	// Insignia's tablets: NS-P08A7100, NS-15AT07, NS-14T004; its TVs:
 	// NS-50DF710NA21.
 	{pNS, "ns"},
@@ -366,6 +370,7 @@ const (
 	pFZ
 	pTVSize
 	pNS
+	pTA
 	pPC
 	pInches // a screen of 7 to 13 inches: 10.1 inch, 7inch (opened by the number; see scan)
 	pSharpT // Sharp's AQUOS TVs: 4T-C50BN1, 2T-C32AE1 (opened by the number word; see scan)
