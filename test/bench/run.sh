@@ -4,7 +4,8 @@
 #   1. the load benchmark: nginx upstream; frontdoor bare (a) and with every
 #      feature (b) shipping its log to VictoriaLogs (the Loki push protocol),
 #      also with the receiver unreachable, with a stand-in that
-#      drops pushes, and with its log to /dev/null; nginx with geoip2 (c);
+#      drops pushes, with the receiver storing the lines unparsed, and with
+#      its log to /dev/null; nginx with geoip2 (c);
 #      wrk rounds alternating the targets, a fixed-rate open-loop run, and
 #      CPU and allocation profiles of (b);
 #   2. the sites scaling benchmark: catalogs of 1, 100, 1,000 and 10,000

@@ -53,6 +53,7 @@ func TestFrontdoorConfigs(t *testing.T) {
 		{"all features, Caddy's log", true, true, "caddy_json", append(presentHandlers(has), "reverse_proxy", "subroute"), "loki"},
 		{"all features, Caddy's log with fast_json", true, true, "caddy_fast", append(presentHandlers(has), "reverse_proxy", "subroute"), "loki"},
 		{"all features, no access log", true, true, "none", append(presentHandlers(has), "reverse_proxy", "subroute"), ""},
+		{"all features, receiver storing lines unparsed", true, true, "loki_raw", append(presentHandlers(has), "reverse_proxy", "subroute"), "loki"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +94,9 @@ func TestFrontdoorConfigs(t *testing.T) {
 			}
 			if tt.full && tt.log != "none" && (caddyLog == accessLog || caddyLog != strings.HasPrefix(tt.log, "caddy_")) {
 				t.Errorf("log %q: Caddy's log %v, access_log %v:\n%s", tt.log, caddyLog, accessLog, adapted)
+			}
+			if raw := strings.Contains(string(adapted), "disable_message_parsing=1"); raw != (tt.log == "loki_raw") {
+				t.Errorf("log %q: receiver parsing switched off %v:\n%s", tt.log, raw, adapted)
 			}
 			if tt.log == "caddy_fast" && strings.Count(string(adapted), `"format":"fast_json"`) != 2 {
 				t.Errorf("caddy_fast: fast_json is not the format of both logs:\n%s", adapted)

@@ -150,7 +150,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	upstreamPort, lokiPort, deadPort, sinkPort := port(1), port(2), port(4), port(5)
 	aPort, bPort, bDownPort, cPort, bExactPort, bDevNullPort, bSinkPort := port(10), port(11), port(12), port(13), port(14), port(15), port(16)
 	aGCPort, aIdlePort, bCaddyPort, bFastPort, aFastPort := port(17), port(18), port(19), port(20), port(21)
-	bNoLogPort, aHeadersPort, upstreamHeadersPort := port(22), port(23), port(6)
+	bNoLogPort, aHeadersPort, upstreamHeadersPort, bRawPort := port(22), port(23), port(6), port(24)
 
 	// The country database nginx reads: the one frontdoor embeds.
 	db := filepath.Join(dir, "country.mmdb")
@@ -313,6 +313,16 @@ func runLoad(ctx context.Context, o loadOptions) error {
 			"X-Device-Type: desktop",
 		}
 	}
+	// (b) shipping to the same receiver, which stores its lines as they
+	// are (VictoriaLogs' disable_message_parsing, as Loki stores them; by
+	// default VictoriaLogs parses every JSON line into fields on the same
+	// CPUs): how much of (b)'s cost is the receiver's ingestion.
+	var tbRaw *target
+	if has["loki"] {
+		if tbRaw, err = fd("b_raw", "(b) log shipped, the receiver storing lines unparsed", bRawPort, o.AdminBasePort+13, true, "loki_raw", lokiPort); err != nil {
+			return err
+		}
+	}
 	// The access log written by Caddy's own log (format json, as before
 	// access_log; and format fast_json).
 	var tbCaddyLog, tbFastJSON *target
@@ -354,7 +364,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 	if err := waitHTTP(ctx, upstream, tu.URL, h, 20*time.Second); err != nil {
 		return err
 	}
-	for _, t := range []*target{ta, tb, tbDown, tbDevNull, tbSink, tc, tbExact, taGC, taIdle, taFast, tbCaddyLog, tbFastJSON, tbNoLog, taHeaders} {
+	for _, t := range []*target{ta, tb, tbDown, tbDevNull, tbSink, tbRaw, tc, tbExact, taGC, taIdle, taFast, tbCaddyLog, tbFastJSON, tbNoLog, taHeaders} {
 		if t == nil {
 			continue
 		}
@@ -371,7 +381,7 @@ func runLoad(ctx context.Context, o loadOptions) error {
 		rep.Notes = append(rep.Notes, "no Loki writer in the binary: (b) logs JSON to /dev/null, and the receiver-unreachable run is skipped")
 	}
 	rep.Targets = []*target{ta, tb, tc}
-	for _, t := range []*target{tbDevNull, tbSink, tbDown, tbCaddyLog, tbFastJSON, taGC, taIdle, taFast, tbNoLog, taHeaders} {
+	for _, t := range []*target{tbDevNull, tbSink, tbRaw, tbDown, tbCaddyLog, tbFastJSON, taGC, taIdle, taFast, tbNoLog, taHeaders} {
 		if t != nil {
 			rep.Targets = append(rep.Targets, t)
 		}

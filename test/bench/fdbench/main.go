@@ -105,8 +105,8 @@ func loadFlags(args []string) loadOptions {
 	fs.BoolVar(&o.Untuned, "untuned", false, "frontdoor with Caddy's default upstream keep-alive settings")
 	fs.StringVar(&o.GOGC, "gogc", "", "GOGC of the frontdoor processes (empty: Go's default, 100)")
 	fs.IntVar(&o.BasePort, "port", 19700, "first of the loopback ports used")
-	fs.IntVar(&o.AdminBasePort, "admin-port", 19740, "first of the frontdoor admin ports (13)")
-	variants := fs.String("variants", "", "comma-separated variants to run besides (a), (b) and (c) (b_devnull, b_sink, b_loki_down, b_caddylog, b_fastjson, a_gogc100, a_idle32, a_fastjson, b_nolog, a_headers); empty: all")
+	fs.IntVar(&o.AdminBasePort, "admin-port", 19740, "first of the frontdoor admin ports (14)")
+	variants := fs.String("variants", "", "comma-separated variants to run besides (a), (b) and (c) (b_devnull, b_sink, b_raw, b_loki_down, b_caddylog, b_fastjson, a_gogc100, a_idle32, a_fastjson, b_nolog, a_headers); empty: all")
 	_ = fs.Parse(args)
 	for _, v := range strings.Split(*variants, ",") {
 		if v = strings.TrimSpace(v); v != "" {

@@ -162,6 +162,8 @@ func (r *loadReport) markdown() string {
 		{"(b)/(c)", "b", "c"},
 		{"(a)/(c)", "a", "c"},
 		{"(b) receiver stand-in / (a)", "b_sink", "a"},
+		{"(b) receiver storing lines unparsed / (a)", "b_raw", "a"},
+		{"(b) receiver storing lines unparsed / receiver parsing them", "b_raw", "b"},
 		{"(b) receiver unreachable / receiver up", "b_loki_down", "b"},
 		{"(b) receiver unreachable / receiver stand-in", "b_loki_down", "b_sink"},
 		{"(b) log to /dev/null / log shipped", "b_devnull", "b"},
