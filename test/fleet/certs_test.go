@@ -109,7 +109,9 @@ func TestCertificatesOnceForTheFleet(t *testing.T) {
 // gateways did. For each name: one gateway of the fleet obtained a
 // certificate, once; every other order is one renewal by one gateway (each
 // renewal replaced a different certificate: two gateways renewing the
-// same one would name the same expiry); there are as many orders as that;
+// same one would name the same expiry); there are as many orders as that,
+// or up to one more for each renewal begun and cut short by a gateway's
+// stop;
 // and no order began before the one before it was issued. Caddy renews at
 // two thirds of a certificate's lifetime or at a random time of the
 // renewal window the ACME server suggests (ARI), whichever comes first,
@@ -152,12 +154,14 @@ func issuanceProblems(t *testing.T, acme *harness.ACME, fleet []*gateway, minRen
 	for _, name := range certNames {
 		orders := byName[name]
 		delete(byName, name)
-		var obtained, renewed int
+		var obtained, renewed, renewing int
 		renewedFrom := map[int64]string{}
 		for _, g := range fleet {
 			obtained += len(certLog(g, "certificate obtained successfully", name))
 			renewed += len(certLog(g, "certificate renewed successfully", name))
-			for _, e := range certLog(g, "renewing certificate", name) {
+			attempts := certLog(g, "renewing certificate", name)
+			renewing += len(attempts)
+			for _, e := range attempts {
 				// The certificate being renewed, by its expiry.
 				expiry := int64(e.TS + e.Remaining + 0.5)
 				if other, dup := renewedFrom[expiry]; dup {
@@ -170,12 +174,15 @@ func issuanceProblems(t *testing.T, acme *harness.ACME, fleet []*gateway, minRen
 		for _, o := range orders {
 			desc = append(desc, o.String())
 		}
-		logs = append(logs, fmt.Sprintf("%s: %d orders (%d obtained, %d renewed by the fleet): %s", name, len(orders), obtained, renewed, strings.Join(desc, "; ")))
+		logs = append(logs, fmt.Sprintf("%s: %d orders (%d obtained, %d renewed by the fleet, %d renewals begun): %s", name, len(orders), obtained, renewed, renewing, strings.Join(desc, "; ")))
 		if obtained != 1 {
 			errorf("%s: the fleet obtained %d certificates, want one", name, obtained)
 		}
-		if len(orders) != obtained+renewed {
-			errorf("%s: the ACME server issued %d certificates; the fleet obtained %d and renewed %d", name, len(orders), obtained, renewed)
+		// A gateway stopped while it renews may leave an order the ACME
+		// server issued and the gateway never logged as renewed: an order
+		// still needs a renewal begun for it, and a renewal ordered once.
+		if len(orders) < obtained+renewed || len(orders) > obtained+renewing {
+			errorf("%s: the ACME server issued %d certificates; the fleet obtained %d and renewed %d (of %d renewals begun)", name, len(orders), obtained, renewed, renewing)
 		}
 		if renewed < minRenewals {
 			errorf("%s: %d renewals, want at least %d", name, renewed, minRenewals)
