@@ -34,7 +34,7 @@ const (
 	kindKHTML      // KHTML: likewise
 	kindCompatible // compatible: names the product after it
 	kindText       // a text browser's name
-	kindBox        // box, stick, dongle, projector, tivo: a TV box or stick when it names a device
+	kindBox        // boxWords: a TV box or stick when it names a device
 	kindLine       // a tablet line's name (Plane, Sero): a tablet when it names a device
 )
 
@@ -104,7 +104,7 @@ func init() {
 			e.kind = kindCompatible
 		case strings.Contains(" "+textBrowsers+" ", " "+w+" "):
 			e.kind = kindText
-		case w == "box", w == "stick", w == "dongle", w == "projector", w == "tivo":
+		case strings.Contains(" "+boxWords+" ", " "+w+" "):
 			e.kind = kindBox
 		case strings.Contains(" "+tabletLines+" ", " "+w+" "):
 			e.kind = kindLine

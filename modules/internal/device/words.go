@@ -160,12 +160,16 @@ var wordFacts = []struct {
 		fbdv fbsv fblc fbop fbcr fbmd fbsn fbss fbid fbpn fbrv fbbv fbdm fbca fbrd fbav fb4a
 		qqdownload firedownload`}, // browser add-ons' tokens, not downloaders
 
-	// "Box", "Stick", "Dongle", "Projector" and "TiVo" in a device name
-	// (Mi Box, Streaming Box 8000, TOUCAN Stick 3D, an Android TV
-	// projector, TiVo Stream 4K) are a TV box or stick; the Box and TiVo
-	// apps and their package names are not (see special).
-	{0, "box stick dongle projector tivo"},
+	{0, boxWords},
 }
+
+// boxWords are TV boxes and sticks as a word of a device name: "Box",
+// "Stick", "Dongle", "Projector" and "TiVo" (Mi Box, Streaming Box 8000,
+// TOUCAN Stick 3D, an Android TV projector, TiVo Stream 4K), and the
+// makers of TV boxes that make nothing else, WeTek, BuzzTV, AirTV, EVPAD
+// and SVICLOUD (WeTek Play2, BuzzTV XRS4500). The Box, TiVo and AirTV
+// apps and their package names are not (see special).
+const boxWords = "box stick dongle projector tivo wetek buzztv airtv evpad svicloud"
 
 // tabletLines are the names of tablet lines that are also ordinary words
 // or app names: Alldocube iPlay (iPlay40), DEXP Ursus, PiPO, Hisense Sero,
