@@ -400,7 +400,14 @@ func scan(ua string) flags {
 			f, pair = unknownWord(ua, start, end, f, pair)
 			continue
 		}
-		f |= e.f
+		if pair == pLike {
+			// "Tizen/2.0 like Android", "Linux like Android" (PocketBook's
+			// and the Kindle's Linux), "Ubuntu 14.04 like Android 4.4": the
+			// OS is the one compared, not Android.
+			f |= e.f &^ fAndroid
+		} else {
+			f |= e.f
+		}
 		pair = e.pair
 		if e.kind != kindNone {
 			var g flags

@@ -223,6 +223,7 @@ var pairWords = []struct {
 	{pHTTP, "http https ftp"},
 	{pLinux, "linux"},
 	{pBuild, "build"},
+	{pLike, "like"},
 	{pWWW, "www"},
 	// Huawei and Honor tablet model codes, digits stripped: BAH3-W09,
 	// AGS2-L09, DBY-W09, KOB2-AL00.
@@ -379,6 +380,7 @@ const (
 	pInches // a screen of 7 to 13 inches: 10.1 inch, 7inch (opened by the number; see scan)
 	pSharpT // Sharp's AQUOS TVs: 4T-C50BN1, 2T-C32AE1 (opened by the number word; see scan)
 	pLumia
+	pLike // "like Android": what follows is a comparison (see scan)
 
 	pKinds // the number of pair kinds
 )
