@@ -220,6 +220,10 @@ func TestClientHints(t *testing.T) {
 		{"malformed mobile hint ignored", tabletUA, "1", `"Android"`, "", "", "tablet", "android"},
 		{"bot beats mobile hint", botUA, "?1", `"Android"`, "", "", "bot", "android"},
 		{"tv beats hints", tvUA, "?0", `"Android"`, "", "", "tv", "android"},
+		{"a TV's model code as the model hint", tabletUA, "?0", `"Android"`, "", `"55C825"`, "tv", "android"},
+		{"a TV's model code after its brand as the model hint", tabletUA, "?0", `"Android"`, "", `"Hisense 65A7GQ"`, "tv", "android"},
+		{"a phone's number as the model hint", phoneUA, "?1", `"Android"`, "", `"5033D"`, "mobile", "android"},
+		{"a model hint with more after the code", tabletUA, "?0", `"Android"`, "", `"55C825 v2"`, "tablet", "android"},
 		{"no input at all", "", "", "", "", "", "other", "other"},
 	}
 	for _, tt := range tests {

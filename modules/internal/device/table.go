@@ -793,11 +793,18 @@ func tvModelShape(w string) bool {
 // inDeviceName reports whether ua[start:end] stands where a device's name
 // does: after "; ", ";" or a brand's name and a space ("; 55C825 Build/",
 // "(Hisense;55A6502EA;", "; TCL 55C825)"), before a space, ";", ")" or
-// "/". Not a version's or a build's part ("AppleCoreMedia/1.0.0.22B83",
+// "/", or the whole of a Sec-CH-UA-Model value. Not a version's or a
+// build's part ("AppleCoreMedia/1.0.0.22B83",
 // "Mobile/22B83", "(Build 24B83)", "iOS/18.1 (22B83)",
 // "UnityPlayer/2020.3.42f1c1").
 func inDeviceName(ua string, start, end int) bool {
-	if start < 2 || end < len(ua) && ua[end] != ' ' && ua[end] != ';' && ua[end] != ')' && ua[end] != '/' {
+	// The last word of a Sec-CH-UA-Model sf-string ("55C825", "Hisense
+	// 65A7GQ"); the whole value names the device.
+	hint := ua[0] == '"' && end == len(ua)-1 && ua[end] == '"'
+	if start == 1 && ua[0] == '"' {
+		return hint
+	}
+	if start < 2 || !hint && end < len(ua) && ua[end] != ' ' && ua[end] != ';' && ua[end] != ')' && ua[end] != '/' {
 		return false
 	}
 	switch ua[start-1] {
