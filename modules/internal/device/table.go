@@ -36,6 +36,7 @@ const (
 	kindText       // a text browser's name
 	kindBox        // boxWords: a TV box or stick when it names a device
 	kindLine       // a tablet line's name (Plane, Sero): a tablet when it names a device
+	kindHandset    // handsetMakers: a phone's own browser when it starts the User-Agent with a model
 )
 
 const (
@@ -87,7 +88,7 @@ func init() {
 	for _, w := range strings.Fields(tldWords) {
 		add(w).kind = kindTLD
 	}
-	for _, w := range strings.Fields(textBrowsers + " " + tabletLines) {
+	for _, w := range strings.Fields(textBrowsers + " " + tabletLines + " " + handsetMakers) {
 		add(w)
 	}
 	for w, i := range index {
@@ -108,6 +109,8 @@ func init() {
 			e.kind = kindBox
 		case strings.Contains(" "+tabletLines+" ", " "+w+" "):
 			e.kind = kindLine
+		case strings.Contains(" "+handsetMakers+" ", " "+w+" "):
+			e.kind = kindHandset
 		case e.pair == pHTTP:
 			e.kind = kindURL
 		case e.pair == pWWW:
@@ -1129,6 +1132,10 @@ func special(e *entry, ua string, start, end, next int) (flags, int) {
 			}
 			return fTV, next
 		}
+	case e.kind == kindHandset:
+		if start == 0 && handsetModel(ua, end) {
+			return fFeature, next
+		}
 	case e.kind == kindCompatible:
 		// "compatible" names the real product in the first parenthesis of
 		// MSIE and Konqueror; a later "(compatible; Name/1.0)" ("...
@@ -1157,15 +1164,19 @@ func compatibleBrowser(s string) bool {
 // is a top-level domain too) or names the product itself ("Bol.com/1.2.3
 // (Android 9; SM-G955F)": an app named after its site, fAuto, which a
 // named device outweighs). Version numbers with a region ("1.7412.EU")
-// are not host names: a label has a letter.
+// are not host names: a label has a letter, and no two are numbers alone
+// ("Blur_Version.0.45.203.MB511.Brasil.en.BR", a phone's firmware).
 func hostFacts(ua string, start, end int) flags {
 	from := start - 1 // where the name starts
 	for from > 0 && (isWord[ua[from-1]] || ua[from-1] == '-' || ua[from-1] == '.') {
 		from--
 	}
 	labels := ua[from : start-1] // the labels before the top-level domain
-	if !hasLetter(labels[strings.LastIndexByte(labels, '.')+1:]) {
+	if !hasLetter(labels[strings.LastIndexByte(labels, '.')+1:]) || versionLabels(labels) {
 		return 0
+	}
+	if from >= 5 && strings.EqualFold(ua[from-5:from], "fbcr/") {
+		return 0 // the carrier in Facebook's in-app browser: FBCR/Telekom.de, FBCR/o2.de
 	}
 	if dot := strings.IndexByte(labels, '.'); dot > 0 && dot <= maxWord {
 		if e := lookup(labels, 0, dot); e != nil && e.kind == kindTLD {
@@ -1178,10 +1189,46 @@ func hostFacts(ua string, start, end int) flags {
 	return fBot
 }
 
+// versionLabels reports whether two of the dot-separated labels are
+// digits only, as a version's parts are (webscan.360.cn has one).
+func versionLabels(labels string) bool {
+	n := 0
+	for labels != "" {
+		var l string
+		l, labels, _ = strings.Cut(labels, ".")
+		if allDigits(l) {
+			n++
+		}
+	}
+	return n >= 2
+}
+
 func hasLetter(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if isLetter(s[i]) {
 			return true
+		}
+	}
+	return false
+}
+
+// handsetModel reports whether a model follows the handset maker's name
+// that ends at ua[end]: after a hyphen or an underscore ("PHILIPS-Fisio
+// 121", "SEC-SGHX660/1.0", "HAIER-N60"), or after a space a word with a
+// digit ("Micromax X222", "Amoi 8512/R28.0", "BIRD S701_GPRS/1.0"). Not
+// the maker's own program ("Huawei Share/1.0", "Philips/2.1").
+func handsetModel(ua string, end int) bool {
+	if end+1 >= len(ua) {
+		return false
+	}
+	switch ua[end] {
+	case '-', '_':
+		return isWord[ua[end+1]]
+	case ' ':
+		for i := end + 1; i < len(ua) && i <= end+maxWord && ua[i] != ' ' && ua[i] != '/'; i++ {
+			if isDigit(ua[i]) {
+				return true
+			}
 		}
 	}
 	return false
@@ -1901,6 +1948,8 @@ func prefixFacts(w string) flags {
 			return fTV // EspialTVBrowser; Huawei's EC6108, EC6109, EC6110 and EC2108 IPTV boxes
 		case p(w, "ebrd"):
 			return fTablet // Sony Reader: EBRD1101
+		case p(w, "ericsson"):
+			return fFeature // Ericsson's phones: EricssonT39/R202, EricssonR320/R1A
 		}
 	case 'h':
 		switch {
@@ -1991,6 +2040,8 @@ func prefixFacts(w string) flags {
 		switch {
 		case p(w, "pov_tv"), p(w, "playstation"):
 			return fTV
+		case p(w, "pantech"):
+			return fFeature // Pantech's phones: PantechP7040, Pantech-PG-1400
 		case len(w) == 4 && w[1] == '2' && (w == "p200" || w == "p201" || w == "p212" || w == "p230" || w == "p231" || w == "p281"):
 			return fTV // Amlogic's reference TV boxes, whose names their copies keep: p212, p281
 		case len(w) == 6 && p(w, "pa2") && allDigits(w[3:]):
