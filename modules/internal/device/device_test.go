@@ -550,6 +550,8 @@ func TestSigns(t *testing.T) {
 		{"a firmware version with dots is no host name", "MOT-MB511/Blur_Version.0.45.203.MB511.Brasil.en.BR Mozilla/5.0 (Linux; U; Android 2.1-update1; xx; MB511 Build/RUTLA_U3_00.45.203) AppleWebKit/530.17 (KHTML, like Gecko) Version/4.0 Mobile Safari/530.17", "mobile", "android"},
 		{"a host name after a phone's browser", "Mozilla/5.0 (Linux; Android 13; SM-A536B" + chrome + " (compatible; crawler.example.com)", "bot", "android"},
 		{"a host name with a number label", "Mozilla/5.0 (compatible; webscan.360.cn)", "bot", "other"},
+		{"QQ Browser's feature-phone build", "MQQBrowser/Mini3.1 (CoolpadT60/1.01.T60)", "mobile", "other"},
+		{"QQ Browser on an iPhone", "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MQQBrowser/13.9.0 Mobile/15E148 Safari/604.1", "mobile", "ios"},
 		{"a maker of TV boxes only", "Mozilla/5.0 (Linux; Android 9; BuzzTV XRS4500 Build/PPR1.180610.011" + chrome, "tv", "android"},
 		{"a box maker's name first in the device", "Mozilla/5.0 (Linux; Android 7.1.2; EVPAD 6P Build/NHG47L; wv" + wv, "tv", "android"},
 		{"a box maker's app on an iPhone", "AirTV/3.1.0 (iPhone; iOS 17.2; Scale/3.00)", "mobile", "ios"},

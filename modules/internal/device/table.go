@@ -2023,7 +2023,7 @@ func prefixFacts(w string) flags {
 			return fTablet
 		case p(w, "netbox"):
 			return fTV // Netgem's set-top boxes
-		case p(w, "nokia"):
+		case p(w, "nokia"), p(w, "nttdocomo"): // NTTDoCoMo SH900i
 			return fFeature
 		}
 	case 'o':
@@ -2080,7 +2080,7 @@ func prefixFacts(w string) flags {
 			p(w, "sgpt1"), p(w, "sgpt2"), // Sony Tablet S and P: SGPT12, SGPT211
 			p(w, "s6000"), p(w, "s5000"): // Lenovo IdeaTab S6000, S5000
 			return fTablet
-		case p(w, "sonyericsson"), p(w, "symbian"), p(w, "series40"), p(w, "series60"), p(w, "samsung_sgh"):
+		case p(w, "sonyericsson"), p(w, "symbian"), p(w, "series40"), p(w, "series60"), p(w, "samsung_sgh"), p(w, "samsungsgh"):
 			return fFeature
 		}
 	case 't':

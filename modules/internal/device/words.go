@@ -77,7 +77,8 @@ var wordFacts = []struct {
 	// Feature phones and their browsers.
 	{fFeature, `midp cldc symbian symbianos series nokia sonyericsson obigo obigointernetbrowser ucweb
 		j2me teleca polaris dolfin bada brew docomo kddi softbank vodafone willcom portalmmm mot sie
-		lge sgh sch alcatel htc opwv openwave netfront jasmine lg samsung jig ddipocket kyocera`},
+		lge sgh sch alcatel htc opwv openwave netfront jasmine lg samsung jig ddipocket kyocera
+		mqqbrowser`}, // QQ Browser's mobile builds; on a feature phone it names nothing else
 
 	// TVs, set-top boxes, streaming sticks and game consoles.
 	{fTV, `tv smarttv smart_tv hbbtv netcast web0s androidtv roku crkey chromecast bravia
