@@ -552,6 +552,8 @@ func TestSigns(t *testing.T) {
 		{"a host name with a number label", "Mozilla/5.0 (compatible; webscan.360.cn)", "bot", "other"},
 		{"QQ Browser's feature-phone build", "MQQBrowser/Mini3.1 (CoolpadT60/1.01.T60)", "mobile", "other"},
 		{"QQ Browser on an iPhone", "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MQQBrowser/13.9.0 Mobile/15E148 Safari/604.1", "mobile", "ios"},
+		{"Sony's PlayStation App on a phone", "Mozilla/5.0 (Linux; Android 13; SM-S911B" + chrome + " PlayStation App/24.1.0", "mobile", "android"},
+		{"a PlayStation's own browser", "Mozilla/5.0 (PlayStation; PlayStation 5/2.26) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.0 Safari/605.1.15", "tv", "other"},
 		{"a maker of TV boxes only", "Mozilla/5.0 (Linux; Android 9; BuzzTV XRS4500 Build/PPR1.180610.011" + chrome, "tv", "android"},
 		{"a box maker's name first in the device", "Mozilla/5.0 (Linux; Android 7.1.2; EVPAD 6P Build/NHG47L; wv" + wv, "tv", "android"},
 		{"a box maker's app on an iPhone", "AirTV/3.1.0 (iPhone; iOS 17.2; Scale/3.00)", "mobile", "ios"},

@@ -1479,6 +1479,7 @@ var pairLengths = func() (t [pKinds]uint64) {
 	set(pPixel, 1, 2, 4, 6)
 	set(pTablet, 2)
 	set(pShield, 6)
+	set(pPlayStation, 3, 8)
 	set(pNokia, 2, 3)
 	set(pBuild, 4)
 	set(pAcer, 3)
@@ -1516,6 +1517,8 @@ func pairClears(p pairKind, w string) flags {
 		return fTablet // "Tablet PC 2.0": a Windows laptop with a touch screen
 	case p == pShield && w == "tablet":
 		return fTV // the SHIELD Tablet, not the SHIELD TV
+	case p == pPlayStation && (w == "app" || w == "messages"):
+		return fTV // Sony's PlayStation App and PlayStation Messages, on a phone
 	}
 	return 0
 }

@@ -235,6 +235,7 @@ var pairWords = []struct {
 	{pLinux, "linux"},
 	{pBuild, "build"},
 	{pLike, "like"},
+	{pPlayStation, "playstation"},
 	{pWWW, "www"},
 	// Huawei and Honor tablet model codes, digits stripped: BAH3-W09,
 	// AGS2-L09, DBY-W09, KOB2-AL00.
@@ -392,6 +393,7 @@ const (
 	pSharpT // Sharp's AQUOS TVs: 4T-C50BN1, 2T-C32AE1 (opened by the number word; see scan)
 	pLumia
 	pLike // "like Android": what follows is a comparison (see scan)
+	pPlayStation
 
 	pKinds // the number of pair kinds
 )
