@@ -18,6 +18,10 @@ var wordFacts = []struct {
 	{fSoC, "arm armv5l armv6l armv7l armv8l aarch64 mips mipsel sh4 qtembedded"},
 	{fMacArch, "x86_64 arm64 i386 intel64"},
 	{fFeature, "s60 s40"},
+	// Tizen runs on Samsung's phones and watches, and on its TVs, which
+	// say TV: a Tizen without a TV is a phone (SM-Z9005, SC-03F), though
+	// its browser may not say "Mobile".
+	{fLinux | fMobile, "tizen"},
 	{fMobile, "mobile iemobile blackberry bb kaios mobi wpdesktop webos maemo meego sailfish palm palmos palmsource fennec lumia"},
 	// Handhelds of the 1990s: Psion's EPOC, the Palm browsers, PDAs.
 	{fMobile, "epoc epoc32 psion palmscape palmpilot xiino pda"},
@@ -65,7 +69,7 @@ var wordFacts = []struct {
 	{fWindows, "win32_x86_64 win32_arm64 nsplayer wmfsdk"},
 	{fMac, "osx_arm64 osx_x86_64"},
 	{fDarwin, "cfnetwork darwin darwin_i"},
-	{fLinux, `linux ubuntu fedora tizen debian centos gentoo mint kubuntu suse opensuse archlinux manjaro
+	{fLinux, `linux ubuntu fedora debian centos gentoo mint kubuntu suse opensuse archlinux manjaro
 		mandriva`},
 	{fDesktopOS, `freebsd openbsd netbsd dragonfly sunos solaris haiku beos amiga amigaos morphos aros
 		riscos irix aix syllable inferno unix os2 warp
