@@ -558,6 +558,7 @@ func TestSigns(t *testing.T) {
 		{"the Galaxy Note 10.1 stays a tablet", "Mozilla/5.0 (Linux; Android 4.1.2; GT-N8000 Build/JZO54K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/29.0.1547.72 Safari/537.36", "tablet", "android"},
 		{"a Tizen phone without Mobile", "Mozilla/5.0 (Linux; Tizen 2.2.0; SM-Z9005) AppleWebKit/537.36 (KHTML, like Gecko) Version/2.2 Chrome/34.0.1847.76 efl-webengine/0.1.1.1 Safari/537.36", "mobile", "linux"},
 		{"a Tizen TV", "Mozilla/5.0 (SMART-TV; LINUX; Tizen 5.5) AppleWebKit/537.36 (KHTML, like Gecko) 69.0.3497.106.1/5.5 TV Safari/537.36", "tv", "linux"},
+		{"Samsung's HomeSync media hub", "Mozilla/5.0 (Linux; Android 4.2.2; GT-B9150 Build/JDQ39) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/37.0.2062.55 Mobile Safari/537.36", "tv", "android"},
 		{"a maker of TV boxes only", "Mozilla/5.0 (Linux; Android 9; BuzzTV XRS4500 Build/PPR1.180610.011" + chrome, "tv", "android"},
 		{"a box maker's name first in the device", "Mozilla/5.0 (Linux; Android 7.1.2; EVPAD 6P Build/NHG47L; wv" + wv, "tv", "android"},
 		{"a box maker's app on an iPhone", "AirTV/3.1.0 (iPhone; iOS 17.2; Scale/3.00)", "mobile", "ios"},

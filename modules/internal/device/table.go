@@ -1542,14 +1542,14 @@ func pairSets(p pairKind, w string) flags {
 		if len(w) >= 4 && (w[0] == 'p' && isDigit(w[1]) || w[0] == 'n' && (w[1] == '5' || w[1] == '8')) {
 			return fTablet
 		}
-		if w == "king" {
-			return fTV // Beelink's GT-King boxes
+		if w == "king" || strings.HasPrefix(w, "b9150") {
+			return fTV // Beelink's GT-King boxes; Samsung's HomeSync, a media hub for a TV
 		}
 		// GT-I (Galaxy S to S4, Mega), GT-S, GT-B, GT-C, GT-E, GT-M and the
 		// Galaxy Note phones GT-N7000, GT-N7100, GT-N9000: phones, also in a
 		// User-Agent that does not say "Mobile".
 		if len(w) >= 5 && (strings.IndexByte("isbcem", w[0]) >= 0 || w[0] == 'n' && (w[1] == '7' || w[1] == '9')) &&
-			isDigit(w[1]) && isDigit(w[2]) && isDigit(w[3]) && isDigit(w[4]) && !strings.HasPrefix(w, "b9150") { // GT-B9150: the HomeSync media hub
+			isDigit(w[1]) && isDigit(w[2]) && isDigit(w[3]) && isDigit(w[4]) {
 			return fMobile
 		}
 	case pCarrierTab:
