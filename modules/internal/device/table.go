@@ -37,6 +37,7 @@ const (
 	kindBox        // boxWords: a TV box or stick when it names a device
 	kindLine       // a tablet line's name (Plane, Sero): a tablet when it names a device
 	kindHandset    // handsetMakers: a phone's own browser when it starts the User-Agent with a model
+	kindPCMaker    // pcMakers: likewise, with a model code that has a digit
 )
 
 const (
@@ -88,7 +89,7 @@ func init() {
 	for _, w := range strings.Fields(tldWords) {
 		add(w).kind = kindTLD
 	}
-	for _, w := range strings.Fields(textBrowsers + " " + tabletLines + " " + handsetMakers) {
+	for _, w := range strings.Fields(textBrowsers + " " + tabletLines + " " + handsetMakers + " " + pcMakers) {
 		add(w)
 	}
 	for w, i := range index {
@@ -111,6 +112,8 @@ func init() {
 			e.kind = kindLine
 		case strings.Contains(" "+handsetMakers+" ", " "+w+" "):
 			e.kind = kindHandset
+		case strings.Contains(" "+pcMakers+" ", " "+w+" "):
+			e.kind = kindPCMaker
 		case e.pair == pHTTP:
 			e.kind = kindURL
 		case e.pair == pWWW:
@@ -1132,8 +1135,8 @@ func special(e *entry, ua string, start, end, next int) (flags, int) {
 			}
 			return fTV, next
 		}
-	case e.kind == kindHandset:
-		if start == 0 && handsetModel(ua, end) {
+	case e.kind == kindHandset, e.kind == kindPCMaker:
+		if start == 0 && handsetModel(ua, end, e.kind == kindPCMaker) {
 			return fFeature, next
 		}
 	case e.kind == kindCompatible:
@@ -1213,17 +1216,25 @@ func hasLetter(s string) bool {
 }
 
 // handsetModel reports whether a model follows the handset maker's name
-// that ends at ua[end]: after a hyphen or an underscore ("PHILIPS-Fisio
-// 121", "SEC-SGHX660/1.0", "HAIER-N60"), or after a space a word with a
-// digit ("Micromax X222", "Amoi 8512/R28.0", "BIRD S701_GPRS/1.0"). Not
-// the maker's own program ("Huawei Share/1.0", "Philips/2.1").
-func handsetModel(ua string, end int) bool {
+// that ends at ua[end]: after a hyphen, an underscore or a dot ("PHILIPS-Fisio
+// 121", "SEC-SGHX660/1.0", "HAIER-N60", "BIRD.A120"), or after a space a
+// word with a digit ("Micromax X222", "Amoi 8512/R28.0", "BIRD S701_GPRS/1.0").
+// Not the maker's own program ("Huawei Share/1.0", "Philips/2.1"). With
+// digit, the model after a hyphen, an underscore or a dot must have a digit
+// too ("LENOVO-I908", "Motorola-V600i"; not "Lenovo-Vantage").
+func handsetModel(ua string, end int, digit bool) bool {
 	if end+1 >= len(ua) {
 		return false
 	}
 	switch ua[end] {
-	case '-', '_':
-		return isWord[ua[end+1]]
+	case '-', '_', '.':
+		if !isWord[ua[end+1]] || isDigit(ua[end+1]) && ua[end] == '.' {
+			return false // "Name.1": a version
+		}
+		if !digit {
+			return true
+		}
+		fallthrough
 	case ' ':
 		for i := end + 1; i < len(ua) && i <= end+maxWord && ua[i] != ' ' && ua[i] != '/'; i++ {
 			if isDigit(ua[i]) {

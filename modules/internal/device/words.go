@@ -132,7 +132,7 @@ var wordFacts = []struct {
 	{fBot, `bot bots crawler spider robot googlebot bingbot yandexbot baiduspider applebot
 		duckduckbot msnbot yeti daum daumoa facebookexternalhit facebookcatalog slurp mediapartners inspectiontool
 		googleother chatgpt bingpreview phantomjs lighthouse ia_archiver imgproxy
-		skypeuripreview embedly vkshare puppeteer playwright selenium webdriver slimerjs prerender
+		skypeuripreview embedly vkshare datanyze puppeteer playwright selenium webdriver slimerjs prerender
 		rendertron ptst pagespeed gtmetrix pingdom statuscake site24x newrelicpinger datadog nagios
 		zabbix icinga freshping hetrixtools checkly uptime newsblur inoreader theoldreader
 		netnewswire newsgator bloglines nutch heritrix nmap nikto masscan zgrab sqlmap nuclei wpscan
@@ -185,6 +185,12 @@ const boxWords = "box stick dongle projector tivo wetek buzztv airtv evpad svicl
 // Sanyo-SCP5300, Mitsubishi-M342i, BenQ-M315, CASIO-C721, Spice M-5600.
 // Elsewhere in a User-Agent, or alone, the name says nothing.
 const handsetMakers = "philips sec haier sendo huawei micromax amoi bird tianyu ktouch qtek pantech sagem sanyo mitsubishi benq casio spice"
+
+// pcMakers make phones and also PCs and their programs: their name starts
+// a feature phone's User-Agent only with a model code that has a digit
+// (LENOVO-I908, Lenovo G900, Motorola-V600i, ASUS-J100, ACER-E200,
+// AUDIOVOX-9155GPX, Kyocera's KWC-KX5).
+const pcMakers = "lenovo motorola asus acer audiovox kwc"
 
 // tabletLines are the names of tablet lines that are also ordinary words
 // or app names: Alldocube iPlay (iPlay40), DEXP Ursus, PiPO, Hisense Sero,
