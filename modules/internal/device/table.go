@@ -1181,6 +1181,9 @@ func hostFacts(ua string, start, end int) flags {
 	if from >= 5 && strings.EqualFold(ua[from-5:from], "fbcr/") {
 		return 0 // the carrier in Facebook's in-app browser: FBCR/Telekom.de, FBCR/o2.de
 	}
+	if from >= 6 && strings.EqualFold(ua[from-6:from], "build/") {
+		return 0 // a custom ROM's build named after its site: Build/VEGAVIET.COM
+	}
 	if dot := strings.IndexByte(labels, '.'); dot > 0 && dot <= maxWord {
 		if e := lookup(labels, 0, dot); e != nil && e.kind == kindTLD {
 			return 0 // com.dni.vod.dmax.de, com.MTGx.ViaFree.dk: an app
