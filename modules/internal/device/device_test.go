@@ -565,6 +565,7 @@ func TestSigns(t *testing.T) {
 		{"a maker's name, a dot and a model", "BIRD.A120", "mobile", "other"},
 		{"a scraper in X11's parenthesis", "Mozilla/5.0 (X11; Datanyze; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/65.0.3325.181 Safari/537.36", "bot", "linux"},
 		{"a custom ROM's build named after its site", "Mozilla/5.0 (Linux; Android 4.1.2; IM-A850 S/K Build/VEGAVIET.COM JELLYBEAN V1.0" + chrome, "mobile", "android"},
+		{"a maker's name and a version after a dot", "Lenovo.1/2", "bot", "other"},
 		{"a maker of TV boxes only", "Mozilla/5.0 (Linux; Android 9; BuzzTV XRS4500 Build/PPR1.180610.011" + chrome, "tv", "android"},
 		{"a box maker's name first in the device", "Mozilla/5.0 (Linux; Android 7.1.2; EVPAD 6P Build/NHG47L; wv" + wv, "tv", "android"},
 		{"a box maker's app on an iPhone", "AirTV/3.1.0 (iPhone; iOS 17.2; Scale/3.00)", "mobile", "ios"},

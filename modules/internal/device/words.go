@@ -181,9 +181,9 @@ const boxWords = "box stick dongle projector tivo wetek buzztv airtv evpad svicl
 // User-Agent of their feature phones' browsers: PHILIPS-Fisio 121/2.1,
 // SEC-SGHX660/1.0 (Samsung), HAIER-N60, Sendo-J530/1.0, HUAWEI-U8110/1.0,
 // Micromax X222, Amoi 8512/R28.0, BIRD S701_GPRS/1.0, TIANYU-KTOUCH,
-// QTEK S200, Pantech-PG-1400, Sagem-myX5,
-// Sanyo-SCP5300, Mitsubishi-M342i, BenQ-M315, CASIO-C721, Spice M-5600.
-// Elsewhere in a User-Agent, or alone, the name says nothing.
+// QTEK S200, Pantech-PG-1400, Sagem-myX5, Sanyo-SCP5300, Mitsubishi-M342i,
+// BenQ-M315, CASIO-C721, Spice M-5600. Elsewhere in a User-Agent, or
+// alone, the name says nothing.
 const handsetMakers = "philips sec haier sendo huawei micromax amoi bird tianyu ktouch qtek pantech sagem sanyo mitsubishi benq casio spice"
 
 // pcMakers make phones and also PCs and their programs: their name starts
