@@ -311,8 +311,8 @@ func scan(ua string) flags {
 				i++
 			}
 			inches := screenInches(ua, start, i) // 10.1 inch, 7inch: a tablet's screen
-			if inches && isWord[p[i]] {
-				f |= fTablet // glued: 10.1inch
+			if inches && isWord[p[i]] || i-start >= 3 && i-start <= 4 && screenSize(ua, start, i) {
+				f |= fTablet // glued: 10.1inch; a size in the name: Grand 10.1 Build/
 			}
 			if dashPairs>>pair&1 != 0 {
 				f |= dashNumber(ua, start, i, pair)
@@ -852,6 +852,34 @@ func screenInches(ua string, start, end int) bool {
 		rest = rest[1:]
 	}
 	return len(rest) >= 4 && strings.EqualFold(rest[:4], "inch")
+}
+
+// screenSize reports whether the number run ua[start:end] is a tablet's
+// screen size, 9.6 to 13.9 inches with one decimal, as the last words of
+// an Android device's name give it: "Grand 10.1 Build/", "CnM TOUCHPAD
+// 9.7 Build/", "CAPTIVA 10.1 HD Build/". After a word and a space, and in
+// a device list entry that ends in a build ("MSIE 10.0;", "Windows NT
+// 10.0;" and "Mac OS X 10.9)" have none), not Android's version; phones'
+// names use smaller numbers (Nokia 7.2, X-Style 6.0).
+func screenSize(ua string, start, end int) bool {
+	n := end - start
+	if ua[end-2] != '.' || start < 2 || ua[start-1] != ' ' || !isWord[ua[start-2]] {
+		return false
+	}
+	switch {
+	case n == 3 && ua[start] == '9' && ua[start+2] >= '6':
+	case n == 4 && ua[start] == '1' && ua[start+1] <= '3':
+	default:
+		return false
+	}
+	if start >= 9 && strings.EqualFold(ua[start-8:start-1], "android") {
+		return false // Android 10.1 Build/...
+	}
+	rest := ua[end:]
+	if k := strings.IndexAny(rest, ";)"); k >= 0 {
+		rest = rest[:k]
+	}
+	return strings.Contains(rest, " Build/")
 }
 
 // vodafoneTablet returns fTablet for the number after Vodafone's VF or VFD
