@@ -397,6 +397,8 @@ func TestSigns(t *testing.T) {
 		{"Google TV", "Mozilla/5.0 (Linux; U; Android 3.2; xx; NSZ-GS7/GX70 Build/MASTER) AppleWebKit/534.13 (KHTML, like Gecko) Version/4.0 Safari/534.13", "tv", "android"},
 		{"an Amlogic processor after a brand", dalvik + "5.1.1; HX_S905 Build/LMY49F)", "tv", "android"},
 		{"an Amlogic reference box", dalvik + "7.1.2; p281 Build/p281)", "tv", "android"},
+		{"an Amlogic S912 reference box", "Mozilla/5.0 (Linux; Android 9; q201 Build/PPR1.180610.011" + chrome, "tv", "android"},
+		{"an Amlogic S905X2 reference box", dalvik + "9; u212 Build/PPR1.180610.011)", "tv", "android"},
 		{"a MiniA5X box", dalvik + "7.1.2; MiniA5X_Plus_d32_6051 Build/NHG47K)", "tv", "android"},
 		{"a BB2 PRO box", dalvik + "6.0.1; BB2 PRO Build/MHC19J)", "tv", "android"},
 		{"a BlackBerry with a number", "Mozilla/5.0 (BB10; Touch) AppleWebKit/537.35+ (KHTML, like Gecko) Version/10.3.3.2205 Mobile Safari/537.35+", "mobile", "other"},

@@ -2163,6 +2163,8 @@ func prefixFacts(w string) flags {
 			return fTV // Philips (TP Vision) Android TVs of 2015-16: QM152E, QV151E
 		case len(w) >= 5 && p(w, "qta") && isLetter(w[3]):
 			return fTablet // Verizon's Ellipsis tablets, made by Quanta: QTAQZ3, QTAIR7
+		case w == "q200" || w == "q201":
+			return fTV // Amlogic's S912 reference boxes, whose names their copies keep
 		}
 	case 'v':
 		switch {
@@ -2182,6 +2184,8 @@ func prefixFacts(w string) flags {
 			return fTablet // Datawind UbiSlate: UBISLATE7C+; Cube: U30GT, U27GT
 		case len(w) >= 5 && p(w, "uiw4") && isDigit(w[4]):
 			return fTV // Technicolor's operator Android TV boxes: UIW4020, UIW4060
+		case w == "u211" || w == "u212":
+			return fTV // Amlogic's S905X2 reference boxes
 		}
 	case 'w':
 		if p(w, "wap") {
