@@ -455,6 +455,8 @@ func TestSigns(t *testing.T) {
 		{"a tablet's screen in inches", "Mozilla/5.0 (Linux; U; Android 4.4.2; en-us; 10.1inch Build/KOT49H" + chrome, "tablet", "android"},
 		{"a phone's screen in inches", "Mozilla/5.0 (Linux; Android 6.0; 5.5 inch Build/MRA58K" + chrome, "mobile", "android"},
 		{"a number before inch at the end", "Mozilla/5.0 (Linux; Android 6.0; 10 inc", "mobile", "android"},
+		{"an Android device named Tablet PC", "Mozilla/5.0 (Linux; Android 4.4.2; Tablet PC Build/KOT49H" + chrome, "tablet", "android"},
+		{"a Windows Tablet PC", "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.0; Tablet PC 2.0)", "desktop", "windows"},
 		{"a tablet's screen size ending its name", "Mozilla/5.0 (Linux; Android 6.0; Grand 10.1 Build/MRA58K" + chrome, "tablet", "android"},
 		{"a screen size before more of the name", "Mozilla/5.0 (Linux; Android 4.2.2; CAPTIVA 9.7 Super FHD Build/JDQ39" + chrome, "tablet", "android"},
 		{"a phone's number in its name is no screen size", "Mozilla/5.0 (Linux; Android 10; Nokia 8.3 5G Build/QKQ1.200614.002" + chrome, "mobile", "android"},

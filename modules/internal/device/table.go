@@ -1549,14 +1549,17 @@ var pairLengths = func() (t [pKinds]uint64) {
 func pairFacts(f flags, p pairKind, word string) flags {
 	var b wordBuf
 	w := b.lower(word)
-	return f&^pairClears(p, w) | pairSets(p, w)
+	return f&^pairClears(f, p, w) | pairSets(p, w)
 }
 
-// pairClears returns the facts word w takes back after pair p.
-func pairClears(p pairKind, w string) flags {
+// pairClears returns the facts word w takes back after pair p, with the
+// facts f found before it.
+func pairClears(f flags, p pairKind, w string) flags {
 	switch {
-	case p == pTablet && w == "pc":
-		return fTablet // "Tablet PC 2.0": a Windows laptop with a touch screen
+	case p == pTablet && w == "pc" && f&fAndroid == 0:
+		// "Tablet PC 2.0": a Windows laptop with a touch screen; an Android
+		// device named "Tablet PC" is a tablet.
+		return fTablet
 	case p == pShield && w == "tablet":
 		return fTV // the SHIELD Tablet, not the SHIELD TV
 	case p == pPlayStation && (w == "app" || w == "messages"):
