@@ -183,8 +183,18 @@ const MaxScan = 1024
 // User-Agent and Client Hints. Any input, however malformed, yields a Result.
 func Classify(userAgent string, h Hints) Result {
 	f := scan(userAgent)
+	var name string // an Android device's name
+	if f&fAndroid != 0 {
+		name = androidDeviceName(userAgent)
+		if f&fTV == 0 && tvDeviceName(name) {
+			f |= fTV
+		}
+	}
 	if h.Model != "" {
 		f |= scan(h.Model) & (fTablet | fTV)
+		if f&fTV == 0 && tvDeviceName(trimQuotes(trimSpace(h.Model))) {
+			f |= fTV
+		}
 	}
 
 	var r Result
@@ -202,6 +212,11 @@ func Classify(userAgent string, h Hints) Result {
 		f&fTVName != 0 && f&(fHandheld|fWindows|fMac) == 0,
 		f&(fEmbedded|fX11) == fEmbedded && f&(fDevice|fDesktopOS|fCrOS|fMac|fMacArch|fWindows|fMSWeak) == 0:
 		r.Type = TV
+		return r
+	}
+
+	if f&(fMobile|fTablet) == 0 && laptopName(name) {
+		r.Type = Desktop // an Android app on a Chromebook, Android on a PC
 		return r
 	}
 
@@ -459,6 +474,14 @@ func trimSpace(s string) string {
 	}
 	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
 		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// trimQuotes removes the quotes of an sf-string ("ZC554KL").
+func trimQuotes(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return s[1 : len(s)-1]
 	}
 	return s
 }

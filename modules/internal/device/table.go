@@ -2416,3 +2416,161 @@ func wapName(w string) bool {
 func hasSuffixFold(s, suffix string) bool {
 	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
 }
+
+// androidDeviceName returns the device's name in an Android User-Agent:
+// what follows "Android <version>; " up to " Build/", ';' or ')'
+// ("(Linux; Android 11; LT-43NF8020S Build/RP1A.200720.011; wv)"), or ""
+// when there is none.
+func androidDeviceName(ua string) string {
+	i := strings.Index(ua, "Android ")
+	if i < 0 {
+		return ""
+	}
+	i += len("Android ")
+	if i >= len(ua) || !isDigit(ua[i]) {
+		return ""
+	}
+	for i < len(ua) && (isDigit(ua[i]) || ua[i] == '.') {
+		i++
+	}
+	if i >= len(ua) || ua[i] != ';' {
+		return ""
+	}
+	i++
+	for i < len(ua) && ua[i] == ' ' {
+		i++
+	}
+	for j := i; j < len(ua); j++ {
+		switch ua[j] {
+		case ';', ')':
+			return ua[i:j]
+		case ' ':
+			if strings.HasPrefix(ua[j:], " Build/") {
+				return ua[i:j]
+			}
+		}
+	}
+	return ua[i:]
+}
+
+// tvDeviceName reports whether an Android device's name (or its
+// Sec-CH-UA-Model value) is a TV's, by the parts TV makers build their
+// names from, apart at spaces, hyphens and underscores:
+//   - a model code with the screen size in it after at most four letters
+//     (a brand's or a line's: H-LED75BU7005, TD43UFBSV1, LT-43NF8020S,
+//     HTV-55U11B-VS, C50USY24F), then capitals and digits, a capital first
+//     and a digit among them (see sizeCode);
+//   - "Shell", the name of a TV platform the brands put before the panel's
+//     code (Mystery Shell 536D400XF31_FHD, JVC Shell ...);
+//   - "Box", "TVBox" or "STB" after the brand (KM9_TV_BOX, rk3128_box).
+//
+// Phones' codes with a TV size in them go on with a digit (Samsung's
+// SM-A325F, LG's LM-V405) or end in one letter (LG K50S); those written
+// with small letters (Lenovo K50a40, ARCHOS 70it2) are not read as TVs.
+func tvDeviceName(name string) bool {
+	for first := true; name != ""; first = false {
+		k := 0
+		for k < len(name) && name[k] != ' ' && name[k] != '-' && name[k] != '_' {
+			k++
+		}
+		switch part := name[:k]; len(part) {
+		case 3:
+			if !first && (asciiEqualFold(part, "box") || asciiEqualFold(part, "stb")) {
+				return true
+			}
+		case 5:
+			if asciiEqualFold(part, "shell") || !first && asciiEqualFold(part, "tvbox") {
+				return true
+			}
+		default:
+			if len(part) >= 5 && sizeCode(part) {
+				return true
+			}
+		}
+		if k == len(name) {
+			break
+		}
+		name = name[k+1:]
+	}
+	return false
+}
+
+// sizeCode reports whether part is a TV's model code with its screen size
+// after at most four letters: the size (one TVs are made in), then at
+// least three capitals and digits, a capital first, a digit among them.
+func sizeCode(part string) bool {
+	i := 0
+	for i < len(part) && i <= 4 && isLetter(part[i]) {
+		i++
+	}
+	if i > 4 || i+5 > len(part) || !isDigit(part[i]) || !isDigit(part[i+1]) || !tvSizes[(part[i]-'0')*10+part[i+1]-'0'] {
+		return false
+	}
+	rest := part[i+2:]
+	if rest[0] < 'A' || rest[0] > 'Z' {
+		return false
+	}
+	digit := false
+	for j := 1; j < len(rest); j++ {
+		switch c := rest[j]; {
+		case isDigit(c):
+			digit = true
+		case c < 'A' || c > 'Z':
+			return false
+		}
+	}
+	return digit
+}
+
+// laptopName reports whether an Android device's name is a laptop's or a
+// desktop computer's: Android apps on a Chromebook ("Acer Chromebook 15
+// (CB3-532)", "Google Pixelbook Go"), and Android builds for PCs on a
+// laptop line ("Inspiron 5567", "TravelMate P653-M", "HP EliteBook 8470p").
+// The caller asks that the User-Agent not say "Mobile": phones are named
+// after such lines too (SOLO Aspire, Ultra Latitude).
+func laptopName(name string) bool {
+	for name != "" {
+		k := 0
+		for k < len(name) && name[k] != ' ' && name[k] != '-' && name[k] != '_' {
+			k++
+		}
+		if k >= 4 && k <= 11 {
+			var b [11]byte
+			for j := 0; j < k; j++ {
+				c := name[j]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				b[j] = c
+			}
+			switch string(b[:k]) {
+			case "chromebook", "chromebox", "chromebase", "pixelbook", "inspiron", "latitude", "vostro",
+				"optiplex", "travelmate", "aspire", "satellite", "elitebook", "probook", "pavilion",
+				"lifebook", "zenbook", "vivobook", "easynote", "thinkbook", "thinkcentre":
+				return true
+			}
+		}
+		if k == len(name) {
+			break
+		}
+		name = name[k+1:]
+	}
+	return false
+}
+
+// asciiEqualFold reports whether s, lower-cased in ASCII, is lower.
+func asciiEqualFold(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -95,8 +95,9 @@ var wordFacts = []struct {
 		egreat bqeel wechip measy zoomtak amiko zgemma gigablue sdmc
 		vuplus bbox kaon arris zeasn rkm vontar nsz pbrm intelce remocon dreamkey
 		himedia transpeed magicsee sunvell kiii
-		jmgo xgimi wpe metrological kamai entone technicolor coocaa iffalcon chiq`},
-	// (JMGO's and XGIMI's projectors run Android TV; WPE WebKit and
+		jmgo xgimi wpe metrological kamai entone technicolor coocaa iffalcon chiq brightsign`},
+	// (BrightSign's are signage players, screens on a wall, as TVs are;
+	// JMGO's and XGIMI's projectors run Android TV; WPE WebKit and
 	// Metrological's app platform are set-top boxes' browsers; Entone's
 	// Kamai and Technicolor's boxes are operators' set-top boxes; Coocaa
 	// and iFFALCON are Skyworth's and TCL's TV brands, CHiQ Changhong's.)
