@@ -38,6 +38,7 @@ const (
 	kindLine       // a tablet line's name (Plane, Sero): a tablet when it names a device
 	kindHandset    // handsetMakers: a phone's own browser when it starts the User-Agent with a model
 	kindPCMaker    // pcMakers: likewise, with a model code that has a digit
+	kindNamedTV    // namedTVs: a TV unless a phone's line follows after a space
 )
 
 const (
@@ -89,7 +90,7 @@ func init() {
 	for _, w := range strings.Fields(tldWords) {
 		add(w).kind = kindTLD
 	}
-	for _, w := range strings.Fields(textBrowsers + " " + tabletLines + " " + handsetMakers + " " + pcMakers) {
+	for _, w := range strings.Fields(textBrowsers + " " + tabletLines + " " + handsetMakers + " " + pcMakers + " " + namedTVs) {
 		add(w)
 	}
 	for w, i := range index {
@@ -114,6 +115,8 @@ func init() {
 			e.kind = kindHandset
 		case strings.Contains(" "+pcMakers+" ", " "+w+" "):
 			e.kind = kindPCMaker
+		case strings.Contains(" "+namedTVs+" ", " "+w+" "):
+			e.kind = kindNamedTV
 		case e.pair == pHTTP:
 			e.kind = kindURL
 		case e.pair == pWWW:
@@ -1167,6 +1170,10 @@ func special(e *entry, ua string, start, end, next int) (flags, int) {
 		if start == 0 && handsetModel(ua, end, e.kind == kindPCMaker) {
 			return fFeature, next
 		}
+	case e.kind == kindNamedTV:
+		if end == len(ua) || ua[end] != ' ' {
+			return fTV, next
+		}
 	case e.kind == kindCompatible:
 		// "compatible" names the real product in the first parenthesis of
 		// MSIE and Konqueror; a later "(compatible; Name/1.0)" ("...
@@ -1332,6 +1339,10 @@ func unknownFacts(w, orig string, product, parts bool) flags {
 		if isModelCode(orig, "KF") {
 			f |= fTablet // Fire tablets: KFTRWI, KFMAWI...
 		}
+	case 'C', 'N', 'P', 'S', 'T':
+		if digmaTablet(orig) {
+			f |= fTablet
+		}
 	case 'M':
 		if asusTablet(orig) {
 			f |= fTablet
@@ -1419,8 +1430,8 @@ func partFacts(part string, product bool) flags {
 			return fTablet // HuaweiMediaPad, lepad
 		}
 	case 't':
-		if !product && n > 6 && strings.HasSuffix(part, "tablet") {
-			return fTablet // YONESTablet
+		if !product && n >= 6 && strings.HasSuffix(part, "tablet") {
+			return fTablet // YONESTablet, Tesla_Tablet_785
 		}
 	case 'e':
 		if !product && strings.HasSuffix(part, "dongle") {
@@ -2028,6 +2039,10 @@ func prefixFacts(w string) flags {
 			return fIPad | fTablet // Apple-iPad2C2
 		case p(w, "iphone"), p(w, "ipod"):
 			return fIOS | fMobile
+		case p(w, "iplay") && (len(w) == 5 || w[5] == '_' || isDigit(w[5])):
+			return fTablet // Alldocube's iPlay tablets: iPlay_60, iPlay50 (not BBC's iplayer)
+		case len(w) >= 4 && p(w, "iph") && allDigits(w[3:]):
+			return fIOS | fMobile // UC Browser's iPhone ids: "dv(iPh12,1);pr(UCBrowser/13.8.4.1696)"
 		case p(w, "ideatab"):
 			return fTablet // IdeaTabA1000
 		}
@@ -2120,6 +2135,8 @@ func prefixFacts(w string) flags {
 			return fTV // Rockchip's TV box processors
 		case len(w) >= 6 && p(w, "rct6"):
 			return fTablet // RCA Voyager tablets: RCT6773W22, RCT6K03W13
+		case p(w, "readboy"):
+			return fTablet // Readboy's learning tablets: Readboy_G50, Readboy_C26Pro
 		}
 	case 's':
 		switch {
@@ -2171,8 +2188,8 @@ func prefixFacts(w string) flags {
 		}
 	case 'v':
 		switch {
-		case p(w, "v88"), p(w, "vorke"):
-			return fTV // V88 boxes (V88, V88 Pro, V88mini), Vorke boxes
+		case p(w, "v88") && boxSuffix(w[3:]), p(w, "vorke"):
+			return fTV // V88 boxes (V88, V88 Pro, V88mini), Vorke boxes; not ZTE's V880 phones
 		case w == "vk700", w == "vk810", w == "vk815":
 			return fTablet // LG G Pad on Verizon (VK Mobile's phones are VK200 to VK900)
 		}
@@ -2440,6 +2457,14 @@ func androidDeviceName(ua string) string {
 	for i < len(ua) && ua[i] == ' ' {
 		i++
 	}
+	if n := localeLen(ua[i:]); n > 0 {
+		// "Android 4.1.2; en-us; MODEL Build/...": the model is after the
+		// language.
+		i += n
+		for i < len(ua) && ua[i] == ' ' {
+			i++
+		}
+	}
 	for j := i; j < len(ua); j++ {
 		switch ua[j] {
 		case ';', ')':
@@ -2453,6 +2478,31 @@ func androidDeviceName(ua string) string {
 	return ua[i:]
 }
 
+// localeLen returns the length of a language tag and the ';' after it
+// at the start of s ("en-us;", "zh_CN;", "ru;"), or 0.
+func localeLen(s string) int {
+	if len(s) < 3 || !isLower(s[0]) || !isLower(s[1]) {
+		return 0
+	}
+	i := 2
+	if s[i] == '-' || s[i] == '_' {
+		i++
+		j := i
+		for i < len(s) && i-j < 4 && isLetter(s[i]) {
+			i++
+		}
+		if i-j < 2 {
+			return 0
+		}
+	}
+	if i < len(s) && s[i] == ';' {
+		return i + 1
+	}
+	return 0
+}
+
+func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
+
 // tvDeviceName reports whether an Android device's name (or its
 // Sec-CH-UA-Model value) is a TV's, by the parts TV makers build their
 // names from, apart at spaces, hyphens and underscores:
@@ -2462,42 +2512,43 @@ func androidDeviceName(ua string) string {
 //     and a digit among them (see sizeCode);
 //   - "Shell", the name of a TV platform the brands put before the panel's
 //     code (Mystery Shell 536D400XF31_FHD, JVC Shell ...);
-//   - "Box", "TVBox" or "STB" after the brand (KM9_TV_BOX, rk3128_box).
+//   - "Box", "TVBox" or "STB" after the brand (KM9_TV_BOX, rk3128_box);
+//
+// unless a part ends in "pad" or "tab", which names a tablet.
 //
 // Phones' codes with a TV size in them go on with a digit (Samsung's
 // SM-A325F, LG's LM-V405) or end in one letter (LG K50S); those written
 // with small letters (Lenovo K50a40, ARCHOS 70it2) are not read as TVs.
 func tvDeviceName(name string) bool {
+	tv := false
 	for first := true; name != ""; first = false {
 		k := 0
 		for k < len(name) && name[k] != ' ' && name[k] != '-' && name[k] != '_' {
 			k++
 		}
-		switch part := name[:k]; len(part) {
-		case 3:
-			if !first && (asciiEqualFold(part, "box") || asciiEqualFold(part, "stb")) {
-				return true
-			}
-		case 5:
-			if asciiEqualFold(part, "shell") || !first && asciiEqualFold(part, "tvbox") {
-				return true
-			}
+		part := name[:k]
+		switch {
+		case len(part) >= 3 && (hasSuffixFold(part, "pad") || hasSuffixFold(part, "tab")):
+			return false // a tablet's name: Mediacom's SmartPad 85S23G
+		case len(part) == 3:
+			tv = tv || !first && (asciiEqualFold(part, "box") || asciiEqualFold(part, "stb"))
+		case len(part) == 5:
+			tv = tv || asciiEqualFold(part, "shell") || !first && asciiEqualFold(part, "tvbox")
 		default:
-			if len(part) >= 5 && sizeCode(part) {
-				return true
-			}
+			tv = tv || len(part) >= 5 && sizeCode(part)
 		}
 		if k == len(name) {
 			break
 		}
 		name = name[k+1:]
 	}
-	return false
+	return tv
 }
 
 // sizeCode reports whether part is a TV's model code with its screen size
 // after at most four letters: the size (one TVs are made in), then at
-// least three capitals and digits, a capital first, a digit among them.
+// least three capitals and digits, a capital first (not an A or a T
+// followed by a digit), a digit among them.
 func sizeCode(part string) bool {
 	i := 0
 	for i < len(part) && i <= 4 && isLetter(part[i]) {
@@ -2507,7 +2558,10 @@ func sizeCode(part string) bool {
 		return false
 	}
 	rest := part[i+2:]
-	if rest[0] < 'A' || rest[0] > 'Z' {
+	if rest[0] < 'A' || rest[0] > 'Z' || (rest[0] == 'A' || rest[0] == 'T') && isDigit(rest[1]) {
+		// Not an A or a T and a digit after the size: phones' and
+		// tablets' codes (Highscreen's MS50A4500, SN70T31); Hisense's
+		// 55A6502EA is a TV by tvModel.
 		return false
 	}
 	digit := false
@@ -2573,4 +2627,22 @@ func asciiEqualFold(s, lower string) bool {
 		}
 	}
 	return true
+}
+
+// digmaTablet reports whether w is one of Digma's model codes of a tablet:
+// the line's letter (C CITI, P Plane, T Optima, N Platina, S Sky), S or
+// T, four digits the first of which is the screen's size (1 for 10
+// inches, 7, 8...), two capitals (TS7198PG, CS1062PL, PS8170MG,
+// TT1236PG, SS8264PL). Its phones' codes start with 5 or 6 (CS5021ML,
+// CS6063ML).
+func digmaTablet(w string) bool {
+	if len(w) != 8 || w[1] != 'S' && w[1] != 'T' || !strings.ContainsRune("CNPST", rune(w[0])) {
+		return false
+	}
+	for i := 2; i < 6; i++ {
+		if !isDigit(w[i]) {
+			return false
+		}
+	}
+	return w[2] != '5' && w[2] != '6' && 'A' <= w[6] && w[6] <= 'Z' && 'A' <= w[7] && w[7] <= 'Z'
 }

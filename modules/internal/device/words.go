@@ -87,11 +87,11 @@ var wordFacts = []struct {
 	// TVs, set-top boxes, streaming sticks and game consoles.
 	{fTV, `tv smarttv smart_tv hbbtv netcast web0s androidtv roku crkey chromecast bravia
 		philipstv nettv vidaa viera mibox mitv playstation xbox nintendo wii wiiu psp inettvbrowser dtv
-		sonydtv kreatv omi vstvb espial opentv tsbnettv netrange maple smarthub aquosbrowser aquos
+		sonydtv kreatv omi vstvb espial opentv tsbnettv netrange maple smarthub aquosbrowser
 		foxxum humax technisat loewe vestel tpvision grundig arcelik freebox dreambox enigma stb stbapp
 		kstb mag dune formuler directfb firetv shield tvbox ps3application hybridcast
 		webtv ohtv diga boxee ouya dreamcast dreampassport planetweb ps3 ps4 kdl sonycebrowser sonybdp
-		sagemcom vewd vizio smartcast skyworth metz nitro mediaroom kaonmedia
+		sagemcom vewd vizio smartcast skyworth metz mediaroom kaonmedia
 		egreat bqeel wechip measy zoomtak amiko zgemma gigablue sdmc
 		vuplus bbox kaon arris zeasn rkm vontar nsz pbrm intelce remocon dreamkey
 		himedia transpeed magicsee sunvell kiii
@@ -176,6 +176,13 @@ var wordFacts = []struct {
 // and SVICLOUD (WeTek Play2, BuzzTV XRS4500). The Box, TiVo and AirTV
 // apps and their package names are not (see special).
 const boxWords = "box stick dongle projector tivo wetek buzztv airtv evpad svicloud"
+
+// namedTVs are TVs' names that phones' names also start with, before a
+// space and the phone's line: Sharp's AQUOS TVs (AQUOS-TVX19B,
+// AQUOS_TVE19A, "AQUOS-AS/2.0") and AQUOS phones ("AQUOS sense4", "Sharp
+// Aquos S2"); the Nintendo DS ("(compatible; MSIE 6.0; Nitro)") and the
+// Nitro phones ("Nitro 55A Build/").
+const namedTVs = "aquos nitro"
 
 // handsetMakers are makers of phones (and of little that sends a
 // User-Agent of its own) whose name, with a model after it, starts the
