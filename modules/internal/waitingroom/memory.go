@@ -81,7 +81,9 @@ func (m *Memory) Decide(_ context.Context, s *Settings, v Visit) (Decision, erro
 	now := m.now()
 	d := Decision{Now: now, Ticket: v.Ticket, Paused: m.mode == ModePause}
 	op := v.Op
-	if op != OpArrive && (v.Issued < m.epoch || v.Expiry <= now) {
+	// A cookie issued in the millisecond of the reset counts as older: a
+	// visit settled just before the reset has the same time.
+	if op != OpArrive && (v.Issued <= m.epoch || v.Expiry <= now) {
 		d.BadCookie = true
 		op = OpArrive
 		m.forget(v.SID)

@@ -11,8 +11,9 @@ local NOW = S.NOW
 
 local flags = 0
 if S.MODE == 'pause' then flags = flags + 8 end
-if OP ~= 'a' and (ISSUED < S.EPOCH or EXPIRY <= NOW) then
-	-- From before a reset, or expired: the visitor arrives anew.
+if OP ~= 'a' and (ISSUED <= S.EPOCH or EXPIRY <= NOW) then
+	-- From before a reset (or its millisecond: a visit settled just before
+	-- it has the same time), or expired: the visitor arrives anew.
 	flags = flags + 4
 	OP = 'a'
 	redis.call('ZREM', KEYS[K_LINE], SID)
