@@ -307,6 +307,12 @@ func scan(ua string) flags {
 			i++
 			continue
 		case cDigit:
+			if i > 0 && p[i-1] == '%' && p[i] == '2' && i+1 < len(p) && p[i+1] == '0' {
+				// An escaped space, as app names are sent in CFNetwork's
+				// User-Agents: "(Power%20Macintosh)", "My%20App/1.0".
+				i += 2
+				continue
+			}
 			// A number or a run of them: 537.36, 124.0.6367.118, 17_5_1.
 			start := i
 			i++
@@ -2512,7 +2518,19 @@ func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
 //     and a digit among them (see sizeCode);
 //   - "Shell", the name of a TV platform the brands put before the panel's
 //     code (Mystery Shell 536D400XF31_FHD, JVC Shell ...);
-//   - "Box", "TVBox" or "STB" after the brand (KM9_TV_BOX, rk3128_box);
+//   - the size and two to four capitals, then a part that starts with
+//     three digits (40LEX_7171_FTS2C, 55LEX-8158), or the size and
+//     capitals with SMART, UHD or FHD among them, after nothing or three
+//     letters or more (ELED-43SMART, HIBERG55YUHD; not Acer's tablet
+//     B3-A40FHD);
+//   - "Box", "TVBox" or "STB" after the brand (KM9_TV_BOX, rk3128_box),
+//     "ATV" (an Android TV build: GTKing_AT_ATV);
+//   - "4K" or "8K", alone or after two letters or more (AS_4K_CI, AS4K,
+//     Cinema4K; not the phones' codes that end in a digit and K, SO-04K,
+//     5044K);
+//   - "Smart TV" in parts (VESTA_SMART_TV);
+//   - Yandex's TVs, TV modules and the stations that plug into a TV:
+//     YNDX- and five digits (its phone is YNDX-000SB);
 //
 // unless a part ends in "pad" or "tab", which names a tablet.
 //
@@ -2520,7 +2538,10 @@ func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
 // SM-A325F, LG's LM-V405) or end in one letter (LG K50S); those written
 // with small letters (Lenovo K50a40, ARCHOS 70it2) are not read as TVs.
 func tvDeviceName(name string) bool {
-	tv := false
+	if len(name) == 10 && strings.HasPrefix(name, "YNDX-") && allDigits(name[5:]) {
+		return true
+	}
+	tv, sizeLetters, smart := false, false, false
 	for first := true; name != ""; first = false {
 		k := 0
 		for k < len(name) && name[k] != ' ' && name[k] != '-' && name[k] != '_' {
@@ -2530,13 +2551,22 @@ func tvDeviceName(name string) bool {
 		switch {
 		case len(part) >= 3 && (hasSuffixFold(part, "pad") || hasSuffixFold(part, "tab")):
 			return false // a tablet's name: Mediacom's SmartPad 85S23G
+		case sizeLetters && len(part) >= 3 && isDigit(part[0]) && isDigit(part[1]) && isDigit(part[2]):
+			tv = true
+		case len(part) == 2:
+			tv = tv || smart && asciiEqualFold(part, "tv") // VESTA_SMART_TV
 		case len(part) == 3:
-			tv = tv || !first && (asciiEqualFold(part, "box") || asciiEqualFold(part, "stb"))
+			tv = tv || !first && (asciiEqualFold(part, "box") || asciiEqualFold(part, "stb") || asciiEqualFold(part, "atv"))
 		case len(part) == 5:
 			tv = tv || asciiEqualFold(part, "shell") || !first && asciiEqualFold(part, "tvbox")
-		default:
-			tv = tv || len(part) >= 5 && sizeCode(part)
 		}
+		sizeLetters = false
+		if i := tvSize(part, 6); i >= 0 {
+			tv = tv || sizeCode(part, i) || sizeWords(part, i)
+			sizeLetters = sizeThenCapitals(part, i)
+		}
+		tv = tv || ultraHD(part)
+		smart = asciiEqualFold(part, "smart")
 		if k == len(name) {
 			break
 		}
@@ -2545,16 +2575,63 @@ func tvDeviceName(name string) bool {
 	return tv
 }
 
-// sizeCode reports whether part is a TV's model code with its screen size
-// after at most four letters: the size (one TVs are made in), then at
-// least three capitals and digits, a capital first (not an A or a T
-// followed by a digit), a digit among them.
-func sizeCode(part string) bool {
+// tvSize returns where the screen size in part starts: after at most max
+// letters, two digits that are a size TVs are made in; or -1.
+func tvSize(part string, max int) int {
+	if len(part) < 4 {
+		return -1
+	}
 	i := 0
-	for i < len(part) && i <= 4 && isLetter(part[i]) {
+	for i < len(part) && i <= max && isLetter(part[i]) {
 		i++
 	}
-	if i > 4 || i+5 > len(part) || !isDigit(part[i]) || !isDigit(part[i+1]) || !tvSizes[(part[i]-'0')*10+part[i+1]-'0'] {
+	if i > max || i+2 > len(part) || !isDigit(part[i]) || !isDigit(part[i+1]) || !tvSizes[(part[i]-'0')*10+part[i+1]-'0'] {
+		return -1
+	}
+	return i
+}
+
+// sizeThenCapitals reports whether part, whose TV screen size starts at
+// i, is at most four letters, the size and two to four capitals (40LEX,
+// 55LEX): a TV's code whose number comes in the next part.
+func sizeThenCapitals(part string, i int) bool {
+	if i > 4 {
+		return false
+	}
+	rest := part[i+2:]
+	if len(rest) < 2 || len(rest) > 4 {
+		return false
+	}
+	for j := 0; j < len(rest); j++ {
+		if rest[j] < 'A' || rest[j] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// sizeWords reports whether part, whose TV screen size starts at i, is
+// nothing or three to six letters, the size and capitals with SMART, UHD
+// or FHD among them (43SMART, HIBERG55YUHD).
+func sizeWords(part string, i int) bool {
+	if i == 1 || i == 2 {
+		return false
+	}
+	rest := part[i+2:]
+	for j := 0; j < len(rest); j++ {
+		if rest[j] < 'A' || rest[j] > 'Z' {
+			return false
+		}
+	}
+	return strings.Contains(rest, "SMART") || strings.Contains(rest, "UHD") || strings.Contains(rest, "FHD")
+}
+
+// sizeCode reports whether part, whose TV screen size starts at i (see
+// tvSize), is a TV's model code: at most four letters, the size, then at
+// least three capitals and digits, a capital first (not an A or a T
+// followed by a digit), a digit among them.
+func sizeCode(part string, i int) bool {
+	if i > 4 || i+5 > len(part) {
 		return false
 	}
 	rest := part[i+2:]
@@ -2645,4 +2722,22 @@ func digmaTablet(w string) bool {
 		}
 	}
 	return w[2] != '5' && w[2] != '6' && 'A' <= w[6] && w[6] <= 'Z' && 'A' <= w[7] && w[7] <= 'Z'
+}
+
+// ultraHD reports whether part is "4K" or "8K", alone or after two
+// letters or more.
+func ultraHD(part string) bool {
+	n := len(part)
+	if n < 2 || part[n-1] != 'K' || part[n-2] != '4' && part[n-2] != '8' {
+		return false
+	}
+	if n == 2 {
+		return true
+	}
+	for i := 0; i < n-2; i++ {
+		if !isLetter(part[i]) {
+			return false
+		}
+	}
+	return n >= 4
 }
