@@ -188,6 +188,8 @@ func Classify(userAgent string, h Hints) Result {
 		name = androidDeviceName(userAgent)
 		if f&fTV == 0 && tvDeviceName(name) {
 			f |= fTV
+		} else if f&(fTV|fTablet) == 0 && tabletDeviceName(name) {
+			f |= fTablet
 		}
 	}
 	if h.Model != "" {

@@ -2741,3 +2741,54 @@ func ultraHD(part string) bool {
 	}
 	return n >= 4
 }
+
+// tabletDeviceName reports whether an Android device's name has a
+// tablet's model code whose number starts with its screen size, 07, 08 or
+// 09 inches: one to three letters, that size and two digits, perhaps a
+// few letters and digits more (QS0716D, MT0812E, RC0710B, HT0704K08).
+// Phones' numbers seldom start with a 0; ZTE's Blade phones do (Blade
+// V0720, A0722), so not with ZTE or Blade in the name.
+func tabletDeviceName(name string) bool {
+	code := false
+	for name != "" {
+		k := 0
+		for k < len(name) && name[k] != ' ' && name[k] != '-' && name[k] != '_' {
+			k++
+		}
+		part := name[:k]
+		if asciiEqualFold(part, "zte") || asciiEqualFold(part, "blade") {
+			return false
+		}
+		code = code || sizeFirstCode(part)
+		if k == len(name) {
+			break
+		}
+		name = name[k+1:]
+	}
+	return code
+}
+
+// sizeFirstCode reports whether part is one to three letters, 07, 08 or
+// 09, two digits, at most three letters and at most two digits.
+func sizeFirstCode(part string) bool {
+	i := 0
+	for i < len(part) && isLetter(part[i]) {
+		i++
+	}
+	if i < 1 || i > 3 || i+4 > len(part) || part[i] != '0' || part[i+1] < '7' || part[i+1] > '9' || !isDigit(part[i+2]) || !isDigit(part[i+3]) {
+		return false
+	}
+	j := i + 4
+	letters := j
+	for j < len(part) && isLetter(part[j]) {
+		j++
+	}
+	if j-letters > 3 {
+		return false
+	}
+	digits := j
+	for j < len(part) && isDigit(part[j]) {
+		j++
+	}
+	return j == len(part) && j-digits <= 2
+}
