@@ -3,7 +3,9 @@
 # from its Go module) and runs them.
 GO        ?= go
 BIN       := bin/frontdoor
-GOFLAGS_BUILD := -trimpath -ldflags "-s -w"
+# -buildvcs=auto: the commit is in `frontdoor version` when built from a git
+# checkout, even where GOFLAGS turns VCS stamping off.
+GOFLAGS_BUILD := -trimpath -buildvcs=auto -ldflags "-s -w"
 TEST_TIMEOUT ?= 40m
 
 .PHONY: all build run test test-deps vet unit bench geoip-update fmt clean
