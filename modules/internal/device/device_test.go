@@ -441,6 +441,8 @@ func TestSigns(t *testing.T) {
 		{"an escaped space before Macintosh", "Safari5533.22.3 CFNetwork/438.16 Darwin/9.8.0 (Power%20Macintosh) (PowerBook6%2C7)", "desktop", "macos"},
 		{"a tablet's code that starts with its size", "Mozilla/5.0 (Linux; Android 4.4.2; QX0716D Build/KOT49H" + chrome, "tablet", "android"},
 		{"ZTE's Blade numbers start with a 0", "Mozilla/5.0 (Linux; Android 7.0; ZTE BLADE V0720" + chrome, "mobile", "android"},
+		{"a site inspector on a desktop browser", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 SiteInspector", "bot", "linux"},
+		{"a site observatory on a desktop browser", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 ExampleObservatory/1.0", "bot", "macos"},
 		{"a Sharp AQUOS TV", dalvik + "11; AQUOS-TVE23A Build/RTM7.230903.173)", "tv", "android"},
 		{"a Sharp AQUOS phone", "Mozilla/5.0 (Linux; Android 14; AQUOS sense8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36", "tablet", "android"},
 		{"a Sharp AQUOS phone saying Mobile", "Mozilla/5.0 (Linux; Android 13; Sharp Aquos R7" + chrome, "mobile", "android"},

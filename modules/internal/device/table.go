@@ -1923,11 +1923,13 @@ func nameFacts(w string) flags {
 		case 'p':
 			weak = weak || strings.HasPrefix(r, "probe") || strings.HasPrefix(r, "preview") || strings.HasPrefix(r, "proxy")
 		case 'i':
-			weak = weak || strings.HasPrefix(r, "indexer")
+			weak = weak || strings.HasPrefix(r, "indexer") || strings.HasPrefix(r, "inspector")
+		case 'o':
+			weak = weak || strings.HasPrefix(r, "observatory") // Mozilla's, Cloudflare's site checkers
 		case 'e':
 			weak = weak || strings.HasPrefix(r, "extract")
 		case 'd':
-			weak = weak || strings.HasPrefix(r, "download")
+			weak = weak || strings.HasPrefix(r, "download") || strings.HasPrefix(r, "diagnostic")
 		case 'u':
 			weak = weak || strings.HasPrefix(r, "uptime")
 		}
@@ -1944,7 +1946,7 @@ func nameFacts(w string) flags {
 
 // nameStems are the stems nameFacts looks for.
 const nameStems = `bot crawl check spider scrap scan seo robot rss headless harvest archiv validat verif fetch feed
-	monitor probe preview proxy indexer extract download uptime android`
+	monitor probe preview proxy indexer inspector observatory extract download diagnostic uptime android`
 
 // stemStart[c] has bit c2&31 set when c, c2 may start a stem.
 var stemStart = func() (t [256]uint32) {
