@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/ascii"
 )
 
 // The fields of Caddy's access-log entry, written directly: what
@@ -80,13 +82,13 @@ func isCredential(key string) bool {
 	}
 	switch len(key) {
 	case len("cookie"):
-		return asciiEqualLower(key, "cookie")
+		return ascii.EqualLower(key, "cookie")
 	case len("set-cookie"):
-		return asciiEqualLower(key, "set-cookie")
+		return ascii.EqualLower(key, "set-cookie")
 	case len("authorization"):
-		return asciiEqualLower(key, "authorization")
+		return ascii.EqualLower(key, "authorization")
 	case len("proxy-authorization"):
-		return asciiEqualLower(key, "proxy-authorization")
+		return ascii.EqualLower(key, "proxy-authorization")
 	}
 	return false
 }
@@ -97,23 +99,6 @@ func isCredentialSlow(key string) bool {
 		return true
 	}
 	return false
-}
-
-// asciiEqualLower reports whether the ASCII s lower-cased is lower.
-func asciiEqualLower(s, lower string) bool {
-	if len(s) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // appendStrings writes the elements of a string array.

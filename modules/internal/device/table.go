@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"strings"
 	"unsafe"
+
+	"github.com/frontdoor-gateway/frontdoor/modules/internal/ascii"
 )
 
 // maxWord is the longest word looked up. Longer words are only checked for
@@ -2556,11 +2558,11 @@ func tvDeviceName(name string) bool {
 		case sizeLetters && len(part) >= 3 && isDigit(part[0]) && isDigit(part[1]) && isDigit(part[2]):
 			tv = true
 		case len(part) == 2:
-			tv = tv || smart && asciiEqualFold(part, "tv") // VESTA_SMART_TV
+			tv = tv || smart && ascii.EqualLower(part, "tv") // VESTA_SMART_TV
 		case len(part) == 3:
-			tv = tv || !first && (asciiEqualFold(part, "box") || asciiEqualFold(part, "stb") || asciiEqualFold(part, "atv"))
+			tv = tv || !first && (ascii.EqualLower(part, "box") || ascii.EqualLower(part, "stb") || ascii.EqualLower(part, "atv"))
 		case len(part) == 5:
-			tv = tv || asciiEqualFold(part, "shell") || !first && asciiEqualFold(part, "tvbox")
+			tv = tv || ascii.EqualLower(part, "shell") || !first && ascii.EqualLower(part, "tvbox")
 		}
 		sizeLetters = false
 		if i := tvSize(part, 6); i >= 0 {
@@ -2568,7 +2570,7 @@ func tvDeviceName(name string) bool {
 			sizeLetters = sizeThenCapitals(part, i)
 		}
 		tv = tv || ultraHD(part)
-		smart = asciiEqualFold(part, "smart")
+		smart = ascii.EqualLower(part, "smart")
 		if k == len(name) {
 			break
 		}
@@ -2691,23 +2693,6 @@ func laptopName(name string) bool {
 	return false
 }
 
-// asciiEqualFold reports whether s, lower-cased in ASCII, is lower.
-func asciiEqualFold(s, lower string) bool {
-	if len(s) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // digmaTablet reports whether w is one of Digma's model codes of a tablet:
 // the line's letter (C CITI, P Plane, T Optima, N Platina, S Sky), S or
 // T, four digits the first of which is the screen's size (1 for 10
@@ -2758,7 +2743,7 @@ func tabletDeviceName(name string) bool {
 			k++
 		}
 		part := name[:k]
-		if asciiEqualFold(part, "zte") || asciiEqualFold(part, "blade") {
+		if ascii.EqualLower(part, "zte") || ascii.EqualLower(part, "blade") {
 			return false
 		}
 		code = code || sizeFirstCode(part)
