@@ -93,6 +93,10 @@ http://127.0.0.1:19316 {
 `
 			req, _ := http.NewRequest("POST", adminURL+"/load", strings.NewReader(cfg))
 			req.Header.Set("Content-Type", "text/caddyfile")
+			// A refused config rolls back to the running one, and Caddy
+			// restarts the admin endpoint with it: a kept-alive connection
+			// to it may be reset, so each load has its own.
+			req.Close = true
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
