@@ -185,7 +185,7 @@ func Classify(userAgent string, h Hints) Result {
 	f := scan(userAgent)
 	var name string // an Android device's name
 	if f&fAndroid != 0 {
-		name = androidDeviceName(userAgent)
+		name = androidDeviceName(head(userAgent))
 		if f&fTV == 0 && tvDeviceName(name) {
 			f |= fTV
 		} else if f&(fTV|fTablet) == 0 && tabletDeviceName(name) {
@@ -194,7 +194,7 @@ func Classify(userAgent string, h Hints) Result {
 	}
 	if h.Model != "" {
 		f |= scan(h.Model) & (fTablet | fTV)
-		if f&fTV == 0 && tvDeviceName(trimQuotes(trimSpace(h.Model))) {
+		if f&fTV == 0 && tvDeviceName(trimQuotes(trimSpace(head(h.Model)))) {
 			f |= fTV
 		}
 	}
@@ -484,6 +484,14 @@ func trimSpace(s string) string {
 func trimQuotes(s string) string {
 	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
 		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+// head is the part of s that is read: its first MaxScan bytes.
+func head(s string) string {
+	if len(s) > MaxScan {
+		return s[:MaxScan]
 	}
 	return s
 }

@@ -661,6 +661,24 @@ func TestSigns(t *testing.T) {
 	}
 }
 
+// TestNameReadWithinMaxScan checks that the device's name, read again for
+// the TV, tablet and laptop signs, is read no further than MaxScan bytes,
+// as the rest of the User-Agent is.
+func TestNameReadWithinMaxScan(t *testing.T) {
+	tv := "Mozilla/5.0 (Linux; Android 11; H-LED55BU7005 Build/RP1A.200720.011) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+	if got := Classify(tv, Hints{}); got.Type != TV {
+		t.Fatalf("Classify(%q) = %s, want tv", tv, got.Type)
+	}
+	// The name is past MaxScan; the Android word is not.
+	far := "Mozilla/5.0 (Linux; Android 11; " + strings.Repeat("x", MaxScan) + " H-LED55BU7005 Build/RP1A.200720.011)"
+	if got := Classify(far, Hints{}); got.Type == TV {
+		t.Fatalf("a TV code after %d bytes was read: %s", MaxScan, got.Type)
+	}
+	if got := Classify("Mozilla/5.0 (Linux; Android 11; K) Chrome/120.0.0.0 Safari/537.36", Hints{Model: `"` + strings.Repeat("x", MaxScan) + ` H-LED55BU7005"`}); got.Type == TV {
+		t.Fatalf("a TV code after %d bytes of the model hint was read: %s", MaxScan, got.Type)
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	long := strings.Repeat("A", 10<<10)
 	tests := []struct {
